@@ -1,0 +1,43 @@
+"""gdinverse: find a matrix inverse exactly, and learn it by gradient descent.
+
+Start with :func:`preset` or :func:`parse_matrix`, then :func:`exact_inverse`
+and :func:`gd_inverse`; :mod:`gdinverse.plots` draws the results.
+"""
+
+from .descent import METHODS, SEED_LR, DescentResult, GradientDescent, gd_inverse
+from .errors import GdInverseError, MatrixInputError, ParameterError, SingularMatrixError
+from .exact import ExactInverse, condition_number, exact_inverse, pseudo_inverse
+from .indicator import DocumentTermMatrix, document_term_matrix, indicator_matrix
+from .matrices import PRESETS, as_matrix, format_matrix, parse_matrix, preset
+from .theory import LrBounds, lr_bounds, predicted_losses, steps_to_tolerance
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "PRESETS",
+    "SEED_LR",
+    "DescentResult",
+    "DocumentTermMatrix",
+    "ExactInverse",
+    "GdInverseError",
+    "GradientDescent",
+    "LrBounds",
+    "MatrixInputError",
+    "ParameterError",
+    "SingularMatrixError",
+    "__version__",
+    "as_matrix",
+    "condition_number",
+    "document_term_matrix",
+    "exact_inverse",
+    "format_matrix",
+    "gd_inverse",
+    "indicator_matrix",
+    "lr_bounds",
+    "parse_matrix",
+    "predicted_losses",
+    "preset",
+    "pseudo_inverse",
+    "steps_to_tolerance",
+]

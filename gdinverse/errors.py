@@ -1,0 +1,92 @@
+"""Errors raised by gdinverse, and the small argument checks that raise them.
+
+Every error is a :class:`GdInverseError` (itself a ``ValueError``), and every
+message says what was wrong, repeating the value received, and what to do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+__all__ = [
+    "GdInverseError",
+    "MatrixInputError",
+    "ParameterError",
+    "SingularMatrixError",
+]
+
+
+class GdInverseError(ValueError):
+    """Base class of every error gdinverse raises on purpose."""
+
+
+class MatrixInputError(GdInverseError):
+    """The matrix given cannot be used: empty, ragged, not numbers, not finite, wrong shape."""
+
+
+class SingularMatrixError(GdInverseError):
+    """The matrix has no inverse that the working dtype can resolve."""
+
+    def __init__(self, message: str, condition_number: float) -> None:
+        super().__init__(message)
+        self.condition_number = condition_number
+
+
+class ParameterError(GdInverseError):
+    """A setting (learning rate, steps, probability, size, ...) is out of its range."""
+
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def check_dtype(dtype: Any) -> torch.dtype:
+    """Return the torch floating dtype named by ``dtype`` (float32 or float64)."""
+    if isinstance(dtype, str) and dtype in DTYPES:
+        return DTYPES[dtype]
+    if dtype in DTYPES.values():
+        return dtype
+    raise ParameterError(
+        f"dtype must be float32 or float64, got {dtype!r}; pass torch.float32 (the seed's precision) or torch.float64"
+    )
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
+    """Return ``value`` as an int if it is a whole number in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        raise ParameterError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        span = f"at least {low}" if high is None else f"between {low} and {high:,}"
+        raise ParameterError(f"{name} must be {span}, got {value:,}")
+    return value
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+) -> float:
+    """Return ``value`` as a finite float in [low, high] (or (low, high] if ``low_open``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ParameterError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    if not math.isfinite(value) or too_low or value > high:
+        left = "(" if low_open else "["
+        raise ParameterError(f"{name} must be a finite number in {left}{low:g}, {high:g}], got {value!r}")
+    return value
