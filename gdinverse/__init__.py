@@ -7,8 +7,9 @@ and :func:`gd_inverse`; :mod:`gdinverse.plots` draws the results.
 from .descent import METHODS, SEED_LR, DescentResult, GradientDescent, gd_inverse
 from .errors import GdInverseError, MatrixInputError, ParameterError, SingularMatrixError
 from .exact import ExactInverse, condition_number, exact_inverse, pseudo_inverse
-from .indicator import DocumentTermMatrix, document_term_matrix, indicator_matrix
+from .indicator import DocumentTermMatrix, IndicatorStats, document_term_matrix, indicator_matrix, indicator_stats
 from .matrices import PRESETS, as_matrix, format_matrix, parse_matrix, preset
+from .sweep import LrSweep, lr_sweep
 from .theory import LrBounds, lr_bounds, predicted_losses, steps_to_tolerance
 
 __version__ = "0.1.0"
@@ -22,7 +23,9 @@ __all__ = [
     "ExactInverse",
     "GdInverseError",
     "GradientDescent",
+    "IndicatorStats",
     "LrBounds",
+    "LrSweep",
     "MatrixInputError",
     "ParameterError",
     "SingularMatrixError",
@@ -34,7 +37,9 @@ __all__ = [
     "format_matrix",
     "gd_inverse",
     "indicator_matrix",
+    "indicator_stats",
     "lr_bounds",
+    "lr_sweep",
     "parse_matrix",
     "predicted_losses",
     "preset",

@@ -24,9 +24,8 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -236,8 +235,10 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
-def _diverged(norms: torch.Tensor, start_norm: float) -> torch.Tensor:
-    limit = math.sqrt(DIVERGENCE_FACTOR) * max(start_norm, torch.finfo(norms.dtype).tiny)
+def _diverged(norms: torch.Tensor, start_norms: float | torch.Tensor) -> torch.Tensor:
+    """Where a residual norm is non-finite or its loss is over DIVERGENCE_FACTOR times the start's."""
+    start = torch.as_tensor(start_norms, dtype=norms.dtype, device=norms.device)
+    limit = math.sqrt(DIVERGENCE_FACTOR) * start.clamp_min(torch.finfo(norms.dtype).tiny)
     return ~torch.isfinite(norms) | (norms > limit)
 
 
@@ -252,6 +253,25 @@ def _sigma_max_estimate(A: torch.Tensor, iterations: int = 30) -> float:
 
 
 # -------------------------------------------------------------------- whole runs
+
+
+class Snapshots(Mapping[int, torch.Tensor]):
+    """A read-only, ordered mapping step -> X (picklable, so results can be cached)."""
+
+    def __init__(self, items: dict[int, torch.Tensor]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, step: int) -> torch.Tensor:
+        return self._items[step]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Snapshots(steps={list(self._items)})"
 
 
 @dataclass(frozen=True)
@@ -378,11 +398,12 @@ def gd_inverse(
     mark_steps, mark_secs = zip(*marks, strict=True)
     times = np.interp(np.arange(losses.size), mark_steps, mark_secs)
     stalled = stopped_at is None and _stalled(engine, losses)
+    losses.flags.writeable = times.flags.writeable = False
     return DescentResult(
         matrix=engine.A,
         losses=losses,
         times=times,
-        snapshots=MappingProxyType(snapshots),
+        snapshots=Snapshots(snapshots),
         inverse=snapshots[max(snapshots)],
         lr=engine.lr,
         momentum=engine.momentum,

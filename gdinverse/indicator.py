@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import torch
 
 from .errors import MatrixInputError, ParameterError, check_float, check_int
+from .matrices import as_matrix
 
-__all__ = ["DocumentTermMatrix", "document_term_matrix", "indicator_matrix"]
+__all__ = ["DocumentTermMatrix", "IndicatorStats", "document_term_matrix", "indicator_matrix", "indicator_stats"]
 
 MAX_SIZE = 100_000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -72,3 +75,35 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
     for i, words in enumerate(tokens):
         matrix[i, [column[w] for w in words]] = 1
     return DocumentTermMatrix(matrix=matrix, vocabulary=tuple(vocabulary), documents=tuple(documents))
+
+
+@dataclass(frozen=True)
+class IndicatorStats:
+    """Counts that describe a documents × words 0/1 matrix."""
+
+    words_per_document: np.ndarray = field(repr=False)
+    documents_per_word: np.ndarray = field(repr=False)
+    density: float
+    """The share of ones: compare it with the p the matrix was drawn with."""
+    empty_documents: tuple[int, ...]
+    """Rows with no word (0-based)."""
+    unused_words: tuple[int, ...]
+    """Columns no document uses (0-based)."""
+    rank: int
+    """The matrix rank: a left inverse (X @ M = I) exists iff it equals the number of words."""
+
+
+def indicator_stats(matrix: Any) -> IndicatorStats:
+    """Row and column counts, density, empty rows, unused columns and rank of a 0/1 matrix."""
+    M = as_matrix(matrix, dtype=torch.float64, name="indicator matrix")
+    if not bool(((M == 0) | (M == 1)).all()):
+        raise MatrixInputError("an indicator matrix holds only 0 and 1; this one has other values")
+    rows, cols = M.sum(dim=1), M.sum(dim=0)
+    return IndicatorStats(
+        words_per_document=rows.to(torch.int64).numpy(),
+        documents_per_word=cols.to(torch.int64).numpy(),
+        density=float(M.mean()),
+        empty_documents=tuple((rows == 0).nonzero().flatten().tolist()),
+        unused_words=tuple((cols == 0).nonzero().flatten().tolist()),
+        rank=int(torch.linalg.matrix_rank(M)),
+    )

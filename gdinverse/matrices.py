@@ -64,17 +64,17 @@ def as_matrix(A: Any, *, dtype: Any = None, device: Any = None, name: str = "mat
                 f"{name} must hold numbers only, got {values.dtype.name} entries; "
                 "give a rectangular grid of numbers such as [[1, 2], [3, 4]]"
             )
-        values = torch.from_numpy(np.ascontiguousarray(values))
+        values = torch.from_numpy(values.copy())
     if values.is_complex():
         raise MatrixInputError(f"{name} is complex ({values.dtype}); gdinverse works with real matrices")
+    if values.numel() == 0:
+        raise MatrixInputError(f"{name} is empty (shape {tuple(values.shape)}); give at least one row and column")
     if values.ndim != 2:
         shape = tuple(values.shape)
         raise MatrixInputError(
             f"{name} must be 2-D (rows × columns), got a {values.ndim}-D input of shape {shape}; "
             "give a list of rows such as [[1, 2], [3, 4]]"
         )
-    if values.numel() == 0:
-        raise MatrixInputError(f"{name} is empty (shape {tuple(values.shape)}); give at least one row and column")
     _check_values(values, dtype, name)
     return values.to(device=device or "cpu", dtype=dtype).contiguous()
 

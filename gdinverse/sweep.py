@@ -59,8 +59,7 @@ def lr_sweep(
     start = engine._norms_now()
     norms = torch.empty(steps, values.size, **engine._like)
     engine._advance(steps, norms)
-    bad = _diverged(norms, float("inf")) | (norms > 1e3 * start)  # 1e3 in norm is 1e6 in loss
-    bad = bad.cpu().numpy()
+    bad = _diverged(norms, start).cpu().numpy()
     norms = norms.double().cpu().numpy()
     first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), steps - 1)
     final = norms[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
