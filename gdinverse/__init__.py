@@ -8,7 +8,7 @@ from .descent import METHODS, SEED_LR, DescentResult, GradientDescent, gd_invers
 from .errors import GdInverseError, MatrixInputError, ParameterError, SingularMatrixError
 from .exact import ExactInverse, condition_number, exact_inverse, pseudo_inverse
 from .indicator import DocumentTermMatrix, IndicatorStats, document_term_matrix, indicator_matrix, indicator_stats
-from .matrices import PRESETS, as_matrix, format_matrix, parse_matrix, preset
+from .matrices import PRESET_PARAMETERS, PRESETS, as_matrix, format_matrix, parse_matrix, preset
 from .sweep import LrSweep, lr_sweep
 from .theory import LrBounds, lr_bounds, predicted_losses, steps_to_tolerance
 
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "METHODS",
     "PRESETS",
+    "PRESET_PARAMETERS",
     "SEED_LR",
     "DescentResult",
     "DocumentTermMatrix",

@@ -7,6 +7,7 @@ message says what was wrong, repeating the value received, and what to do.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
@@ -64,7 +65,7 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
 
 def check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
     """Return ``value`` as an int if it is a whole number in [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value).is_integer():
         raise ParameterError(f"{name} must be a whole number, got {value!r}")
     value = int(value)
     if value < low or (high is not None and value > high):
@@ -82,11 +83,12 @@ def check_float(
     low_open: bool = False,
 ) -> float:
     """Return ``value`` as a finite float in [low, high] (or (low, high] if ``low_open``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{name} must be a number, got {value!r}")
     value = float(value)
     too_low = value <= low if low_open else value < low
     if not math.isfinite(value) or too_low or value > high:
         left = "(" if low_open else "["
-        raise ParameterError(f"{name} must be a finite number in {left}{low:g}, {high:g}], got {value!r}")
+        span = "" if math.isinf(low) and math.isinf(high) else f" in {left}{low:g}, {high:g}]"
+        raise ParameterError(f"{name} must be a finite number{span}, got {value!r}")
     return value

@@ -11,7 +11,7 @@ import torch
 
 from .errors import MatrixInputError, ParameterError, check_dtype, check_float, check_int
 
-__all__ = ["PRESETS", "as_matrix", "format_matrix", "parse_matrix", "preset"]
+__all__ = ["PRESETS", "PRESET_PARAMETERS", "as_matrix", "format_matrix", "parse_matrix", "preset"]
 
 MAX_SIZE = 10_000
 """Largest number of rows or columns a preset may have."""
@@ -25,6 +25,17 @@ PRESETS: dict[str, str] = {
     "random": "A random n×n matrix with a chosen condition number and seed.",
     "indicator": "The seed's 17×3 word/document indicator matrix: not square, it has a left inverse.",
 }
+
+PRESET_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "diag1234": (),
+    "identity": ("n",),
+    "hilbert": ("n",),
+    "rotation": ("n", "angle"),
+    "singular": ("n",),
+    "random": ("n", "cond", "seed"),
+    "indicator": (),
+}
+"""Which keyword arguments of :func:`preset` each preset uses; it ignores the others."""
 
 SEED_INDICATOR = (17, 3, 0.2, 123)
 """The seed notebook's indicator matrix: documents, words, p, seed."""
@@ -236,7 +247,8 @@ def preset(
     """
     if name not in PRESETS:
         raise ParameterError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    n = check_int("n", n, low=2 if name in ("rotation", "singular") else 1, high=MAX_SIZE)
+    if "n" in PRESET_PARAMETERS[name]:
+        n = check_int("n", n, low=2 if name in ("rotation", "singular") else 1, high=MAX_SIZE)
     if name == "diag1234":
         M = torch.diag(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64))
     elif name == "identity":

@@ -69,9 +69,14 @@ class LrBounds:
         return (self.k - self.rank) / self.k**2
 
     def factor(self, lr: float) -> float:
-        """How much the slowest direction's residual is multiplied by each step at ``lr``."""
+        """How much the slowest direction's residual is multiplied by each step at ``lr`` (below 1 shrinks)."""
+        return self.slowest(lr)[1]
+
+    def slowest(self, lr: float) -> tuple[float, float]:
+        """The singular value whose direction shrinks slowest at ``lr``, and its factor |1 − 2·lr·σ²/k²| a step."""
         c = 2 * lr / self.k**2
-        return max(abs(1 - c * self.sigma_min**2), abs(1 - c * self.sigma_max**2))
+        low, high = abs(1 - c * self.sigma_min**2), abs(1 - c * self.sigma_max**2)
+        return (self.sigma_min, low) if low >= high else (self.sigma_max, high)
 
     @property
     def heavy_ball(self) -> tuple[float, float]:

@@ -192,6 +192,11 @@ def test_adam_runs_and_reports_its_lr():
     assert result.lr == 0.01 and result.losses[-1] < result.losses[0]
 
 
+def test_numpy_scalars_are_accepted_as_settings():
+    result = g.gd_inverse(g.preset("diag1234"), lr=np.float32(0.5), steps=np.int64(10), record_every=np.int32(5))
+    assert result.lr == 0.5 and len(result.losses) == 11
+
+
 def test_integer_boolean_numpy_and_list_inputs_are_accepted():
     for A in ([[2, 0], [0, 4]], np.array([[2, 0], [0, 4]]), torch.tensor([[True, False], [False, True]])):
         assert g.gd_inverse(A, steps=300).losses[-1] < 1e-8
@@ -211,7 +216,7 @@ def test_integer_boolean_numpy_and_list_inputs_are_accepted():
         ({"record_every": 0}, "record_every must be between 1"),
         ({"init": "ones"}, "init must be one of 'rand', 'zeros'; got 'ones'"),
         ({"method": "sgd"}, "method must be one of 'gd', 'momentum'"),
-        ({"gradient": "numeric"}, "gradient must be one of 'analytic', 'autograd'"),
+        ({"gradient": "numeric"}, "gradient must be one of 'auto', 'analytic', 'autograd'"),
         ({"momentum": 0.9}, "momentum is for 'momentum' and 'nesterov', not 'gd'"),
         ({"method": "momentum", "momentum": 1.5}, "momentum must be a finite number in [0, 1], got 1.5"),
         ({"method": "newton_schulz", "lr": 0.1}, "newton_schulz takes no lr"),

@@ -111,3 +111,12 @@ def test_predicted_losses_bad_arguments(kwargs, message):
 def test_lr_bounds_of_a_zero_matrix():
     with pytest.raises(g.MatrixInputError, match="all zeros"):
         g.lr_bounds([[0, 0], [0, 0]])
+
+
+def test_slowest_direction_of_the_seed_run():
+    """diag(1,2,3,4) at the seed's lr: the error left is along σ = 1, shrinking by 5.8% a step."""
+    sigma, factor = g.lr_bounds(g.preset("diag1234")).slowest(g.SEED_LR)
+    assert sigma == pytest.approx(1.0)
+    assert 1 - factor == pytest.approx(0.0576, abs=5e-5)
+    sigma, factor = g.lr_bounds(g.preset("diag1234")).slowest(1.5)  # above the stable limit 1
+    assert sigma == pytest.approx(4.0) and factor > 1

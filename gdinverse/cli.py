@@ -1,0 +1,379 @@
+"""The ``gdinverse`` command line: the exact inverse, gradient descent and indicator matrices in a terminal.
+
+Three subcommands, each with ``--json`` for one machine-readable JSON object::
+
+    gdinverse exact [--preset NAME | --matrix TEXT] [--pinv]
+    gdinverse descent --lr seed          # replays the seed notebook
+    gdinverse indicator [--documents 17 --words 3 --p 0.2 --seed 123 | --text FILE]
+
+The CLI only parses, calls :mod:`gdinverse` and prints. Bad input ends with one
+line on stderr (``gdinverse: error: ...``) and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from typing import Any, NoReturn
+
+import numpy as np
+import torch
+
+from . import (
+    METHODS,
+    PRESETS,
+    GdInverseError,
+    MatrixInputError,
+    SingularMatrixError,
+    __version__,
+    condition_number,
+    document_term_matrix,
+    exact_inverse,
+    gd_inverse,
+    indicator_matrix,
+    parse_matrix,
+    preset,
+    pseudo_inverse,
+)
+from .descent import GRADIENTS, INITS
+from .matrices import PRESET_PARAMETERS, SEED_INDICATOR
+
+__all__ = ["format_loss", "main"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+PRESET_OPTIONS = {"n": "--n", "cond": "--cond", "seed": "--seed-matrix", "angle": "--angle"}
+"""gdinverse.preset's keyword arguments and the options that set them."""
+
+
+SEED_FORMATTER = {"float": lambda x: f"{x:0.2f}"}
+"""The seed notebook's ``np.set_printoptions(formatter=...)``, applied locally."""
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in the input files: reported in one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (raised as UsageError), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.endswith("expected one argument"):
+            message += " (write --option=VALUE for a value that starts with '-')"
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def format_loss(value: float) -> str:
+    """A loss as torch prints a 0-d float tensor: ``1.6650``, but ``4.7337e-05`` below 1e-4 and from 1e8 up."""
+    if not math.isfinite(value):
+        return str(value)
+    if value != 0 and not 1e-4 <= abs(value) < 1e8:
+        return f"{value:.4e}"
+    return f"{value:.4f}"
+
+
+def seed_text(M: torch.Tensor) -> str:
+    """A matrix at 2 decimals, as the seed notebook printed its ``Diff``."""
+    return np.array2string(M.detach().cpu().numpy(), formatter=SEED_FORMATTER)
+
+
+def matrix_text(M: torch.Tensor) -> str:
+    """A float matrix at 4 decimals, tiny entries shown as 0 (gdinverse.parse_matrix reads it back unless elided)."""
+    values = M.detach().cpu().numpy()
+    return np.array2string(values, precision=4, floatmode="fixed", suppress_small=True, max_line_width=120)
+
+
+def int_matrix_text(M: torch.Tensor) -> str:
+    """A 0/1 matrix, comma separated as torch printed the seed's indicator."""
+    return np.array2string(M.detach().cpu().numpy(), separator=", ", max_line_width=120)
+
+
+def finite_or_none(value: Any) -> Any:
+    """``value`` with every NaN or infinity (in nested lists too) replaced by None, for strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        return [finite_or_none(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    return value
+
+
+def print_json(fields: dict[str, Any]) -> None:
+    """Print ``fields`` as one strict JSON object (non-finite numbers as null)."""
+    print(json.dumps(finite_or_none(fields), allow_nan=False))
+
+
+def one_line(error: Exception) -> str:
+    """An error's message on one line."""
+    return " ".join(str(error).split())
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def read_text(source: str, what: str) -> str:
+    """The text of file ``source``, or of standard input for ``-``."""
+    try:
+        if source == "-":
+            text = sys.stdin.read()
+            if not text.strip():
+                raise UsageError(f"standard input is empty; pipe in the {what}")
+            return text
+        with open(source, encoding="utf-8") as file:
+            return file.read()
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {source!r}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {source!r}: {exc.strerror or exc}") from None
+
+
+def matrix_from(args: argparse.Namespace) -> torch.Tensor:
+    """The matrix named by --matrix or --preset (and its parameters)."""
+    values = {key: getattr(args, option.lstrip("-").replace("-", "_")) for key, option in PRESET_OPTIONS.items()}
+    given = {key: value for key, value in values.items() if value is not None}
+    if args.matrix is not None:
+        if given:
+            options = ", ".join(PRESET_OPTIONS[key] for key in given)
+            raise UsageError(f"--matrix takes no preset parameters; drop {options}")
+        text = read_text("-", "matrix text") if args.matrix == "-" else args.matrix
+        return parse_matrix(text, dtype=args.dtype)
+    name = args.preset or "diag1234"
+    unused = [PRESET_OPTIONS[key] for key in given if key not in PRESET_PARAMETERS.get(name, PRESET_OPTIONS)]
+    if unused:
+        takes = ", ".join(PRESET_OPTIONS[key] for key in PRESET_PARAMETERS[name]) or "no parameters"
+        raise UsageError(f"preset {name!r} does not use {', '.join(unused)} (it takes {takes})")
+    return preset(name, **given, dtype=args.dtype)
+
+
+def learning_rate(text: str) -> float | str:
+    """--lr: a number, or a word ('optimal', 'seed') that gdinverse.gd_inverse checks."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+# ---------------------------------------------------------------------------- subcommands
+
+
+def run_exact(args: argparse.Namespace) -> int:
+    M = matrix_from(args)
+    if args.pinv:
+        return show_pinv(M, args.json)
+    try:
+        result = exact_inverse(M)
+    except (SingularMatrixError, MatrixInputError) as exc:  # singular, or not square
+        raise UsageError(f"{exc} (`gdinverse exact --pinv`)") from None
+    if args.json:
+        print_json(
+            {
+                "matrix": result.matrix.tolist(),
+                "inverse": result.inverse.tolist(),
+                "product": result.product.tolist(),
+                "max_error": result.max_error,
+                "determinant": result.determinant,
+                "condition_number": result.condition_number,
+                "dtype": str(M.dtype).removeprefix("torch."),
+            }
+        )
+        return EXIT_OK
+    rows, cols = M.shape
+    print(f"matrix ({rows}x{cols}, {str(M.dtype).removeprefix('torch.')}):")
+    print(matrix_text(result.matrix))
+    print("inverse:")
+    print(matrix_text(result.inverse))
+    print("inverse @ matrix:")
+    print(matrix_text(result.product))
+    print(f"max error |inverse @ matrix - I|: {result.max_error:.3g}")
+    print(f"determinant: {result.determinant:.6g}")
+    print(f"condition number: {result.condition_number:.6g}")
+    return EXIT_OK
+
+
+def show_pinv(M: torch.Tensor, as_json: bool) -> int:
+    inverse = pseudo_inverse(M)
+    product = inverse @ M
+    kappa = condition_number(M)
+    if as_json:
+        print_json(
+            {
+                "matrix": M.tolist(),
+                "pseudo_inverse": inverse.tolist(),
+                "product": product.tolist(),
+                "condition_number": kappa,
+            }
+        )
+        return EXIT_OK
+    print(f"matrix ({M.shape[0]}x{M.shape[1]}, {str(M.dtype).removeprefix('torch.')}):")
+    print(matrix_text(M))
+    print("pseudo-inverse:")
+    print(matrix_text(inverse))
+    print("pseudo-inverse @ matrix:")
+    print(matrix_text(product))
+    print(f"condition number: {kappa:.6g}")
+    return EXIT_OK
+
+
+def run_descent(args: argparse.Namespace) -> int:
+    A = matrix_from(args)
+    result = gd_inverse(
+        A,
+        lr=args.lr,
+        steps=args.steps,
+        seed=args.seed,
+        record_every=args.record_every,
+        init=args.init,
+        method=args.method,
+        momentum=args.momentum,
+        gradient=args.gradient,
+    )
+    if args.json:
+        print_json(
+            {
+                "losses": result.losses.tolist(),
+                "inverse": result.inverse.tolist(),
+                "lr": result.lr,
+                "momentum": result.momentum,
+                "method": result.method,
+                "steps": result.steps,
+                "final_loss": result.final_loss,
+                "diverged": result.diverged,
+                "stopped_at": result.stopped_at,
+                "stalled": result.stalled,
+                "recorded_steps": list(result.snapshots),
+                "message": result.message,
+            }
+        )
+        return EXIT_OK
+    for t in result.snapshots:
+        print(f"{t} : {format_loss(float(result.losses[t]))}")
+        print(seed_text(result.residual(t)))
+    lr = "none" if math.isnan(result.lr) else f"{result.lr:.6g}"
+    print(f"{result.message} Final loss {format_loss(result.final_loss)}, method {result.method}, lr {lr}.")
+    return EXIT_OK
+
+
+def run_indicator(args: argparse.Namespace) -> int:
+    random_options = {"--documents": args.documents, "--words": args.words, "--p": args.p, "--seed": args.seed}
+    if args.text is not None:
+        given = [option for option, value in random_options.items() if value is not None]
+        if given:
+            raise UsageError(f"--text builds the matrix from text; drop {', '.join(given)} (for the random matrix)")
+        dtm = document_term_matrix(read_text(args.text, "documents, one per line"))
+        if args.json:
+            print_json(
+                {"matrix": dtm.matrix.tolist(), "vocabulary": list(dtm.vocabulary), "documents": list(dtm.documents)}
+            )
+            return EXIT_OK
+        print(f"vocabulary ({len(dtm.vocabulary)} words, the columns): {' '.join(dtm.vocabulary)}")
+        print(f"documents x words ({len(dtm.documents)}x{len(dtm.vocabulary)}):")
+        print(int_matrix_text(dtm.matrix))
+        return EXIT_OK
+    given = (args.documents, args.words, args.p, args.seed)
+    matrix = indicator_matrix(
+        *(seed if value is None else value for value, seed in zip(given, SEED_INDICATOR, strict=True))
+    )
+    if args.json:
+        print_json({"matrix": matrix.tolist()})
+    else:
+        print(int_matrix_text(matrix))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- the parser
+
+
+def add_matrix_options(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--preset", metavar="NAME", help=f"an example matrix: {', '.join(PRESETS)} (default diag1234)")
+    source.add_argument(
+        "--matrix",
+        metavar="TEXT",
+        help="the matrix as text, rows split by ';' or newlines, e.g. '1 2; 3 4' ('-' reads stdin; "
+        "write --matrix=TEXT if the text starts with '-')",
+    )
+    parser.add_argument("--n", type=int, help="size of the identity, hilbert, rotation, singular and random presets")
+    parser.add_argument("--cond", type=float, help="condition number of the random preset (default 10)")
+    parser.add_argument("--seed-matrix", type=int, metavar="SEED", help="seed of the random preset (default 0)")
+    parser.add_argument("--angle", type=float, help="angle in degrees of the rotation preset (default 30)")
+    parser.add_argument(
+        "--dtype", choices=("float32", "float64"), default="float32", help="working precision (default float32)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="gdinverse",
+        description="Find a matrix inverse exactly, and learn it by gradient descent.",
+    )
+    parser.add_argument("--version", action="version", version=f"gdinverse {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator}")
+
+    exact = commands.add_parser("exact", help="the exact inverse, how well it checks out, and the condition number")
+    add_matrix_options(exact)
+    exact.add_argument("--pinv", action="store_true", help="print the pseudo-inverse (any matrix, singular too)")
+    exact.set_defaults(run=run_exact)
+
+    descent = commands.add_parser(
+        "descent", help="learn the inverse by gradient descent ('--lr seed' replays the seed)"
+    )
+    add_matrix_options(descent)
+    descent.add_argument(
+        "--lr",
+        type=learning_rate,
+        default="optimal",
+        help="learning rate: a positive number, 'optimal' (default) or 'seed' (0.2·ln 10)",
+    )
+    descent.add_argument("--steps", type=int, default=100, help="number of steps (default 100)")
+    descent.add_argument("--seed", type=int, default=314, help="seed of the random start (default 314)")
+    descent.add_argument(
+        "--record-every", type=int, default=20, help="print X @ A - I every this many steps (default 20)"
+    )
+    descent.add_argument("--init", choices=INITS, default="rand", help="start from torch.rand or zeros")
+    descent.add_argument("--method", choices=list(METHODS), default="gd", help="update rule (default gd)")
+    descent.add_argument("--momentum", type=float, help="β of the momentum methods (default: theory's)")
+    descent.add_argument(
+        "--gradient",
+        choices=GRADIENTS,
+        default="auto",
+        help="autograd as the seed, or analytic (fast); auto: autograd for --lr seed, else analytic",
+    )
+    descent.set_defaults(run=run_descent)
+
+    indicator = commands.add_parser("indicator", help="a random 0/1 documents x words matrix, or one from text")
+    indicator.add_argument("--documents", type=int, help="number of documents, the rows (default 17)")
+    indicator.add_argument("--words", type=int, help="number of words, the columns (default 3)")
+    indicator.add_argument("--p", type=float, help="probability of a word in a document (default 0.2)")
+    indicator.add_argument("--seed", type=int, help="random seed (default 123)")
+    indicator.add_argument(
+        "--text", metavar="FILE", help="build the matrix from a text file, a document a line ('-': stdin)"
+    )
+    indicator.add_argument("--json", action="store_true", help="print one JSON object instead")
+    indicator.set_defaults(run=run_indicator)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status: 0 ok, 2 bad input."""
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        return args.run(args)
+    except (UsageError, GdInverseError) as exc:
+        print(f"gdinverse: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `gdinverse descent | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,322 @@
+"""The gdinverse command line: the seed replay, JSON output, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import gdinverse
+from gdinverse.cli import format_loss, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The seed notebook's `print(t, ':', loss)` lines (loss shown without the tensor(...) wrapper) and its Diff prints.
+SEED_LOSS_LINES = ["0 : 1.6650", "20 : 0.0054", "40 : 0.0005", "60 : 4.7337e-05", "80 : 4.4184e-06"]
+SEED_DIFFS = {
+    0: """\
+[[-0.28 1.26 2.00 1.35]
+ [0.85 -0.37 1.50 1.86]
+ [0.01 0.89 1.41 2.20]
+ [0.36 0.74 2.05 0.23]]""",
+    20: """\
+[[-0.09 0.01 0.00 0.00]
+ [0.26 -0.00 0.00 0.00]
+ [0.00 0.00 0.00 0.00]
+ [0.11 0.00 0.00 0.00]]""",
+    40: """\
+[[-0.03 0.00 0.00 0.00]
+ [0.08 -0.00 0.00 0.00]
+ [0.00 0.00 0.00 0.00]
+ [0.03 0.00 0.00 0.00]]""",
+    60: """\
+[[-0.01 0.00 0.00 0.00]
+ [0.02 -0.00 0.00 -0.00]
+ [0.00 0.00 0.00 0.00]
+ [0.01 0.00 0.00 0.00]]""",
+    80: """\
+[[-0.00 0.00 0.00 0.00]
+ [0.01 -0.00 0.00 -0.00]
+ [0.00 0.00 0.00 0.00]
+ [0.00 0.00 0.00 0.00]]""",
+}
+# The seed's indicator tensor, rows as printed.
+SEED_INDICATOR = [
+    [0, 0, 0],
+    [0, 1, 0],
+    [1, 1, 1],
+    [0, 0, 0],
+    [1, 1, 0],
+    [0, 1, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 1],
+    [0, 0, 0],
+    [0, 0, 0],
+    [1, 0, 1],
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+    [0, 0, 0],
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def strict_json(text: str) -> dict:
+    """Parse one JSON object, refusing the NaN/Infinity tokens that are not JSON."""
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"non-JSON token {token} in output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def block_after(lines: list[str], header: str, size: int) -> str:
+    start = lines.index(header) + 1
+    return "\n".join(lines[start : start + size])
+
+
+# ---------------------------------------------------------------------------- the seed replay
+
+
+def test_descent_seed_replays_the_notebook(capsys):
+    code, out, err = run(capsys, "descent", "--lr", "seed")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    for line in SEED_LOSS_LINES:
+        assert line in lines
+    assert block_after(lines, "0 : 1.6650", 4) == SEED_DIFFS[0]
+    assert block_after(lines, "20 : 0.0054", 4) == SEED_DIFFS[20]
+    assert lines[-1].startswith("Loss 1.665 → 4.124e-07 in 100 steps")
+    assert "lr 0.460517" in lines[-1]
+
+
+def test_descent_seed_with_autograd_replays_every_diff(capsys):
+    # The seed took gradients with autograd; so doing reproduces even the sign of -0.00 at steps 60 and 80.
+    code, out, _ = run(capsys, "descent", "--lr", "seed", "--gradient", "autograd")
+    assert code == 0
+    lines = out.splitlines()
+    for line in SEED_LOSS_LINES:
+        assert block_after(lines, line, 4) == SEED_DIFFS[int(line.split()[0])]
+
+
+@pytest.mark.parametrize("value", [1.6650421, 0.0054389, 0.00050716, 4.7337415e-05, 4.4184409e-06, 3.25, 12345.5])
+def test_format_loss_prints_like_a_torch_scalar(value):
+    assert f"tensor({format_loss(value)})" == str(torch.tensor(value))
+
+
+def test_format_loss_edges():
+    assert format_loss(0.0) == "0.0000"
+    assert format_loss(1e-4) == "0.0001"
+    assert format_loss(2e8) == "2.0000e+08"
+    assert format_loss(float("inf")) == "inf"
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def test_descent_json(capsys):
+    code, out, _ = run(capsys, "descent", "--lr", "seed", "--json")
+    assert code == 0
+    data = strict_json(out)
+    expected = gdinverse.gd_inverse(gdinverse.preset("diag1234"), lr="seed")
+    assert len(data["losses"]) == 101
+    assert data["losses"][:100] == expected.losses[:100].tolist()
+    assert data["inverse"] == expected.inverse.tolist()
+    assert data["lr"] == pytest.approx(gdinverse.SEED_LR)
+    assert (data["diverged"], data["stopped_at"], data["stalled"]) == (False, None, False)
+    assert data["recorded_steps"] == [0, 20, 40, 60, 80, 100]
+    assert data["method"] == "gd"
+
+
+def test_descent_json_has_no_nan_tokens(capsys):
+    code, out, _ = run(capsys, "descent", "--method", "newton_schulz", "--steps", "5", "--json")
+    assert code == 0
+    assert strict_json(out)["lr"] is None  # Newton–Schulz has no learning rate (NaN in the result)
+
+
+def test_descent_reports_divergence(capsys):
+    code, out, _ = run(capsys, "descent", "--lr", "5")
+    assert code == 0
+    assert out.splitlines()[-1].startswith("Diverged at step")
+    code, out, _ = run(capsys, "descent", "--lr", "5", "--json")
+    data = strict_json(out)
+    assert data["diverged"] is True
+    assert data["stopped_at"] in (len(data["losses"]) - 1, len(data["losses"]))
+
+
+def test_exact_diag1234(capsys):
+    code, out, err = run(capsys, "exact")
+    assert (code, err) == (0, "")
+    assert "[0.0000 0.0000 0.3333 0.0000]" in out
+    assert "determinant: 24" in out
+    code, out, _ = run(capsys, "exact", "--json")
+    data = strict_json(out)
+    assert torch.allclose(torch.tensor(data["inverse"]), torch.diag(torch.tensor([1, 0.5, 1 / 3, 0.25])))
+    assert data["max_error"] == 0
+    assert data["condition_number"] == pytest.approx(4)
+    assert data["determinant"] == pytest.approx(24)
+
+
+def test_exact_matrix_text_and_stdin(capsys, monkeypatch):
+    code, out, _ = run(capsys, "exact", "--matrix", "1 2; 3 4", "--dtype", "float64", "--json")
+    assert code == 0
+    inverse = torch.tensor(strict_json(out)["inverse"], dtype=torch.float64)
+    assert torch.allclose(inverse, torch.tensor([[-2, 1], [1.5, -0.5]], dtype=torch.float64))
+    monkeypatch.setattr("sys.stdin", io.StringIO("[[2, 0], [0, 4]]\n"))
+    code, out, _ = run(capsys, "exact", "--matrix", "-", "--json")
+    assert code == 0
+    assert strict_json(out)["inverse"] == [[0.5, 0.0], [0.0, 0.25]]
+
+
+def test_exact_pinv_of_singular(capsys):
+    code, out, _ = run(capsys, "exact", "--preset", "singular", "--pinv", "--json")
+    assert code == 0
+    data = strict_json(out)
+    expected = gdinverse.pseudo_inverse(gdinverse.preset("singular"))
+    assert torch.allclose(torch.tensor(data["pseudo_inverse"]), expected)
+
+
+def test_preset_parameters(capsys):
+    code, out, _ = run(capsys, "exact", "--preset", "random", "--n", "3", "--cond", "100", "--seed-matrix", "7")
+    assert code == 0
+    assert "condition number: 100" in out
+
+
+def test_indicator_default_is_the_seed_matrix(capsys):
+    code, out, _ = run(capsys, "indicator")
+    assert code == 0
+    expected = "[" + ",\n ".join(str(row) for row in SEED_INDICATOR) + "]\n"
+    assert out == expected
+    code, out, _ = run(capsys, "indicator", "--json")
+    assert strict_json(out) == {"matrix": SEED_INDICATOR}
+
+
+def test_indicator_from_text(capsys, tmp_path):
+    path = tmp_path / "docs.txt"
+    path.write_text("The cat sat\n\nthe dog\n", encoding="utf-8")
+    code, out, _ = run(capsys, "indicator", "--text", str(path), "--json")
+    assert code == 0
+    data = strict_json(out)
+    assert data["vocabulary"] == ["cat", "dog", "sat", "the"]
+    assert data["matrix"] == [[1, 0, 1, 1], [0, 1, 0, 1]]
+    code, out, _ = run(capsys, "indicator", "--text", str(path))
+    assert out.splitlines()[0] == "vocabulary (4 words, the columns): cat dog sat the"
+
+
+def test_version_and_help(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert (code, out) == (0, f"gdinverse {gdinverse.__version__}\n")
+    code, out, _ = run(capsys, "descent", "--help")
+    assert code == 0
+    assert "--record-every" in out
+
+
+# ---------------------------------------------------------------------------- errors: one line, exit 2
+
+BAD_INPUT = {
+    "ragged": ["exact", "--matrix", "1 2; 3"],
+    "not a number": ["exact", "--matrix", "1 x; 3 4"],
+    "nan entry": ["exact", "--matrix", "nan 1; 2 3"],
+    "empty matrix": ["exact", "--matrix", ""],
+    "unknown preset": ["descent", "--preset", "nope"],
+    "singular": ["exact", "--preset", "singular"],
+    "not square": ["exact", "--preset", "indicator"],
+    "negative steps": ["descent", "--steps", "-1"],
+    "steps not an int": ["descent", "--steps", "ten"],
+    "lr 0": ["descent", "--lr", "0"],
+    "lr -1": ["descent", "--lr", "-1"],
+    "lr nan": ["descent", "--lr", "nan"],
+    "lr fast": ["descent", "--lr", "fast"],
+    "record every 0": ["descent", "--record-every", "0"],
+    "momentum with gd": ["descent", "--momentum", "0.5"],
+    "bad method": ["descent", "--method", "sgd"],
+    "p 2": ["indicator", "--p", "2"],
+    "documents -3": ["indicator", "--documents", "-3"],
+    "bad dtype": ["exact", "--dtype", "float16"],
+    "preset and matrix": ["exact", "--preset", "identity", "--matrix", "1"],
+    "unused preset option": ["exact", "--n", "3"],
+    "preset option with matrix": ["exact", "--matrix", "1 2; 3 4", "--cond", "5"],
+    "bad n": ["exact", "--preset", "hilbert", "--n", "0"],
+    "all zeros": ["descent", "--matrix", "0 0; 0 0"],
+    "text and random options": ["indicator", "--text", "-", "--p", "0.5"],
+    "no subcommand": [],
+    "unknown subcommand": ["invert"],
+    "unknown option": ["exact", "--fast"],
+    "option value starting with -": ["exact", "--matrix", "-1,2"],
+}
+
+
+def assert_one_line_error(code: int, out: str, err: str) -> None:
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    assert err.endswith("\n")
+    assert len(err.splitlines()) == 1
+    assert err.startswith("gdinverse: error: ")
+
+
+@pytest.mark.parametrize("argv", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_is_one_line_and_exit_2(capsys, argv):
+    assert_one_line_error(*run(capsys, *argv))
+
+
+def test_singular_error_suggests_the_pseudo_inverse(capsys):
+    _, _, err = run(capsys, "exact", "--preset", "singular")
+    assert "pseudo-inverse" in err
+    assert "--pinv" in err
+
+
+def test_bad_files_and_stdin(capsys, tmp_path, monkeypatch):
+    assert_one_line_error(*run(capsys, "indicator", "--text", str(tmp_path / "missing.txt")))
+    assert_one_line_error(*run(capsys, "indicator", "--text", str(tmp_path)))  # a directory
+    wordless = tmp_path / "wordless.txt"
+    wordless.write_text("!!! --- ???\n", encoding="utf-8")
+    assert_one_line_error(*run(capsys, "indicator", "--text", str(wordless)))
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert_one_line_error(*run(capsys, "indicator", "--text", str(binary)))
+    for argv in (["exact", "--matrix", "-"], ["indicator", "--text", "-"]):
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+        assert_one_line_error(*run(capsys, *argv))
+    monkeypatch.setattr("sys.stdin", io.StringIO("1 2\n3\n"))
+    code, out, err = run(capsys, "descent", "--matrix", "-")
+    assert_one_line_error(code, out, err)
+    assert "row 2 has 1 entries but row 1 has 2" in err
+
+
+# ---------------------------------------------------------------------------- the real `python -m gdinverse`
+
+
+def python_m(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(
+        [sys.executable, "-m", "gdinverse", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_python_m_bad_input():
+    done = python_m("exact", "--matrix", "-", stdin="1 2\n3\n")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "gdinverse: error: row 2 has 1 entries but row 1 has 2; every row needs the same number of entries"
+    ]

@@ -1,0 +1,390 @@
+"""Tests of gdinverse.plots: what the figures show, how big they are, and how bad arguments fail."""
+
+import ast
+import json
+import pathlib
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import torch
+
+import gdinverse as g
+from gdinverse import plots
+from gdinverse.sweep import lr_sweep
+
+MB = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def seed_run():
+    """The seed notebook's run: diag(1,2,3,4), lr 0.2·ln 10, 100 steps, X recorded every 20."""
+    return g.gd_inverse(g.preset("diag1234"), lr="seed")
+
+
+@pytest.fixture(scope="module")
+def long_run():
+    """41 recorded steps (0, 5, …, 200): more than the default caps of panels."""
+    return g.gd_inverse(g.preset("diag1234"), lr="seed", steps=200, record_every=5)
+
+
+@pytest.fixture(scope="module")
+def big_run():
+    """The app's caps: a 128×128 matrix, 51 recorded steps."""
+    return g.gd_inverse(g.preset("random", n=128, cond=10), steps=500, record_every=10)
+
+
+def hex_rgb(colour):
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+# ---------------------------------------------------------------------------- heatmap
+
+
+def test_small_heatmap_prints_values_with_two_decimals():
+    fig = plots.heatmap(torch.diag(torch.tensor([1.0, 2.0, 3.0, 4.0])))
+    (trace,) = fig.data
+    assert trace.texttemplate == "%{text}"
+    assert list(trace.text[2]) == ["0.00", "0.00", "3.00", "0.00"]
+    assert trace.z.dtype == np.float32
+    assert trace.z.shape == (4, 4)
+
+
+def test_big_heatmap_has_no_text_at_all():
+    fig = plots.heatmap(np.random.default_rng(0).normal(size=(40, 40)))
+    (trace,) = fig.data
+    assert trace.texttemplate is None and trace.text is None
+    assert "texttemplate" not in fig.to_json()
+
+
+def test_show_values_overrides_the_size_rule():
+    assert plots.heatmap(np.ones((40, 40)), show_values=True).data[0].texttemplate == "%{text}"
+    assert plots.heatmap(np.ones((3, 3)), show_values=False).data[0].texttemplate is None
+
+
+def test_scale_is_symmetric_about_zero_and_positive_is_red():
+    fig = plots.heatmap([[1.0, -3.0], [0.5, 2.0]])
+    trace = fig.data[0]
+    assert (trace.zmin, trace.zmid, trace.zmax) == (-3.0, 0, 3.0)
+    low, high = hex_rgb(trace.colorscale[0][1]), hex_rgb(trace.colorscale[-1][1])
+    assert low[2] > low[0] and high[0] > high[2]  # negative blue, positive red
+
+
+def test_all_zero_matrix_still_has_a_scale():
+    trace = plots.heatmap(np.zeros((3, 3))).data[0]
+    assert trace.zmax > 0 and trace.zmin == -trace.zmax
+
+
+def test_non_finite_entries_are_blank_and_do_not_set_the_scale():
+    trace = plots.heatmap([[1.0, np.inf], [np.nan, -2.0]]).data[0]
+    assert np.isnan(trace.z[0, 1]) and np.isnan(trace.z[1, 0])
+    assert trace.zmax == 2.0
+
+
+def test_given_zmax_is_shared():
+    trace = plots.heatmap([[0.1, -0.2]], zmax=5).data[0]
+    assert (trace.zmin, trace.zmax) == (-5, 5)
+
+
+def test_row_one_is_at_the_top_with_square_cells_and_ticks_one_to_n():
+    fig = plots.heatmap(np.arange(12.0).reshape(3, 4))
+    trace = fig.data[0]
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert (trace.x0, trace.dx, trace.y0, trace.dy) == (1, 1, 1, 1)
+    assert (fig.layout.xaxis.tick0, fig.layout.xaxis.dtick) == (1, 1)
+
+
+def test_labels_become_category_axes_and_repeats_stay_apart():
+    fig = plots.heatmap(np.eye(3), x_labels=["a", "b", "c"], y_labels=["1", "1", "2"])
+    trace = fig.data[0]
+    assert list(trace.x) == ["a", "b", "c"]
+    assert list(trace.y) == ["1", "1 (2)", "2"]
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "category"
+
+
+def test_matrices_are_sent_as_float32_binary():
+    payload = json.loads(plots.heatmap(torch.eye(4, dtype=torch.float64)).to_json())
+    assert payload["data"][0]["z"]["dtype"] == "f4"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((2, 2, 2)), np.zeros((0, 3)), [1.0, 2.0], [[1, 2], [3]], [["a", "b"]], np.eye(2) * 1j],
+    ids=["3-D", "empty", "1-D", "ragged", "strings", "complex"],
+)
+def test_heatmap_rejects_what_is_not_a_matrix(bad):
+    with pytest.raises(g.ParameterError, match="M must"):
+        plots.heatmap(bad)
+
+
+def test_heatmap_rejects_bad_settings():
+    with pytest.raises(g.GdInverseError, match="zmax"):
+        plots.heatmap(np.eye(2), zmax=-1)
+    with pytest.raises(g.GdInverseError, match="show_values"):
+        plots.heatmap(np.eye(2), show_values="yes")
+    with pytest.raises(g.GdInverseError, match="x_labels has 3 labels for 2"):
+        plots.heatmap(np.eye(2), x_labels=["a", "b", "c"])
+
+
+def test_own_small_template_is_used():
+    fig = plots.heatmap(torch.diag(torch.tensor([1.0, 2.0, 3.0, 4.0])))
+    assert fig.layout.template == plots.TEMPLATE
+    text = fig.to_json()
+    assert len(text) < 4000
+    assert "histogram2dcontour" not in text  # a part of plotly's default template
+
+
+def test_package_never_imports_plotly_express_or_streamlit():
+    tree = ast.parse(pathlib.Path(plots.__file__).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not any("express" in name or "streamlit" in name for name in imported)
+
+
+# ---------------------------------------------------------------------------- residual grid
+
+
+def test_grid_has_one_panel_per_recorded_step_on_one_scale(seed_run):
+    fig = plots.residual_grid(seed_run)
+    assert [a.text for a in fig.layout.annotations] == [f"step {t}" for t in (0, 20, 40, 60, 80, 100)]
+    assert len(fig.data) == 6
+    zmax = max(float(seed_run.residual(t).abs().max()) for t in seed_run.snapshots)
+    assert len({(t.zmin, t.zmax) for t in fig.data}) == 1
+    assert fig.data[0].zmax == pytest.approx(zmax, rel=1e-6) and fig.data[0].zmin == -fig.data[0].zmax
+    assert [t.showscale for t in fig.data] == [True] + [False] * 5
+    assert all(t.texttemplate == "%{text}" for t in fig.data)  # 4×4: the seed printed these values
+    # printed as the seed printed its Diff at step 20, negative zero included
+    assert [" ".join(row) for row in fig.data[1].text] == [
+        "-0.09 0.01 0.00 0.00",
+        "0.26 -0.00 0.00 0.00",
+        "0.00 0.00 0.00 0.00",
+        "0.11 0.00 0.00 0.00",
+    ]
+
+
+def test_grid_panels_are_matrices_with_row_one_at_the_top(seed_run):
+    fig = plots.residual_grid(seed_run)
+    for i, trace in enumerate(fig.data):
+        y_axis = fig.layout["yaxis" + ("" if i == 0 else str(i + 1))]
+        assert y_axis.autorange == "reversed"
+        assert y_axis.scaleanchor == trace.xaxis
+    assert fig.layout.xaxis7.visible is False and fig.layout.xaxis8.visible is False  # the empty cells
+
+
+def test_grid_caps_the_panels_keeping_first_and_last(long_run):
+    fig = plots.residual_grid(long_run, max_panels=12)
+    titles = [a.text for a in fig.layout.annotations]
+    assert len(fig.data) == len(titles) == 12
+    assert titles[0] == "step 0" and titles[-1] == "step 200"
+    assert len(set(titles)) == 12
+
+
+def test_grid_of_chosen_steps(seed_run):
+    fig = plots.residual_grid(seed_run, steps=[np.int64(100), 0], columns=2)
+    assert [a.text for a in fig.layout.annotations] == ["step 0", "step 100"]
+    with pytest.raises(g.GdInverseError, match=r"steps \[30\] were not recorded"):
+        plots.residual_grid(seed_run, steps=[0, 30])
+    with pytest.raises(g.GdInverseError, match="DescentResult"):
+        plots.residual_grid({"losses": []})
+
+
+# ---------------------------------------------------------------------------- animation
+
+
+def test_animation_has_a_frame_per_recorded_step_and_controls(seed_run):
+    fig = plots.residual_animation(seed_run)
+    names = ["0", "20", "40", "60", "80", "100"]
+    assert [f.name for f in fig.frames] == names
+    (slider,) = fig.layout.sliders
+    assert [s.label for s in slider.steps] == names
+    assert [list(s.args[0]) for s in slider.steps] == [[n] for n in names]
+    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    assert any("Play" in b for b in labels) and any("Pause" in b for b in labels)
+    assert all(b.method == "animate" for b in fig.layout.updatemenus[0].buttons)
+
+
+def test_animation_scale_is_fixed_over_all_frames(seed_run):
+    fig = plots.residual_animation(seed_run)
+    trace = fig.data[0]
+    largest = max(np.abs(f.data[0].z).max() for f in fig.frames)
+    assert trace.zmax == pytest.approx(largest) and trace.zmin == -trace.zmax
+    np.testing.assert_allclose(fig.frames[-1].data[0].z, seed_run.residual(100).numpy(), atol=1e-7)
+
+
+def test_animation_caps_the_frames_keeping_first_and_last(long_run):
+    fig = plots.residual_animation(long_run, max_frames=10)
+    names = [f.name for f in fig.frames]
+    assert len(names) == 10 and names[0] == "0" and names[-1] == "200"
+    assert [s.label for s in fig.layout.sliders[0].steps] == names
+
+
+def test_big_animation_fits_in_six_megabytes(big_run):
+    fig = plots.residual_animation(big_run)
+    assert len(fig.frames) == 50
+    assert fig.data[0].texttemplate is None
+    assert len(fig.to_json()) < 6 * MB
+
+
+def test_big_grid_and_heatmap_are_small(big_run):
+    assert len(plots.residual_grid(big_run).to_json()) < 2 * MB
+    assert len(plots.heatmap(big_run.matrix).to_json()) < 0.2 * MB
+
+
+# ---------------------------------------------------------------------------- loss curves
+
+
+def test_loss_curve_on_a_log_axis_with_marks_and_theory(seed_run):
+    A = g.preset("diag1234")
+    theory = g.predicted_losses(A, lr="seed", steps=100, X0=seed_run.snapshots[0])
+    fig = plots.loss_curve(seed_run.losses, marks=seed_run.snapshots, predicted=theory)
+    assert fig.layout.yaxis.type == "log"
+    loss, predicted, marks = fig.data
+    assert list(loss.x) == list(range(101))
+    assert predicted.name == "theory" and predicted.line.dash == "dash"
+    assert list(marks.x) == [0, 20, 40, 60, 80, 100]
+    np.testing.assert_allclose(marks.y, seed_run.losses[[0, 20, 40, 60, 80, 100]], rtol=1e-6)
+
+
+def test_zeros_and_non_finite_losses_do_not_break_a_log_axis():
+    losses = np.array([1.0, 0.1, np.nan, 0.0, -1e-3, np.inf, 1e-33, 0.0])
+    fig = plots.loss_curve(losses, marks=[3, 6])
+    line, marks = fig.data
+    assert list(line.x) == [0, 1, 6] and np.all(line.y > 0)
+    assert list(marks.x) == [6]
+    linear = plots.loss_curve(losses, log_y=False).data[0]
+    assert list(linear.x) == [0, 1, 3, 4, 6, 7]
+
+
+def test_long_curves_are_thinned_keeping_ends_marks_and_spikes():
+    losses = np.exp(-np.arange(100_001) / 20_000.0)
+    losses[54_321] = 50.0  # a spike must survive the thinning
+    fig = plots.loss_curve(losses, marks=[12_345, 99_999])
+    line = fig.data[0]
+    assert len(line.x) <= 2_100
+    assert line.x[0] == 0 and line.x[-1] == 100_000
+    assert {12_345, 54_321, 99_999} <= set(line.x.tolist())
+    assert len(fig.to_json()) < 50_000
+
+
+def test_loss_curve_rejects_bad_arguments():
+    with pytest.raises(g.GdInverseError, match="losses must be a non-empty 1-D"):
+        plots.loss_curve(np.ones((3, 3)))
+    with pytest.raises(g.GdInverseError, match="marks"):
+        plots.loss_curve(np.ones(5), marks=[7])
+
+
+def test_race_against_steps_or_seconds(seed_run):
+    momentum = g.gd_inverse(g.preset("diag1234"), method="momentum")
+    fig = plots.race_figure({"gd": seed_run, "momentum": momentum}, x="time")
+    assert [t.name for t in fig.data] == ["gd", "momentum"]
+    np.testing.assert_allclose(fig.data[0].x, seed_run.times.astype(np.float32))
+    assert fig.layout.xaxis.title.text == "seconds" and fig.layout.yaxis.type == "log"
+    by_step = plots.race_figure({"gd": seed_run})
+    assert list(by_step.data[0].x) == list(range(101))
+
+
+def test_race_rejects_bad_arguments(seed_run):
+    with pytest.raises(g.GdInverseError, match="non-empty dict"):
+        plots.race_figure({})
+    with pytest.raises(g.GdInverseError, match="DescentResult"):
+        plots.race_figure({"gd": seed_run.losses})
+    with pytest.raises(g.GdInverseError, match="x must be one of"):
+        plots.race_figure({"gd": seed_run}, x="seconds")
+
+
+# ---------------------------------------------------------------------------- sweep
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    A = g.preset("diag1234")
+    bounds = g.lr_bounds(A)
+    lrs = np.geomspace(bounds.optimal / 30, bounds.stable_below * 1.5, 25)
+    return lr_sweep(A, lrs, steps=100), bounds
+
+
+def test_sweep_on_log_axes_with_bounds_theory_and_diverged(sweep):
+    result, bounds = sweep
+    X0 = g.gd_inverse(g.preset("diag1234"), steps=1).snapshots[0]
+    theory = np.array([g.predicted_losses(g.preset("diag1234"), lr=lr, steps=100, X0=X0)[-1] for lr in result.lrs])
+    fig = plots.sweep_figure(result, bounds=bounds, predicted=theory)
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+    traces = {t.name: t for t in fig.data}
+    assert traces["theory"].line.dash == "dash"
+    diverged = traces["diverged"]
+    assert len(diverged.x) == result.diverged.sum() > 0
+    assert diverged.marker.symbol == "x"
+    assert len(traces["final loss"].x) == (~result.diverged).sum()
+    lines = {s.label.text: s.x0 for s in fig.layout.shapes}
+    assert lines == {"stable limit": bounds.stable_below, "optimal lr": bounds.optimal}
+    assert all(y > fig.layout.yaxis.range[1] - 1 for y in np.log10(diverged.y))  # along the top
+
+
+def test_sweep_without_bounds_has_no_lines_and_checks_its_arguments(sweep):
+    result, _ = sweep
+    assert len(plots.sweep_figure(result).layout.shapes) == 0
+    with pytest.raises(g.GdInverseError, match="predicted has 3 losses for 25"):
+        plots.sweep_figure(result, predicted=[1.0, 2.0, 3.0])
+    with pytest.raises(g.GdInverseError, match="LrSweep"):
+        plots.sweep_figure({"lrs": [0.1]})
+
+
+# ---------------------------------------------------------------------------- indicator data
+
+
+def test_indicator_heatmap_labels_values_and_hover():
+    matrix = g.indicator_matrix(17, 3)
+    fig = plots.indicator_heatmap(matrix)
+    trace = fig.data[0]
+    assert list(trace.y) == [f"doc_{i}" for i in range(1, 18)]
+    assert list(trace.x) == ["word_1", "word_2", "word_3"]
+    assert trace.texttemplate == "%{z}"
+    assert trace.hovertemplate.startswith("%{y}, %{x}: %{z}")
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert (trace.zmin, trace.zmax) == (0, 1)
+    assert trace.colorscale[0][1] == trace.colorscale[1][1] != trace.colorscale[-1][1]  # two colours
+    np.testing.assert_array_equal(trace.z, matrix.numpy())
+
+
+def test_indicator_heatmap_with_words_and_no_text_when_big():
+    terms = g.document_term_matrix(["the cat sat", "the dog"])
+    fig = plots.indicator_heatmap(terms.matrix, row_labels=terms.documents, column_labels=terms.vocabulary)
+    assert list(fig.data[0].x) == ["cat", "dog", "sat", "the"]
+    assert plots.indicator_heatmap(g.indicator_matrix(40, 5)).data[0].texttemplate is None
+    with pytest.raises(g.GdInverseError, match="only 0 and 1"):
+        plots.indicator_heatmap([[0, 2]])
+
+
+def test_counts_figure():
+    fig = plots.counts_figure(torch.tensor([3, 1, 2]), ["doc_1", "doc_2", "doc_3"], title="words per document")
+    (bar,) = fig.data
+    assert isinstance(bar, go.Bar) and bar.orientation == "h"
+    assert list(bar.y) == ["doc_1", "doc_2", "doc_3"] and list(bar.x) == [3, 1, 2]
+    assert fig.layout.yaxis.autorange == "reversed"
+    upright = plots.counts_figure([1, 2], ["a", "b"], orientation="v").data[0]
+    assert list(upright.x) == ["a", "b"]
+    with pytest.raises(g.GdInverseError, match="labels has 1 labels for 2"):
+        plots.counts_figure([1, 2], ["a"])
+
+
+def test_every_figure_uses_the_small_template(seed_run, sweep):
+    figures = [
+        plots.heatmap(np.eye(2)),
+        plots.residual_grid(seed_run),
+        plots.residual_animation(seed_run),
+        plots.loss_curve(seed_run.losses),
+        plots.race_figure({"gd": seed_run}),
+        plots.sweep_figure(sweep[0]),
+        plots.indicator_heatmap([[0, 1]]),
+        plots.counts_figure([1], ["a"]),
+    ]
+    for fig in figures:
+        assert fig.layout.template == plots.TEMPLATE
+        assert len(fig.to_json()) < 12_000
