@@ -488,4 +488,11 @@ def _message(engine: GradientDescent, losses: np.ndarray, stopped_at: int | None
         )
     elif engine.method == "gd" and bounds is not None and engine.lr >= bounds.stable_below:
         text += f" The lr is at or above the stable limit {bounds.stable_below:.4g}, so the loss grows."
+    elif engine.method == "gd" and bounds is not None and end > max(1e-3 * start, bounds.floor * 1.001):
+        sigma, factor = bounds.slowest(engine.lr)
+        if factor > 0.99:
+            text += (
+                f" Slow: the error along σ = {sigma:.3g} shrinks by only {(1 - factor) * 100:.2g}% a step"
+                f" (condition number {bounds.condition_number:.3g}); take more steps or use momentum."
+            )
     return text

@@ -234,8 +234,13 @@ def _matrix_trace(
 
 
 def _cell_text(Z: np.ndarray) -> list[list[str]]:
-    """Each value at 2 decimals as the seed notebook printed them ("{0:0.2f}", so −0.001 is "-0.00")."""
-    return [[f"{x:0.2f}" if math.isfinite(x) else "" for x in row] for row in Z.tolist()]
+    """Each value at 2 decimals as the seed notebook printed them ("{0:0.2f}", so −0.001 is "-0.00").
+
+    Matrices with entries of 1000 or more get 3 significant digits instead (1.2e+04), which fit a cell.
+    """
+    big = bool(np.any(np.abs(Z[np.isfinite(Z)]) >= 1000))
+    form = "{:.3g}" if big else "{:0.2f}"
+    return [[form.format(x) if math.isfinite(x) else "" for x in row] for row in Z.tolist()]
 
 
 def _matrix_axes(
@@ -324,7 +329,7 @@ def residual_grid(
     ``steps`` defaults to every recorded step; when there are more than
     ``max_panels`` (or than fit in :data:`PAYLOAD_BUDGET`), evenly spaced ones
     are shown, always the first and the last. Values are printed by default
-    only when the residual is at most 6×6, since the panels are small.
+    only when the residual is at most 5×5, since the panels are small.
     """
     recorded = sorted(_check_result(result).snapshots)
     columns = check_int("columns", columns, low=1, high=12)
@@ -342,7 +347,7 @@ def residual_grid(
     steps = _evenly(steps, _fitting(max_panels, _residual_cells(result)))
     residuals = _residuals(result, steps)
     zmax = _symmetric_limit(residuals)
-    values = _show_values(show_values, residuals.shape[1:], up_to=6)
+    values = _show_values(show_values, residuals.shape[1:], up_to=5)
     columns = min(columns, len(steps))
     rows = math.ceil(len(steps) / columns)
     layout = copy.deepcopy(_grid_layout(rows, columns))
@@ -356,7 +361,7 @@ def residual_grid(
         layout["annotations"][i] |= {"text": f"step {step}", "font": {"size": 12}}
     for i in range(len(steps), rows * columns):  # the empty cells of the last row
         layout[f"xaxis{i + 1}"]["visible"] = layout[f"yaxis{i + 1}"]["visible"] = False
-    return _figure(traces, title={"text": "Residual X @ A − I"}, height=70 + 190 * rows, **layout)
+    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, **layout)
 
 
 def _player(steps: Sequence[int]) -> dict[str, Any]:
@@ -422,7 +427,7 @@ def residual_animation(result: DescentResult, *, max_frames: int = 50, show_valu
     return _figure(
         [trace],
         frames=frames,
-        title={"text": "Residual X @ A − I"},
+        title={"text": "Residual X @ M − I"},
         margin={"b": 120},
         **_matrix_axes(first.shape),
         **_player(steps),
@@ -478,12 +483,13 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
     orientation = check_choice("orientation", orientation, ("h", "v"))
     values = values.astype(np.int32) if values.dtype.kind in "biu" else _float32(values)
     category = {"type": "category", "showgrid": False}
+    counts = {"tickformat": ",d", "rangemode": "tozero"} if values.dtype.kind in "iu" else {}
     if orientation == "h":
         bar = go.Bar(x=values, y=names, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
-        axes = {"yaxis": category | {"autorange": "reversed"}}
+        axes = {"yaxis": category | {"autorange": "reversed"}, "xaxis": counts}
     else:
         bar = go.Bar(x=names, y=values, hovertemplate="%{x}: %{y}<extra></extra>")
-        axes = {"xaxis": category}
+        axes = {"xaxis": category, "yaxis": counts}
     bar.marker.color = _DARK
     return _figure([bar], title={"text": title}, bargap=0.2, **axes)
 
@@ -556,7 +562,7 @@ def loss_curve(
     n = _array(losses, "losses", ndim=1).size
     mark_steps = _steps(marks or (), "marks", high=n - 1)
     steps, values = _curve(losses, log=log_y, keep=mark_steps)
-    traces = [go.Scatter(x=steps, y=values, mode="lines", name="loss")]
+    traces = [go.Scatter(x=steps, y=values, mode="lines+markers" if steps.size <= 60 else "lines", name="loss")]
     if predicted is not None:
         p_steps, p_values = _curve(predicted, log=log_y, name="predicted")
         theory_line = {"dash": "dash", "color": "#888888"}

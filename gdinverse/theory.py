@@ -76,7 +76,8 @@ class LrBounds:
         """The singular value whose direction shrinks slowest at ``lr``, and its factor |1 − 2·lr·σ²/k²| a step."""
         c = 2 * lr / self.k**2
         low, high = abs(1 - c * self.sigma_min**2), abs(1 - c * self.sigma_max**2)
-        return (self.sigma_min, low) if low >= high else (self.sigma_max, high)
+        # at the optimal lr the two are equal (up to rounding): the small σ is the one to name
+        return (self.sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
 
     @property
     def heavy_ball(self) -> tuple[float, float]:

@@ -120,3 +120,9 @@ def test_slowest_direction_of_the_seed_run():
     assert 1 - factor == pytest.approx(0.0576, abs=5e-5)
     sigma, factor = g.lr_bounds(g.preset("diag1234")).slowest(1.5)  # above the stable limit 1
     assert sigma == pytest.approx(4.0) and factor > 1
+
+
+def test_at_the_optimal_lr_the_smallest_singular_value_is_named():
+    bounds = g.lr_bounds(g.preset("random", n=6, cond=100))
+    sigma, factor = bounds.slowest(bounds.optimal)
+    assert sigma == pytest.approx(0.01) and factor == pytest.approx((100**2 - 1) / (100**2 + 1))

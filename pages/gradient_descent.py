@@ -1,0 +1,96 @@
+"""Gradient descent: learn the inverse step by step, watch the residual shrink, and see why the lr has a limit."""
+
+import streamlit as st
+
+from gdinverse import plots
+from ui import cached, descent_controls, downloads, frame, matrix_source, settings, stepper
+
+frame.page("Gradient descent")
+st.markdown(
+    "Start from a random X and nudge it downhill on the loss **mean((X @ M − I)²)**, as the seed notebook does. "
+    "Each step multiplies what is left of the error along every singular direction of M by a fixed factor — "
+    "below 1 it shrinks, above 1 it explodes. The heatmaps show the residual X @ M − I fading to zero."
+)
+choice = matrix_source.choose()
+A = cached.matrix(choice.spec)
+run = descent_controls.controls(choice.spec, max(A.shape))
+bounds = cached.bounds(choice.spec)
+
+if run.lr >= bounds.stable_below:
+    st.warning(
+        f"The learning rate {run.lr:.4g} is at or above the stable limit {bounds.stable_below:.4g} = k²/σ_max² "
+        "for this matrix: the run will not converge.",
+        icon="⚠️",
+    )
+sigma, factor = bounds.slowest(run.lr)
+which = "smallest" if sigma == bounds.sigma_min else "largest"
+change = f"shrinks by {(1 - factor) * 100:.2g}%" if factor < 1 else f"grows by {(factor - 1) * 100:.3g}%"
+st.markdown(f"The error left is along the {which} singular value, {sigma:.4g}; it {change} per step.")
+if A.shape[0] != A.shape[1] or bounds.rank < min(A.shape):
+    st.info(
+        f"M is {A.shape[0]}×{A.shape[1]} with rank {bounds.rank}: X is {A.shape[1]}×{A.shape[0]} and X @ M ≈ I "
+        f"is a least-squares left inverse; the loss cannot go below {bounds.floor:.4g}. From zeros, gradient "
+        "descent finds the pseudo-inverse; from a random start, the part of X it never touches stays."
+    )
+
+mode = st.radio(
+    "Mode",
+    ["run", "step"],
+    key="mode",
+    horizontal=True,
+    format_func={"run": "Whole run", "step": "Step through"}.get,
+)
+
+if mode == "step":
+    stepper.show(run, A)
+else:
+    with cached.progress("Running gradient descent…"):
+        result = cached.descent(*run.args)
+        figures = cached.descent_figures(*run.args)
+    if result.diverged:
+        st.error(result.message + " The plots show what was recorded before.")
+    elif result.stalled:
+        st.warning(result.message)
+        st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
+    else:
+        st.success(result.message)
+    name, reference = cached.reference(choice.spec, run.dtype)
+    a, b, c = st.columns(3)
+    a.metric("final loss", f"{result.final_loss:.4g}")
+    b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{result.distance_to(reference):.3g}")
+    c.metric("steps run", f"{len(result.losses) - 1:,}")
+
+    st.subheader("Loss")
+    st.plotly_chart(figures["loss"], key="loss")
+    st.caption("Log scale, as in the notebook. Dots mark the recorded steps; the dashed line is the theory.")
+
+    st.subheader("Progress heatmaps: the residual X @ M − I")
+    st.plotly_chart(figures["grid"], key="grid")
+    st.plotly_chart(figures["animation"], key="animation")
+    recorded = list(result.snapshots)
+    at = st.select_slider("Show X at step", options=recorded, value=recorded[-1], key="at")
+    left, middle, right = st.columns(3)
+    left.plotly_chart(plots.heatmap(result.snapshots[at], title=f"X at step {at}"), key="X_at")
+    middle.plotly_chart(plots.heatmap(result.product(at), title="X @ M"), key="XM_at")
+    right.plotly_chart(plots.heatmap(reference, title=name), key="reference")
+
+    one, two = st.columns(2)
+    one.download_button("Losses (CSV)", downloads.losses_csv(result), "losses.csv", "text/csv")
+    two.download_button("Final X (CSV)", downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
+
+with st.expander("The maths: loss, gradient, update, and why the learning rate has a limit"):
+    st.latex(r"L(X) = \frac{1}{k^2}\,\lVert X M - I \rVert_F^2 \qquad (M \text{ is } m\times k)")
+    st.latex(r"\nabla L = \frac{2}{k^2}\,(X M - I)\,M^\top")
+    st.latex(r"X \leftarrow X - \mathrm{lr}\cdot\nabla L")
+    st.markdown("The residual R = XM − I then changes by a fixed matrix each step:")
+    st.latex(r"R \leftarrow R\,\Bigl(I - \tfrac{2\,\mathrm{lr}}{k^2} M^\top M\Bigr)")
+    st.markdown(
+        "Along each singular direction of M (singular value σᵢ) the error is multiplied by "
+        "1 − 2·lr·σᵢ²/k² every step. It shrinks only if that factor lies between −1 and 1:"
+    )
+    st.latex(r"0 < \mathrm{lr} < \frac{k^2}{\sigma_{\max}^2}")
+    st.latex(r"\mathrm{lr}^* = \frac{k^2}{\sigma_{\min}^2 + \sigma_{\max}^2}")
+    st.markdown(
+        "The best constant rate lr* balances the slowest and the fastest direction; the error then shrinks by "
+        "(κ² − 1)/(κ² + 1) per step, κ = σ_max/σ_min. A large κ means slow descent — and, in float32, a stall."
+    )

@@ -1,0 +1,311 @@
+"""The app in Streamlit's AppTest: every page runs, every widget changes what is shown, links carry settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import gdinverse as g
+
+PAGES = {
+    "exact": "pages/exact_inverse.py",
+    "descent": "pages/gradient_descent.py",
+    "indicator": "pages/indicator_matrix.py",
+}
+
+
+def open_page(name: str | None = None, **query: str) -> AppTest:
+    """The app after a first run of Home, switched to page ``name`` (with ``query`` in its link) and run."""
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=120).run()
+    if name:
+        at.switch_page(PAGES[name])
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def clean(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def decode(value) -> np.ndarray:
+    """An array from a figure's JSON: plotly writes numpy arrays as base64 ("bdata") with a dtype and shape."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return array.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else array
+    return np.asarray(value)
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def widget(at: AppTest, kind: str, label: str):
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+# ---------------------------------------------------------------------------- every page runs
+
+
+@pytest.mark.parametrize("name", [None, *PAGES])
+def test_every_page_runs_with_defaults(name):
+    at = clean(open_page(name))
+    title = {None: "Inverting a matrix", "exact": "Exact inverse", "descent": "Gradient descent"}
+    assert at.title[0].value.startswith(title.get(name, "Indicator matrix"))
+    assert not at.error
+    if name:
+        assert charts(at), "every page draws figures"
+
+
+def test_home_links_every_page_in_lesson_order():
+    at = clean(open_page())
+    sidebar = [(link.proto.label, link.proto.page) for link in at.sidebar.get("page_link")]
+    assert sidebar == [
+        ("Home", ""),
+        ("Exact inverse", "exact_inverse"),
+        ("Gradient descent", "gradient_descent"),
+        ("Indicator matrix", "indicator_matrix"),
+    ]
+    assert [link.proto.page for link in at.main.get("page_link")] == [page for _, page in sidebar[1:]]
+
+
+# ---------------------------------------------------------------------------- gradient descent
+
+
+def test_the_seed_numbers_appear_on_the_gradient_descent_page():
+    at = clean(open_page("descent"))
+    assert texts(at, "success") == ["Loss 1.665 → 4.124e-07 in 100 steps at lr 0.4605."]
+    assert "shrinks by 5.8% per step" in " ".join(texts(at, "markdown"))
+    grid = next(c for c in charts(at) if len(c["data"]) == 6)  # the residual grid: steps 0, 20, …, 100
+    assert [" ".join(row) for row in grid["data"][1]["text"]] == [
+        "-0.09 0.01 0.00 0.00",
+        "0.26 -0.00 0.00 0.00",
+        "0.00 0.00 0.00 0.00",
+        "0.11 0.00 0.00 0.00",
+    ]
+    assert [a["text"] for a in grid["layout"]["annotations"]] == [f"step {t}" for t in range(0, 101, 20)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "value", "expect"),
+    [
+        ("slider", "Steps", 300, "in 300 steps"),
+        ("number_input", "Seed (random start)", 1, "Loss 1.946"),
+        ("radio", "Start", "zeros", "Loss 0.25 →"),
+        ("radio", "Precision", "float64", "Loss 1.665 → 4.124e-07"),
+    ],
+)
+def test_each_setting_changes_the_run(kind, label, value, expect):
+    at = open_page("descent")
+    widget(at, kind, label).set_value(value).run()
+    clean(at)
+    assert expect in " ".join(texts(at, "success"))
+
+
+def test_record_every_changes_the_recorded_steps():
+    at = open_page("descent")
+    widget(at, "number_input", "Record every k steps").set_value(50).run()
+    assert widget(clean(at), "select_slider", "Show X at step").options == ["0", "50", "100"]
+
+
+def test_learning_rate_slider_and_optimal_button():
+    at = open_page("descent")
+    lr = widget(at, "select_slider", "Learning rate (log scale)")
+    assert lr.value == pytest.approx(g.SEED_LR)
+    at.button(key="optimal_lr").click().run()
+    assert widget(clean(at), "select_slider", "Learning rate (log scale)").value == pytest.approx(16 / 17)
+    assert "at lr 0.9412" in texts(at, "success")[0]
+
+
+def test_a_divergent_learning_rate_warns_and_stops():
+    at = open_page("descent", lr="1.5")
+    clean(at)
+    assert any("at or above the stable limit 1" in w for w in texts(at, "warning"))
+    assert any(e.startswith("Diverged at step") for e in texts(at, "error"))
+    assert all("NaN" not in json.dumps(chart) for chart in charts(at))
+
+
+def test_another_matrix_gets_its_own_learning_rate_range_and_default():
+    at = open_page("descent")
+    widget(at, "selectbox", "Preset").set_value("random").run()
+    clean(at)
+    bounds = g.lr_bounds(g.preset("random"))
+    lr = widget(at, "select_slider", "Learning rate (log scale)")
+    assert lr.value == pytest.approx(bounds.optimal)
+    assert float(max(lr.options, key=float)) == pytest.approx(2 * bounds.stable_below, rel=1e-2)
+    assert float(min(lr.options, key=float)) == pytest.approx(bounds.stable_below / 1000, rel=1e-2)
+
+
+def test_float32_stall_is_reported_with_a_float64_button():
+    at = open_page("descent", preset="random", n="8", cond="20", steps="5000")
+    clean(at)
+    assert any("Stalled" in w for w in texts(at, "warning"))
+    next(b for b in at.button if b.label == "Switch to float64").click().run()
+    assert widget(clean(at), "radio", "Precision").value == "float64"
+    assert not any("Stalled" in w for w in texts(at, "warning"))
+
+
+def test_step_through_buttons_move_the_counter():
+    at = open_page("descent", mode="step")
+    assert metric(clean(at), "step t") == "0"
+    at.button(key="step1").click().run()
+    assert metric(at, "step t") == "1"
+    at.button(key="step10").click().run()
+    assert metric(at, "step t") == "11"
+    at.button(key="step100").click().run()
+    assert metric(at, "step t") == "111"
+    at.button(key="reset").click().run()
+    assert metric(clean(at), "step t") == "0"
+    assert metric(at, "loss") == "1.665"
+
+
+def test_step_through_restarts_when_a_setting_changes():
+    at = open_page("descent", mode="step")
+    at.button(key="step10").click().run()
+    widget(at, "number_input", "Seed (random start)").set_value(2).run()
+    assert metric(clean(at), "step t") == "0"
+
+
+def test_non_square_matrix_learns_a_left_inverse():
+    at = clean(open_page("descent", source="text", matrix="1 0; 0 1; 1 1", init="zeros"))
+    assert any("least-squares left inverse" in i for i in texts(at, "info"))
+    assert metric(at, "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖") != ""
+
+
+# ---------------------------------------------------------------------------- exact inverse
+
+
+def test_exact_page_shows_float32_and_float64():
+    at = clean(open_page("exact"))
+    assert [s.value for s in at.subheader] == ["float32", "float64"]
+    assert "inverse" in json.dumps(charts(at))
+
+
+def test_singular_matrix_shows_an_error_and_the_pseudo_inverse():
+    at = open_page("exact")
+    widget(at, "selectbox", "Preset").set_value("singular").run()
+    clean(at)
+    assert any("singular" in e and "pseudo" in e for e in texts(at, "error"))
+    assert "The pseudo-inverse instead" in [s.value for s in at.subheader]
+
+
+def test_ill_conditioned_matrix_fails_in_float32_only():
+    at = clean(open_page("exact", preset="hilbert", n="6"))
+    errors = texts(at, "error")
+    assert len(errors) == 1 and "float32" in errors[0]
+
+
+def test_pasted_matrix_and_its_errors():
+    at = open_page("exact", source="text")
+    at.text_area(key="matrix").set_value("2 0\n0 4").run()
+    clean(at)
+    assert not at.error
+    at.text_area(key="matrix").set_value("1 2\n3").run()
+    assert "row 2 has 1 entries but row 1 has 2" in clean(at).error[0].value
+
+
+def test_a_ten_thousand_line_paste_is_refused_clearly():
+    at = open_page("exact", source="text")
+    at.text_area(key="matrix").set_value("1 2\n" * 10_000).run()
+    assert "10,000 rows" in clean(at).error[0].value
+
+
+def test_non_square_matrix_on_the_exact_page():
+    at = clean(open_page("exact", preset="indicator"))
+    assert "not square" in at.error[0].value
+
+
+# ---------------------------------------------------------------------------- indicator matrix
+
+
+def test_indicator_defaults_reproduce_the_seed_matrix():
+    at = clean(open_page("indicator"))
+    heat = charts(at)[0]
+    assert metric(at, "documents × words") == "17 × 3"
+    assert metric(at, "empty documents") == "11"
+    assert decode(heat["data"][0]["z"]).tolist() == g.indicator_matrix(17, 3, 0.2, 123).tolist()
+    assert heat["data"][0]["y"][:3] == ["doc_1", "doc_2", "doc_3"]
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "name", "expect"),
+    [
+        ("Documents", 40, "documents × words", "40 × 3"),
+        ("Words", 5, "documents × words", "17 × 5"),
+        ("Probability p of a word in a document", 1.0, "density (share of 1s)", "1.000"),
+    ],
+)
+def test_indicator_sliders(label, value, name, expect):
+    at = open_page("indicator")
+    widget(at, "slider", label).set_value(value).run()
+    assert metric(clean(at), name) == expect
+
+
+def test_indicator_seed_changes_the_matrix():
+    at = open_page("indicator")
+    before = charts(at)[0]["data"][0]["z"]
+    widget(at, "number_input", "Seed").set_value(1).run()
+    assert charts(clean(at))[0]["data"][0]["z"] != before
+
+
+def test_documents_from_text_use_the_real_words():
+    at = open_page("indicator", isource="text")
+    at.text_area(key="documents").set_value("the cat sat\nthe dog ran\n<script>alert(1)</script>").run()
+    clean(at)
+    assert charts(at)[0]["data"][0]["x"] == ["1", "alert", "cat", "dog", "ran", "sat", "script", "the"]
+    assert all("<script>" not in m for m in texts(at, "markdown"))
+
+
+def test_indicator_hands_its_matrix_to_gradient_descent():
+    at = open_page("indicator")
+    next(b for b in at.button if b.label.startswith("Learn its left inverse")).click().run()
+    clean(at)
+    assert at.title[0].value == "Gradient descent"
+    assert any("17×3" in i for i in texts(at, "info"))
+    assert metric(at, "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖") != ""
+
+
+# ---------------------------------------------------------------------------- links
+
+
+def test_settings_round_trip_through_the_link():
+    at = open_page("descent", preset="random", n="6", cond="100", steps="250", every="50", init="zeros")
+    clean(at)
+    assert widget(at, "slider", "Size n").value == 6
+    assert widget(at, "slider", "Steps").value == 250
+    assert at.query_params["steps"] == ["250"] or at.query_params["steps"] == "250"
+    widget(at, "slider", "Steps").set_value(400).run()
+    assert at.query_params["steps"] in ("400", ["400"])
+
+
+@pytest.mark.parametrize(
+    ("query", "notice"),
+    [
+        ({"steps": "abc"}, "steps='abc' is not a whole number"),
+        ({"steps": "-5"}, "steps=-5 is below the lowest value 1"),
+        ({"steps": "99999999"}, "steps=99999999 is above the cap 5000"),
+        ({"lr": "nan"}, "lr='nan' is not a finite number"),
+        ({"preset": "<script>alert(1)</script>"}, "is not one of"),
+        ({"init": "ones"}, "init='ones' is not one of rand, zeros"),
+        ({"cond": "15"}, "cond=15.0 is not offered; using the nearest, 20"),
+        ({"n": "1e9"}, "n=1000000000 is above the cap 128"),
+    ],
+)
+def test_bad_link_values_fall_back_with_a_notice(query, notice):
+    at = clean(open_page("descent", **query))
+    warnings = " ".join(texts(at, "warning"))
+    assert "Some settings in the link were changed" in warnings
+    assert notice in warnings.replace("\\", "")

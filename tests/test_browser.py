@@ -1,0 +1,142 @@
+"""Every page in a real browser: Debian's Chromium, driven by Playwright, against `streamlit run`.
+
+Screenshots land in artifacts/screenshots/. Skipped where /usr/bin/chromium is missing, unless
+GDINVERSE_BROWSER=required (as in CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .server import ROOT, streamlit_server
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = {
+    "home": "",
+    "exact_inverse": "exact_inverse",
+    "gradient_descent": "gradient_descent",
+    "indicator_matrix": "indicator_matrix",
+    "exact_hilbert": "exact_inverse?preset=hilbert&n=5",
+    "descent_shared_link": "gradient_descent?preset=random&n=6&cond=100&steps=400&init=zeros",
+    "descent_diverging": "gradient_descent?lr=1.5",
+    "indicator_text": "indicator_matrix?isource=text",
+}
+
+SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("GDINVERSE_BROWSER") == "required":
+        raise RuntimeError(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """The app served with the file watcher on, to prove the torch.classes workaround keeps the log clean."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_server("--server.fileWatcherType", "auto", log=log) as (url, _):
+        yield url, log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def settle(page) -> None:
+    """Wait until the page's script has finished and its charts are drawn."""
+    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
+    page.locator(SIDEBAR_LINKS).nth(3).wait_for(timeout=60_000)  # every page draws them first
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
+    )
+    page.wait_for_timeout(500)
+
+
+def screenshot(page, name: str) -> None:
+    """A screenshot of the whole page (the app scrolls inside its main block, so grow the viewport to fit)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(900, min(height + 40, 12_000))})
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_without_exception(app, browser, name):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{url}/{PAGES[name]}")
+    settle(page)
+    if name != "home":
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+        assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    links = [text.split() for text in page.locator(SIDEBAR_LINKS).all_inner_texts()]
+    assert links == [
+        ["home", "Home"],
+        ["function", "Exact", "inverse"],
+        ["trending_down", "Gradient", "descent"],
+        ["grid_on", "Indicator", "matrix"],
+    ]  # icon, then title
+    screenshot(page, name)
+    page.close()
+
+
+def test_step_button_moves_the_counter(app, browser):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{url}/gradient_descent?mode=step")
+    settle(page)
+    counter = page.locator("[data-testid='stMetric']").filter(has_text="step t")
+    assert counter.locator("[data-testid='stMetricValue']").inner_text() == "0"
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(m => m.innerText.includes('step t') && m.innerText.trim().endsWith('1'))",
+        timeout=60_000,
+    )
+    settle(page)
+    page.get_by_role("button", name="+10", exact=True).click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(m => m.innerText.includes('step t') && m.innerText.trim().endsWith('11'))",
+        timeout=60_000,
+    )
+    settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "gradient_descent_step")
+    page.close()
+
+
+def test_a_script_document_is_shown_as_text(app, browser):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{url}/indicator_matrix?isource=text&documents=%3Cscript%3Ealert(1)%3C%2Fscript%3E%20hello")
+    settle(page)
+    page.get_by_text("From your own text").wait_for()
+    assert not dialogs
+    assert page.locator("script:text('alert(1)')").count() == 0
+    page.close()
+
+
+def test_log_is_clean(app, browser):
+    """After every page ran, the server log has no torch.classes trouble and no traceback."""
+    _, log = app
+    text = log.read_text()
+    assert "torch.classes" not in text and "Traceback" not in text, text[-2000:]

@@ -1,0 +1,117 @@
+"""The Gradient descent page's controls: the learning-rate slider that follows the matrix, and the run settings."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+import gdinverse as g
+from ui import cached, settings
+from ui.settings import Setting
+
+MAX_STEPS = 5000
+WORK_BUDGET = 4e10
+"""Flops a run may cost (two products of 2n³ each a step): about 2 s on one core. Caps steps for big matrices."""
+
+SETTINGS = (
+    Setting("steps", 100, low=1, high=MAX_STEPS),
+    Setting("seed", 314, low=0, high=2**31 - 1),
+    Setting("every", 20, low=1, high=MAX_STEPS),
+    Setting("init", "rand", choices=("rand", "zeros")),
+    Setting("dtype", "float32", choices=("float32", "float64")),
+    Setting("mode", "run", choices=("run", "step")),
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The settings of one run, as plain values for the cached computations."""
+
+    spec: tuple
+    lr: float
+    steps: int
+    seed: int
+    every: int
+    init: str
+    dtype: str
+
+    @property
+    def args(self) -> tuple:
+        return (self.spec, self.lr, self.steps, self.seed, self.every, self.init, self.dtype)
+
+
+def default_lr(spec: tuple, bounds: g.LrBounds) -> float:
+    """The seed's lr for the seed's matrix, the optimal lr for any other."""
+    return g.SEED_LR if spec[:2] == ("preset", "diag1234") else bounds.optimal
+
+
+def lr_options(bounds: g.LrBounds, default: float, linked: str | None = None) -> tuple[float, ...]:
+    """Log-spaced learning rates from stable/1000 to 2×stable, with the default, optimal and stable limit.
+
+    A learning rate from a link (``linked``) inside that range is offered too, so the link shows it exactly.
+    """
+    low, high = bounds.stable_below / 1000, 2 * bounds.stable_below
+    rounded = {float(f"{x:.3g}") for x in np.geomspace(low, high, 61)}
+    extra = {default, bounds.optimal, bounds.stable_below}
+    try:
+        value = float(linked) if linked is not None else math.nan
+    except ValueError:
+        value = math.nan
+    if low <= value <= high:
+        extra.add(value)
+    return tuple(sorted(rounded | extra))
+
+
+def step_cap(n: int) -> int:
+    """Most steps the app runs on an n×n matrix."""
+    return int(min(MAX_STEPS, max(100, WORK_BUDGET // (4 * n**3))))
+
+
+def controls(spec: tuple, n: int) -> Run:
+    """Draw the run settings in the sidebar and return them."""
+    bounds = cached.bounds(spec)
+    default = default_lr(spec, bounds)
+    options = lr_options(bounds, default, st.query_params.get("lr"))
+    lr_setting = Setting("lr", default, options=options)
+    if st.session_state.get("_lr_matrix", spec) != spec:  # another matrix: its own range and default
+        settings.keep("lr", default)
+    st.session_state["_lr_matrix"] = spec
+    cap = step_cap(n)
+    all_settings = (lr_setting, *SETTINGS)
+    settings.load(all_settings)
+    if st.session_state.lr not in options:
+        st.session_state.lr = min(options, key=lambda x: abs(np.log(x / st.session_state.lr)))
+    if st.session_state.steps > cap:
+        st.session_state.steps = cap
+        st.info(f"Steps capped at {cap:,} for a {n}×{n} matrix to keep the page responsive.")
+
+    side = st.sidebar
+    side.header("Gradient descent")
+    side.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=lambda v: f"{v:.4g}")
+    side.caption(
+        f"Stable below **{bounds.stable_below:.4g}** · optimal **{bounds.optimal:.4g}** · seed {g.SEED_LR:.4g}"
+    )
+    side.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
+    side.slider(
+        "Steps",
+        1,
+        cap,
+        key="steps",
+        help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no such cap.",
+    )
+    side.number_input("Record every k steps", 1, MAX_STEPS, key="every")
+    side.number_input("Seed (random start)", 0, 2**31 - 1, key="seed")
+    side.radio(
+        "Start",
+        ["rand", "zeros"],
+        key="init",
+        horizontal=True,
+        format_func={"rand": "random (seed)", "zeros": "zeros"}.get,
+    )
+    side.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
+    settings.save(all_settings)
+    state = st.session_state
+    return Run(spec, float(state.lr), int(state.steps), int(state.seed), int(state.every), state.init, state.dtype)

@@ -1,0 +1,123 @@
+"""Page settings that live in the URL (so a link reopens the same lesson) and in the session (kept across pages).
+
+Each widget is drawn with ``key=setting.key`` and no ``value``: :func:`load` puts
+its value into ``st.session_state`` first — from the link on a first visit, else
+the value kept from another page, else the default. Values from a link are
+checked like the widget would check them: out of range is clamped, garbage falls
+back to the default, and either way the user is told.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from ui.frame import plain
+
+KEPT = "_kept_settings"
+MAX_URL_TEXT = 2000
+"""Longest text written into a link; longer text stays in the session only."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One widget value that a link can carry."""
+
+    key: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    options: tuple[float, ...] | None = None
+    """For a select slider over numbers: a value from a link snaps to the nearest option."""
+
+    def read(self, raw: str) -> tuple[Any, str | None]:
+        """The value a link gives, and a notice if it had to be changed."""
+        kind = type(self.default)
+        if self.choices is not None:
+            if raw in self.choices:
+                return raw, None
+            return self.default, f"{self.key}={_shown(raw)} is not one of {', '.join(self.choices)}"
+        if kind is str:
+            return raw, None
+        if kind is bool:
+            if raw in ("true", "false"):
+                return raw == "true", None
+            return self.default, f"{self.key}={_shown(raw)} is not true or false"
+        try:
+            value = kind(float(raw)) if kind is int and float(raw).is_integer() else kind(raw)
+        except (ValueError, OverflowError):
+            return self.default, f"{self.key}={_shown(raw)} is not a {'whole ' if kind is int else ''}number"
+        if isinstance(value, float) and not math.isfinite(value):
+            return self.default, f"{self.key}={_shown(raw)} is not a finite number"
+        return self.clamp(value)
+
+    def clamp(self, value: Any) -> tuple[Any, str | None]:
+        """``value`` within [low, high], and a notice if it was outside."""
+        if self.options is not None and value not in self.options:
+            nearest = min(self.options, key=lambda option: abs(math.log(option / value)) if value > 0 else option)
+            return nearest, f"{self.key}={value} is not offered; using the nearest, {nearest:g}"
+        if self.low is not None and value < self.low:
+            return type(self.default)(self.low), f"{self.key}={value} is below the lowest value {self.low:g}"
+        if self.high is not None and value > self.high:
+            return type(self.default)(self.high), f"{self.key}={value} is above the cap {self.high:g}"
+        return value, None
+
+    def write(self, value: Any) -> str | None:
+        """The text of ``value`` in a link, or None to leave it out."""
+        if value == self.default or value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = repr(value) if isinstance(value, float) else str(value)
+        return text if len(text) <= MAX_URL_TEXT else None
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 20 else raw[:17] + "...")
+
+
+def load(settings: Iterable[Setting]) -> None:
+    """Put each setting's value into session state before its widget is drawn; tell the user what a link got wrong."""
+    kept = st.session_state.setdefault(KEPT, {})
+    notices = []
+    for setting in settings:
+        if setting.key in st.session_state:
+            continue
+        raw = st.query_params.get(setting.key)
+        if raw is not None:
+            value, notice = setting.read(raw)
+            if notice:
+                notices.append(notice)
+        else:
+            value = kept.get(setting.key, setting.default)
+        st.session_state[setting.key] = value
+    if notices:
+        message = "Some settings in the link were changed: " + "; ".join(notices) + "."
+        st.warning(plain(message), icon=":material/link:")
+
+
+def save(settings: Iterable[Setting]) -> None:
+    """Keep the widgets' values for other pages and put the ones not at their default into the URL."""
+    kept = st.session_state.setdefault(KEPT, {})
+    for setting in settings:
+        value = st.session_state.get(setting.key, setting.default)
+        kept[setting.key] = value
+        text = setting.write(value)
+        if text is None:
+            if setting.key in st.query_params:
+                del st.query_params[setting.key]
+        elif st.query_params.get(setting.key) != text:
+            st.query_params[setting.key] = text
+
+
+def keep(key: str, value: Any) -> None:
+    """Set a setting from code (a button's callback) before its widget is drawn, on this page or another."""
+    st.session_state.setdefault(KEPT, {})[key] = value
+    st.session_state.pop(key, None)
+    if key in st.query_params:
+        del st.query_params[key]
