@@ -26,21 +26,8 @@ matrix one would invert next, though it is not square.
 """
 )
 st.subheader("The pages")
-st.page_link(
-    "pages/exact_inverse.py",
-    label="Exact inverse — M, its inverse, the check, float32 against float64",
-    icon=":material/function:",
-)
-st.page_link(
-    "pages/gradient_descent.py",
-    label="Gradient descent — sliders, progress heatmaps, loss curve, step by step",
-    icon=":material/trending_down:",
-)
-st.page_link(
-    "pages/indicator_matrix.py",
-    label="Indicator matrix — words in documents, random or from your own text",
-    icon=":material/grid_on:",
-)
+for path, title, icon, blurb in frame.PAGES[1:]:
+    st.page_link(path, label=f"{title} — {blurb}", icon=icon)
 st.caption(
     "Every page keeps its settings in the link: copy the address bar to share exactly what you see. "
     "The maths lives in the `gdinverse` Python package, which installs with pip; the pages only draw it."

@@ -145,7 +145,7 @@ def matrix_from(args: argparse.Namespace) -> torch.Tensor:
             raise UsageError(f"--matrix takes no preset parameters; drop {options}")
         text = read_text("-", "matrix text") if args.matrix == "-" else args.matrix
         return parse_matrix(text, dtype=args.dtype)
-    name = args.preset or "diag1234"
+    name = "diag1234" if args.preset is None else args.preset
     unused = [PRESET_OPTIONS[key] for key in given if key not in PRESET_PARAMETERS.get(name, PRESET_OPTIONS)]
     if unused:
         takes = ", ".join(PRESET_OPTIONS[key] for key in PRESET_PARAMETERS[name]) or "no parameters"

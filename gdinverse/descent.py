@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import GdInverseError, ParameterError, check_choice, check_float, check_int
+from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
-from .theory import SEED_LR, LrBounds, lr_bounds, numerical_rank, resolve_lr, singular_values
+from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, numerical_rank, resolve_lr, singular_values
 
 __all__ = ["METHODS", "SEED_LR", "DescentResult", "GradientDescent", "gd_inverse"]
 
@@ -46,8 +46,9 @@ METHODS: dict[str, str] = {
 }
 INITS = ("rand", "zeros")
 GRADIENTS = ("auto", "analytic", "autograd")
-ADAM_LR = 0.01
-"""Adam's default lr: theory gives none; 0.01 moves every entry by about 0.01 a step."""
+ADAM_LR = 0.1
+"""Adam's default lr. Theory gives none: Adam moves every entry by about lr a step whatever the gradient's size,
+so lr must be small next to the inverse's entries (here 0.1) and a constant lr leaves it hovering, not settled."""
 MAX_STEPS = 10_000_000
 DIVERGENCE_FACTOR = 1e6
 """A run has diverged once its loss is non-finite or above this many times its start."""
@@ -82,12 +83,14 @@ class GradientDescent:
         device: Any = None,
     ) -> None:
         self.A = as_matrix(A, dtype=dtype, device=device)
+        check_scale(self.A, self.A.dtype)
         self.method = check_choice("method", method, METHODS)
         self.init = check_choice("init", init, INITS)
         self.gradient = check_choice("gradient", gradient, GRADIENTS)
         if self.gradient == "auto":
             self.gradient = "autograd" if (lr == "seed" and method == "gd") else "analytic"
         self.seed = check_int("seed", seed, low=0, high=2**63 - 1)
+        self.divergence_factor = DIVERGENCE_FACTOR
         self.lr, self.momentum = self._hyperparameters(lr, momentum)
         self.t = 0
         self._like = {"dtype": self.A.dtype, "device": self.A.device}
@@ -110,7 +113,11 @@ class GradientDescent:
             return resolve_lr(lr, self.A), None
         if self.method == "adam":
             return (ADAM_LR if lr == "optimal" else resolve_lr(lr, self.A)), None
-        theory_lr, theory_beta = getattr(lr_bounds(self.A), "heavy_ball" if self.method == "momentum" else "nesterov")
+        bounds = lr_bounds(self.A)
+        theory_lr, theory_beta = bounds.heavy_ball if self.method == "momentum" else bounds.nesterov
+        # momentum's error may first grow by about κ before it shrinks (a transient the theory allows):
+        # stop such a run only past a κ²-times larger rise of the loss
+        self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, bounds.condition_number**2)
         lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.A)
         beta = theory_beta if momentum is None else check_float("momentum", momentum, low=0.0, high=1.0)
         return lr, beta
@@ -118,7 +125,10 @@ class GradientDescent:
     def _start(self) -> torch.Tensor:
         m, k = self.A.shape
         if self.method == "newton_schulz":
-            return self.A.T / _sigma_max_estimate(self.A) ** 2
+            sigma = _sigma_max_estimate(self.A)
+            if sigma == 0:
+                raise MatrixInputError(f"the {m}×{k} matrix is all zeros; Newton–Schulz has nothing to learn from it")
+            return self.A.T / sigma / sigma
         if self.init == "zeros":
             return torch.zeros(k, m, **self._like)
         gen = torch.Generator().manual_seed(self.seed)
@@ -127,6 +137,7 @@ class GradientDescent:
     def _use_batch(self, lrs: Sequence[float]) -> None:
         """Run one copy of the start per learning rate, along a leading batch dimension."""
         B, (m, k) = len(lrs), self.A.shape
+        check_size(self.A, runs=B)
         self._lrs = torch.tensor(lrs, dtype=torch.float64).reshape(B, 1, 1)
         self._X = self._X[:1].expand(B, k, m).contiguous()
         self._V = torch.zeros_like(self._X)
@@ -170,7 +181,7 @@ class GradientDescent:
     @property
     def diverged(self) -> bool:
         """True once the loss is non-finite or has grown a millionfold from its start."""
-        return _diverged(self._norms_now()[:1], self._start_norm)[0].item()
+        return _diverged(self._norms_now()[:1], self._start_norm, self.divergence_factor)[0].item()
 
     def _norms_now(self) -> torch.Tensor:
         return torch.linalg.vector_norm(self._R.flatten(1), dim=1)
@@ -240,21 +251,27 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
-def _diverged(norms: torch.Tensor, start_norms: float | torch.Tensor) -> torch.Tensor:
-    """Where a residual norm is non-finite or its loss is over DIVERGENCE_FACTOR times the start's."""
+def _diverged(
+    norms: torch.Tensor, start_norms: float | torch.Tensor, factor: float = DIVERGENCE_FACTOR
+) -> torch.Tensor:
+    """Where a residual norm is non-finite or its loss is over ``factor`` times the start's."""
     start = torch.as_tensor(start_norms, dtype=norms.dtype, device=norms.device)
-    limit = math.sqrt(DIVERGENCE_FACTOR) * start.clamp_min(torch.finfo(norms.dtype).tiny)
+    limit = math.sqrt(factor) * start.clamp_min(torch.finfo(norms.dtype).tiny)
     return ~torch.isfinite(norms) | (norms > limit)
 
 
 def _sigma_max_estimate(A: torch.Tensor, iterations: int = 30) -> float:
     """σ_max by power iteration on AᵀA from a fixed random start (a Rayleigh quotient, never above σ_max)."""
     A64 = A.detach().to("cpu", torch.float64)
+    scale = float(A64.abs().max())
+    if scale == 0:
+        return 0.0
+    A64 = A64 / scale  # entries at most 1: σ² neither overflows nor underflows in the norms
     v = torch.randn(A64.shape[1], generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     for _ in range(iterations):
         v = A64.T @ (A64 @ v)
         v = v / torch.linalg.vector_norm(v)
-    return float(torch.linalg.vector_norm(A64 @ v))
+    return scale * float(torch.linalg.vector_norm(A64 @ v))
 
 
 # -------------------------------------------------------------------- whole runs
@@ -305,6 +322,7 @@ class DescentResult:
 
     def residual(self, step: int) -> torch.Tensor:
         """X @ A − I at a recorded step (the seed's ``Diff``)."""
+        step = check_int("step", step, low=0)
         if step not in self.snapshots:
             shown = ", ".join(map(str, list(self.snapshots)[:8]))
             raise ParameterError(
@@ -375,6 +393,8 @@ def gd_inverse(
     is called as the run advances, e.g. to drive a progress bar.
     """
     clock = time.perf_counter()
+    if on_step is not None and not callable(on_step):
+        raise ParameterError(f"on_step must be a function on_step(done, steps) or None, got {on_step!r:.60}")
     engine = GradientDescent(
         A, lr=lr, seed=seed, init=init, method=method, momentum=momentum, gradient=gradient, dtype=dtype, device=device
     )
@@ -391,7 +411,7 @@ def gd_inverse(
     while done < steps:
         size = min(stride - done % stride, report_every - done % report_every, steps - done)
         engine._advance(size, norms[done + 1 : done + 1 + size])
-        bad = _diverged(norms[done + 1 : done + 1 + size, 0], engine._start_norm)
+        bad = _diverged(norms[done + 1 : done + 1 + size, 0], engine._start_norm, engine.divergence_factor)
         if bad.any():
             stopped_at = done + 1 + int(bad.nonzero()[0])
             break
@@ -432,15 +452,17 @@ def _stalled(engine: GradientDescent, losses: np.ndarray) -> bool:
 
     All must hold: (1) the run is in float32 (float64 is the remedy, and this
     machine has nothing wider); (2) over the last quarter of the run the loss
-    fell by less than 10%; (3) the part of the residual that X can still
-    remove, ‖(XA − I)P‖ with P the projector on A's row space, is over 10× what
-    ``torch.linalg.pinv`` leaves in float32, and large enough to show in the loss
-    (its share of the loss above eps); (4) for plain GD, the theory
-    (:mod:`gdinverse.theory`) says that quarter should have at least halved it.
+    fell by less than 10%, and it ends below where it started (a growing loss is
+    not a stall); (3) the part of the residual that X can still remove,
+    ‖(XA − I)P‖ with P the projector on A's row space, is far above rounding
+    level: over 3·eps·κ·√rank (an exact inverse is typically within 0.5·eps·κ
+    per entry) and over 10× what ``torch.linalg.pinv`` leaves, and large enough
+    to show in the loss; (4) for plain GD, the theory (:mod:`gdinverse.theory`)
+    says that quarter should have at least halved it.
     """
     window = (losses.size - 1) // 4
     A = engine.A
-    if A.dtype == torch.float64 or window < 10 or not losses[-1] >= 0.9 * losses[-1 - window]:
+    if A.dtype == torch.float64 or window < 10 or not losses[-1 - window] * 0.9 <= losses[-1] < losses[0]:
         return False
     A64 = A.detach().to("cpu", torch.float64)
     _, sigma, Vh = torch.linalg.svd(A64, full_matrices=False)
@@ -454,7 +476,8 @@ def _stalled(engine: GradientDescent, losses: np.ndarray) -> bool:
         return float(torch.linalg.norm((X.detach().cpu().double() @ A64 - eye) @ P))
 
     left = removable(engine.X)
-    if left <= 10 * removable(torch.linalg.pinv(A)) or left**2 / A.shape[1] ** 2 <= 1e-7 * losses[-1]:
+    rounding = 3 * torch.finfo(A.dtype).eps * float(sigma[0] / sigma[rank - 1]) * math.sqrt(rank)
+    if left <= max(rounding, 10 * removable(torch.linalg.pinv(A))) or left**2 / A.shape[1] ** 2 <= 1e-7 * losses[-1]:
         return False
     return engine.method != "gd" or lr_bounds(A).factor(engine.lr) ** (2 * window) < 0.5
 

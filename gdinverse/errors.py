@@ -65,12 +65,14 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
 
 def check_int(name: str, value: Any, *, low: int, high: int | None = None) -> int:
     """Return ``value`` as an int if it is a whole number in [low, high]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not float(value).is_integer():
-        raise ParameterError(f"{name} must be a whole number, got {value!r}")
+    whole = isinstance(value, numbers.Integral) or (isinstance(value, numbers.Real) and _as_float(value).is_integer())
+    if isinstance(value, bool) or not whole:
+        raise ParameterError(f"{name} must be a whole number, got {value!r:.60}")
     value = int(value)
     if value < low or (high is not None and value > high):
         span = f"at least {low}" if high is None else f"between {low} and {high:,}"
-        raise ParameterError(f"{name} must be {span}, got {value:,}")
+        shown = f"{value:,}" if abs(value) < 10**18 else f"{str(value)[:12]}… ({len(str(abs(value)))} digits)"
+        raise ParameterError(f"{name} must be {span}, got {shown}")
     return value
 
 
@@ -84,11 +86,32 @@ def check_float(
 ) -> float:
     """Return ``value`` as a finite float in [low, high] (or (low, high] if ``low_open``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"{name} must be a number, got {value!r}")
-    value = float(value)
+        raise ParameterError(f"{name} must be a number, got {value!r:.60}")
+    value = _as_float(value)
     too_low = value <= low if low_open else value < low
     if not math.isfinite(value) or too_low or value > high:
         left = "(" if low_open else "["
         span = "" if math.isinf(low) and math.isinf(high) else f" in {left}{low:g}, {high:g}]"
         raise ParameterError(f"{name} must be a finite number{span}, got {value!r}")
     return value
+
+
+def _as_float(value: numbers.Real) -> float:
+    """``value`` as a float; a number too big for a float (an int like 10**400) becomes ±inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def check_device(device: Any) -> torch.device:
+    """Return ``device`` as a torch.device this machine can compute on (None is the CPU)."""
+    try:
+        checked = torch.device("cpu" if device is None else device)
+        torch.empty(0, device=checked)  # torch raises errors of many kinds for a device it lacks
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:80]
+        raise ParameterError(f"device {device!r:.40} cannot be used here ({reason}); use 'cpu'") from None
+    if checked.type == "meta":
+        raise ParameterError("device 'meta' holds no numbers; use 'cpu'")
+    return checked

@@ -12,7 +12,7 @@ from .errors import MatrixInputError, SingularMatrixError
 from .matrices import as_matrix
 from .theory import singular_values
 
-__all__ = ["ExactInverse", "condition_number", "exact_inverse", "pseudo_inverse"]
+__all__ = ["ExactInverse", "best_inverse", "condition_number", "exact_inverse", "pseudo_inverse"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,13 @@ def pseudo_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> torch.Te
     least-squares solution with the smallest norm.
     """
     return torch.linalg.pinv(as_matrix(A, dtype=dtype, device=device))
+
+
+def best_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> tuple[str, torch.Tensor]:
+    """What a learned X should be compared with: ("exact inverse", A⁻¹) when ``exact_inverse`` succeeds in
+    ``dtype``, else ("pseudo-inverse", A⁺) for a singular, numerically singular or non-square matrix."""
+    try:
+        return "exact inverse", exact_inverse(A, dtype=dtype, device=device).inverse
+    except (SingularMatrixError, MatrixInputError):
+        A = as_matrix(A, dtype=dtype, device=device)
+        return "pseudo-inverse", pseudo_inverse(A)

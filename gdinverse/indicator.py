@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,30 @@ from .matrices import as_matrix
 __all__ = ["DocumentTermMatrix", "IndicatorStats", "document_term_matrix", "indicator_matrix", "indicator_stats"]
 
 MAX_SIZE = 100_000
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+MAX_ENTRIES = 10**8
+_LETTERS = r"[^\W_]\w*"  # a letter or digit, then letters, digits and "_" (combining marks, see _MarksAsUnderscore)
+_WORD = re.compile(rf"{_LETTERS}(?:['’]{_LETTERS})*")
+
+
+class _MarksAsUnderscore(dict):
+    """A str.translate table: combining marks (accents, vowel signs) become "_", a real "_" a space.
+
+    Python's regular expressions cannot name the marks, so tokenize matches words on this
+    translation, one character for one, and cuts them from the original text.
+    """
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char == "_":
+            self[code] = " "
+        elif unicodedata.category(char).startswith("M"):
+            self[code] = "_"
+        else:
+            self[code] = char
+        return self[code]
+
+
+_MARKS = _MarksAsUnderscore()
 
 
 def indicator_matrix(n_documents: int, n_words: int, p: float = 0.2, seed: int = 123) -> torch.Tensor:
@@ -48,8 +72,10 @@ class DocumentTermMatrix:
 
 
 def tokenize(text: str) -> list[str]:
-    """The lower-cased words of ``text`` (letters and digits; apostrophes inside words are kept)."""
-    return _WORD.findall(text.lower())
+    """The lower-cased words of ``text``: letters and digits with their accents and other combining marks
+    (in Unicode's composed form, NFC), and apostrophes inside words."""
+    text = unicodedata.normalize("NFC", text.lower())
+    return [text[word.start() : word.end()] for word in _WORD.finditer(text.translate(_MARKS))]
 
 
 def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
@@ -60,8 +86,14 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
     """
     if isinstance(documents, str):
         documents = [line for line in documents.splitlines() if line.strip()]
-    if not isinstance(documents, Sequence) or not all(isinstance(d, str) for d in documents):
+    if isinstance(documents, bytes) or not isinstance(documents, Sequence):
         raise ParameterError(f"documents must be a list of strings, got {type(documents).__name__}")
+    for i, document in enumerate(documents, start=1):
+        if not isinstance(document, str):
+            raise ParameterError(
+                f"documents must be a list of strings, but document {i} is {type(document).__name__} "
+                f"({document!r:.30}); give each document as text"
+            )
     if not documents:
         raise ParameterError("there are no documents; give at least one line of text")
     tokens = [set(tokenize(doc)) for doc in documents]
@@ -70,6 +102,9 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
             shown = documents[i - 1].strip()[:30]
             raise MatrixInputError(f"document {i} ({shown!r}) has no words; remove it or give it some text")
     vocabulary = sorted(set().union(*tokens))
+    if len(documents) * len(vocabulary) > MAX_ENTRIES:
+        size = f"{len(documents):,} documents × {len(vocabulary):,} words"
+        raise ParameterError(f"{size} is over 10⁸ entries; give fewer or shorter documents")
     column = {word: j for j, word in enumerate(vocabulary)}
     matrix = torch.zeros(len(documents), len(vocabulary), dtype=torch.int32)
     for i, words in enumerate(tokens):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import MatrixInputError, ParameterError, check_dtype, check_float, check_int
+from .errors import MatrixInputError, ParameterError, check_device, check_dtype, check_float, check_int
 
 __all__ = ["PRESETS", "PRESET_PARAMETERS", "as_matrix", "format_matrix", "parse_matrix", "preset"]
 
@@ -61,21 +61,10 @@ def as_matrix(A: Any, *, dtype: Any = None, device: Any = None, name: str = "mat
     if isinstance(A, str):
         raise MatrixInputError(f"{name} is a string ({A[:40]!r}); use gdinverse.parse_matrix(text) to read text")
     if isinstance(A, torch.Tensor):
-        values = A.detach()
+        values = _tensor_values(A, name)
         device = A.device if device is None else device
     else:
-        try:
-            values = np.asarray(A)
-        except (ValueError, TypeError) as exc:
-            raise MatrixInputError(
-                f"{name} has rows of different lengths or non-numbers ({exc}); give a rectangular grid of numbers"
-            ) from None
-        if values.dtype == object or values.dtype.kind not in "biuf":
-            raise MatrixInputError(
-                f"{name} must hold numbers only, got {values.dtype.name} entries; "
-                "give a rectangular grid of numbers such as [[1, 2], [3, 4]]"
-            )
-        values = torch.from_numpy(values.copy())
+        values = _array_values(A, name)
     if values.is_complex():
         raise MatrixInputError(f"{name} is complex ({values.dtype}); gdinverse works with real matrices")
     if values.numel() == 0:
@@ -87,7 +76,34 @@ def as_matrix(A: Any, *, dtype: Any = None, device: Any = None, name: str = "mat
             "give a list of rows such as [[1, 2], [3, 4]]"
         )
     _check_values(values, dtype, name)
-    return values.to(device=device or "cpu", dtype=dtype).contiguous()
+    return values.to(device=check_device(device), dtype=dtype).contiguous()
+
+
+def _tensor_values(A: torch.Tensor, name: str) -> torch.Tensor:
+    """The values of a tensor, dense (sparse tensors are welcome)."""
+    if A.is_meta:
+        raise MatrixInputError(f"{name} is a meta tensor, which has a shape but no numbers; give a tensor of values")
+    return A.detach() if A.layout == torch.strided else A.detach().to_dense()
+
+
+def _array_values(A: Any, name: str) -> torch.Tensor:
+    """A numpy array or nested lists of numbers as a tensor (numpy types that torch lacks become float64)."""
+    try:
+        values = np.asarray(A)
+    except (ValueError, TypeError) as exc:
+        raise MatrixInputError(
+            f"{name} has rows of different lengths or non-numbers ({exc}); give a rectangular grid of numbers"
+        ) from None
+    if values.dtype == object or values.dtype.kind not in "biuf":
+        raise MatrixInputError(
+            f"{name} must hold numbers only, got {values.dtype.name} entries; "
+            "give a rectangular grid of numbers such as [[1, 2], [3, 4]]"
+        )
+    try:
+        return torch.from_numpy(values.copy())
+    except TypeError:  # e.g. numpy.longdouble
+        with np.errstate(over="ignore"):
+            return torch.from_numpy(values.astype(np.float64))
 
 
 def _where(values: torch.Tensor, mask: torch.Tensor) -> tuple[int, int, float]:
@@ -102,19 +118,20 @@ def _check_values(values: torch.Tensor, dtype: torch.dtype, name: str) -> None:
         i, j, v = _where(values, ~torch.isfinite(values))
         raise MatrixInputError(f"{name} has {v} at row {i}, column {j}; every entry must be a finite number")
     info = torch.finfo(dtype)
-    big = values.abs() > info.max
+    rounded = values.to(dtype).abs()  # what the entries become in dtype
+    remedy = "rescale the matrix" + (" or use float64" if dtype == torch.float32 else "")
+    big = torch.isinf(rounded)
     if big.any():
         i, j, v = _where(values, big)
         raise MatrixInputError(
-            f"{name} has {v:g} at row {i}, column {j}, beyond {dtype}'s largest number {info.max:.3g}; "
-            "rescale the matrix or use float64"
+            f"{name} has {v:g} at row {i}, column {j}, beyond {dtype}'s largest number {info.max:.3g}; {remedy}"
         )
-    tiny = (values != 0) & (values.abs() < info.tiny)
+    tiny = (values != 0) & (rounded < info.tiny)
     if tiny.any():
         i, j, v = _where(values, tiny)
         raise MatrixInputError(
             f"{name} has {v:g} at row {i}, column {j}, below {dtype}'s smallest normal number {info.tiny:.3g} "
-            "(it would lose its digits); rescale the matrix or use float64"
+            f"(it would lose its digits); {remedy}"
         )
 
 
@@ -123,7 +140,8 @@ def _check_values(values: torch.Tensor, dtype: torch.dtype, name: str) -> None:
 _WRAPPER = re.compile(r"^\s*(?:torch\.|np\.|numpy\.)?(?:tensor|array|matrix)\s*\((.*)\)\s*$", re.S)
 _DTYPE_TAIL = re.compile(r",\s*(?:dtype|device|requires_grad)\s*=.*$", re.S)
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.I)
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00a0": " ", "\u2009": " "})
+# typographic minus signs and spaces as ASCII; the byte-order mark some editors write first is dropped
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00a0": " ", "\u2009": " ", "\ufeff": None})
 
 
 def _rows_of(text: str) -> list[str]:
@@ -190,7 +208,8 @@ def parse_matrix(text: str, *, dtype: Any = None, device: Any = None) -> torch.T
                 f"row {r} has {len(grid[-1])} entries but row 1 has {len(grid[0])}; "
                 "every row needs the same number of entries"
             )
-    return as_matrix(torch.tensor(grid, dtype=torch.float64), dtype=dtype or torch.float32, device=device)
+    dtype = torch.float32 if dtype is None else dtype
+    return as_matrix(torch.tensor(grid, dtype=torch.float64), dtype=dtype, device=device)
 
 
 def format_matrix(M: Any, *, decimals: int | None = None) -> str:
@@ -245,7 +264,7 @@ def preset(
     ``seed`` shape random; ``angle`` (degrees) shapes rotation. Other presets
     have a fixed size and ignore them.
     """
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise ParameterError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     if "n" in PRESET_PARAMETERS[name]:
         n = check_int("n", n, low=2 if name in ("rotation", "singular") else 1, high=MAX_SIZE)
@@ -267,4 +286,4 @@ def preset(
         from .indicator import indicator_matrix
 
         M = indicator_matrix(*SEED_INDICATOR).to(torch.float64)
-    return as_matrix(M, dtype=check_dtype(dtype or torch.float32), device=device)
+    return as_matrix(M, dtype=check_dtype(torch.float32 if dtype is None else dtype), device=device)

@@ -24,7 +24,7 @@ import torch
 from plotly.subplots import make_subplots
 
 from .descent import DescentResult
-from .errors import ParameterError, check_choice, check_int
+from .errors import ParameterError, check_choice, check_float, check_int
 from .sweep import LrSweep
 from .theory import LrBounds
 
@@ -77,14 +77,28 @@ _LIGHT, _DARK = "#eef1f6", "#23407a"
 # ---------------------------------------------------------------------------- checks and conversions
 
 
+def _numpy(values: torch.Tensor, name: str) -> np.ndarray:
+    """A tensor as a numpy array: on the CPU, dense, and float32 if numpy has no such type (bfloat16)."""
+    if values.is_meta:
+        raise ParameterError(f"{name} is a meta tensor, which has a shape but no numbers; give a tensor of values")
+    values = values.detach().cpu()
+    values = values if values.layout == torch.strided else values.to_dense()
+    if values.is_floating_point() and values.dtype not in (torch.float16, torch.float32, torch.float64):
+        values = values.float()
+    return values.numpy()
+
+
 def _array(values: Any, name: str, ndim: int) -> np.ndarray:
     """``values`` (tensor, ndarray or nested lists of numbers) as a numpy array with ``ndim`` dimensions."""
     if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().numpy()
+        values = _numpy(values, name)
     try:
         array = np.asarray(values)
     except (ValueError, TypeError):
-        array = np.asarray(values, dtype=object)
+        raise ParameterError(
+            f"{name} must be a rectangular array of numbers, but its rows differ in length or hold non-numbers; "
+            "give a matrix such as [[1, 2], [3, 4]]"
+        ) from None
     if array.dtype.kind not in "biuf":
         raise ParameterError(f"{name} must hold numbers, got {array.dtype.name} entries; give an array of numbers")
     if array.ndim != ndim or array.size == 0:
@@ -99,7 +113,7 @@ def _array(values: Any, name: str, ndim: int) -> np.ndarray:
 def _float32(values: Any) -> np.ndarray:
     """``values`` as a float32 numpy array; entries beyond float32's range become ±inf."""
     if isinstance(values, torch.Tensor):
-        values = values.detach().cpu().numpy()
+        values = _numpy(values, "values")
     with np.errstate(over="ignore"):
         return np.asarray(values, dtype=np.float32)
 
@@ -108,7 +122,7 @@ def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | 
     """``labels`` as ``count`` distinct strings (repeats get " (2)", " (3)", …), or None."""
     if labels is None:
         return None
-    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable):
+    if isinstance(labels, str | bytes) or not isinstance(labels, Iterable) or getattr(labels, "ndim", 1) == 0:
         raise ParameterError(f"{name} must be a list of {count} labels, got {type(labels).__name__}")
     labels = [str(label) for label in labels]
     if len(labels) != count:
@@ -129,9 +143,37 @@ def _show_values(show_values: bool | None, shape: tuple[int, ...], up_to: int = 
     """Whether to print the values in the cells: ``show_values``, or if None, whether both sides are <= up_to."""
     if show_values is None:
         return max(shape) <= up_to
-    if not isinstance(show_values, bool):
-        raise ParameterError(f"show_values must be None (automatic), True or False, got {show_values!r}")
-    return show_values
+    if not isinstance(show_values, bool | np.bool_):
+        raise ParameterError(f"show_values must be None (automatic), True or False, got {show_values!r:.60}")
+    return bool(show_values)
+
+
+def _flag(name: str, value: Any) -> bool:
+    """``value`` if it is True or False (numpy's too)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ParameterError(f"{name} must be True or False, got {value!r:.60}")
+    return bool(value)
+
+
+def _text(name: str, value: Any) -> str:
+    """``value`` if it is a string (a title or a name in the legend)."""
+    if not isinstance(value, str):
+        raise ParameterError(f"{name} must be text, got {type(value).__name__} {value!r:.40}")
+    return value
+
+
+def _colorscale(colorscale: Any) -> Any:
+    """``colorscale`` if plotly takes it (None is :data:`DIVERGING`)."""
+    if colorscale is None:
+        return DIVERGING
+    try:
+        go.Heatmap(colorscale=colorscale)
+    except ValueError:
+        raise ParameterError(
+            f"colorscale must be a plotly colour scale: a name such as 'RdBu' or a list of [position, colour] "
+            f"pairs such as [[0, 'white'], [1, 'red']]; got {colorscale!r:.60}"
+        ) from None
+    return colorscale
 
 
 def _symmetric_limit(values: np.ndarray) -> float:
@@ -162,7 +204,7 @@ def _evenly(items: Sequence[int], count: int) -> list[int]:
 
 def _steps(values: Iterable[Any], name: str, high: int | None = None) -> list[int]:
     """``values`` as sorted distinct whole numbers in [0, high] (numpy integers welcome)."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable) or getattr(values, "ndim", 1) == 0:
         raise ParameterError(f"{name} must be a list of steps, got {values!r:.60}")
     whole = (int(v) if isinstance(v, numbers.Integral) else v for v in values)
     return sorted({check_int(f"every one of {name}", v, low=0, high=high) for v in whole})
@@ -172,7 +214,7 @@ def _check_result(result: Any) -> DescentResult:
     """``result`` if it is a DescentResult."""
     if not isinstance(result, DescentResult):
         raise ParameterError(
-            f"expected a DescentResult (what gdinverse.gd_inverse returns), got {type(result).__name__}"
+            f"expected a DescentResult, got {type(result).__name__}; pass what gdinverse.gd_inverse returns"
         )
     return result
 
@@ -284,8 +326,8 @@ def heatmap(
     _fitting(1, Z.size)
     if zmax is None:
         zmax = _symmetric_limit(Z)
-    elif isinstance(zmax, bool) or not isinstance(zmax, int | float) or not 0 < zmax < math.inf:
-        raise ParameterError(f"zmax must be a positive number (the top of the colour scale), got {zmax!r}")
+    else:
+        zmax = check_float("zmax (the top of the colour scale)", zmax, low=0.0, low_open=True)
     rows, columns = Z.shape
     xs, ys = _labels(x_labels, columns, "x_labels"), _labels(y_labels, rows, "y_labels")
     trace = _matrix_trace(
@@ -294,10 +336,10 @@ def heatmap(
         show_values=_show_values(show_values, Z.shape),
         x_labels=xs,
         y_labels=ys,
-        colorscale=colorscale,
+        colorscale=_colorscale(colorscale),
     )
     axes = _matrix_axes(Z.shape, labelled=(xs is not None, ys is not None))
-    return _figure([trace], title={"text": title}, **axes)
+    return _figure([trace], title={"text": _text("title", title)}, **axes)
 
 
 @functools.lru_cache(maxsize=64)
@@ -473,7 +515,8 @@ def indicator_heatmap(
         texttemplate="%{z}" if small else None,
         hovertemplate="%{y}, %{x}: %{z}<extra></extra>",
     )
-    return _figure([trace], title={"text": title}, **_matrix_axes(Z.shape, labelled=(True, True), square=False))
+    layout = _matrix_axes(Z.shape, labelled=(True, True), square=False)
+    return _figure([trace], title={"text": _text("title", title)}, **layout)
 
 
 def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orientation: str = "h") -> go.Figure:
@@ -491,7 +534,7 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
         bar = go.Bar(x=names, y=values, hovertemplate="%{x}: %{y}<extra></extra>")
         axes = {"xaxis": category, "yaxis": counts}
     bar.marker.color = _DARK
-    return _figure([bar], title={"text": title}, bargap=0.2, **axes)
+    return _figure([bar], title={"text": _text("title", title)}, bargap=0.2, **axes)
 
 
 # ---------------------------------------------------------------------------- curves
@@ -535,7 +578,7 @@ def _curve(y: Any, *, log: bool, keep: Iterable[int] = (), name: str = "losses")
 def _loss_layout(*, title: str, x_title: str, log_y: bool) -> dict[str, Any]:
     """Layout of a loss plot: titled axes, the loss on a log axis if ``log_y``."""
     return {
-        "title": {"text": title},
+        "title": {"text": _text("title", title)},
         "xaxis": {"title": {"text": x_title}},
         "yaxis": {"title": {"text": "loss"}, "type": "log" if log_y else "linear", "exponentformat": "power"},
         "hovermode": "x unified",
@@ -560,7 +603,8 @@ def loss_curve(
     :data:`MAX_LINE_POINTS` are thinned, keeping their ends, marks, highs and lows.
     """
     n = _array(losses, "losses", ndim=1).size
-    mark_steps = _steps(marks or (), "marks", high=n - 1)
+    mark_steps = _steps(() if marks is None else marks, "marks", high=n - 1)
+    log_y, marks_label = _flag("log_y", log_y), _text("marks_label", marks_label)
     steps, values = _curve(losses, log=log_y, keep=mark_steps)
     traces = [go.Scatter(x=steps, y=values, mode="lines+markers" if steps.size <= 60 else "lines", name="loss")]
     if predicted is not None:

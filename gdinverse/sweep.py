@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ import torch
 
 from .descent import MAX_STEPS, GradientDescent, _diverged
 from .errors import ParameterError, check_float, check_int
+from .theory import predicted_final_losses
 
 __all__ = ["LrSweep", "lr_sweep"]
 
@@ -26,7 +28,15 @@ class LrSweep:
     """Loss after ``steps`` steps (or at divergence), one per lr."""
     diverged: np.ndarray = field(repr=False)
     """True where the run's loss became non-finite or grew a millionfold."""
+    predicted: np.ndarray = field(repr=False)
+    """What the theory says the final loss is, for the same start (exact arithmetic; inf past overflow)."""
     steps: int
+
+    @property
+    def best_lr(self) -> float:
+        """The learning rate with the lowest final loss among the runs that did not diverge (nan if all did)."""
+        finals = np.where(self.diverged, np.inf, self.final_losses)
+        return float(self.lrs[np.argmin(finals)]) if np.isfinite(finals).any() else float("nan")
 
 
 def lr_sweep(
@@ -46,21 +56,32 @@ def lr_sweep(
     what ``gd_inverse(A, lr=lr, steps=steps, ...)`` gives. A diverged run keeps
     the loss at which it was caught.
     """
-    values = np.asarray(lrs, dtype=np.float64).ravel() if not isinstance(lrs, str) else None
-    if values is None or values.size == 0:
-        raise ParameterError(f"lrs must be a non-empty list of learning rates, got {lrs!r}")
-    if values.size > MAX_RUNS:
-        raise ParameterError(f"{values.size:,} learning rates is more than {MAX_RUNS:,}; sweep fewer")
-    for lr in values:
-        check_float("every lr", float(lr), low=0.0, low_open=True)
+    values = _learning_rates(lrs)
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
     engine = GradientDescent(A, lr=float(values[0]), seed=seed, init=init, dtype=dtype, device=device)
     engine._use_batch(values.tolist())
-    start = engine._norms_now()
+    start, X0 = engine._norms_now(), engine.X
     norms = torch.empty(steps, values.size, **engine._like)
     engine._advance(steps, norms)
     bad = _diverged(norms, start).cpu().numpy()
     norms = norms.double().cpu().numpy()
     first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), steps - 1)
     final = norms[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
-    return LrSweep(lrs=values, final_losses=final, diverged=bad.any(axis=0), steps=steps)
+    theory = predicted_final_losses(engine.A, values, steps=steps, X0=X0)
+    return LrSweep(lrs=values, final_losses=final, diverged=bad.any(axis=0), predicted=theory, steps=steps)
+
+
+def _learning_rates(lrs: Any) -> np.ndarray:
+    """``lrs`` (a list, tuple, numpy array or tensor of positive numbers) as a float64 array, each one checked."""
+    if isinstance(lrs, torch.Tensor):
+        lrs = lrs.detach().flatten().tolist()
+    elif isinstance(lrs, np.ndarray):
+        lrs = lrs.ravel().tolist()
+    if isinstance(lrs, str | bytes | Mapping | Set) or not isinstance(lrs, Iterable):  # sets have no order
+        raise ParameterError(f"lrs must be a non-empty list of learning rates such as [0.1, 0.5], got {lrs!r:.60}")
+    values = list(itertools.islice(lrs, MAX_RUNS + 1))
+    if not values:
+        raise ParameterError("lrs must be a non-empty list of learning rates such as [0.1, 0.5], got none")
+    if len(values) > MAX_RUNS:
+        raise ParameterError(f"there are more than {MAX_RUNS:,} learning rates; sweep fewer")
+    return np.array([check_float("every lr", lr, low=0.0, low_open=True) for lr in values])

@@ -37,7 +37,7 @@ import torch
 from .errors import MatrixInputError, ParameterError, check_float, check_int
 from .matrices import as_matrix
 
-__all__ = ["LrBounds", "lr_bounds", "predicted_losses", "steps_to_tolerance"]
+__all__ = ["LrBounds", "lr_bounds", "predicted_final_losses", "predicted_losses", "steps_to_tolerance"]
 
 SEED_LR = 0.2 * math.log(10)
 """The seed's learning rate: ``np.log(np.logspace(2e-1, 2e-1, 100))`` is 0.2·ln 10 ≈ 0.4605 a step."""
@@ -79,6 +79,13 @@ class LrBounds:
         # at the optimal lr the two are equal (up to rounding): the small σ is the one to name
         return (self.sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
 
+    def grid(self, count: int = 40, *, low: float = 1e-3, high: float = 2.0) -> np.ndarray:
+        """``count`` learning rates spaced geometrically from low·stable_below to high·stable_below (for a sweep)."""
+        count = check_int("count", count, low=2, high=10_000)
+        low = check_float("low", low, low=0.0, low_open=True)
+        high = check_float("high", high, low=low, low_open=True)
+        return np.geomspace(low * self.stable_below, high * self.stable_below, count)
+
     @property
     def heavy_ball(self) -> tuple[float, float]:
         """Polyak's optimal heavy-ball (lr, β): 2k²/(σ_max+σ_min)² and ((κ−1)/(κ+1))²."""
@@ -105,9 +112,46 @@ def numerical_rank(sigma: np.ndarray, shape: tuple[int, int], dtype: torch.dtype
     return int((sigma > tol).sum())
 
 
+MAX_ENTRIES = 10**8
+"""Most entries gradient descent's k×k residual X @ A − I may have (summed over the runs of a sweep)."""
+
+
+def check_size(A: torch.Tensor, runs: int = 1) -> None:
+    """Refuse a matrix whose gradient descent would hold more than :data:`MAX_ENTRIES` numbers per tensor."""
+    m, k = A.shape
+    entries = runs * k * max(k, m)
+    if entries > MAX_ENTRIES:
+        fewer = " or fewer learning rates" if runs > 1 else ""
+        raise MatrixInputError(
+            f"the {m}×{k} matrix is too big for gradient descent: X @ A is {k}×{k}, {entries:,} numbers "
+            f"over {runs:,} run(s), more than {MAX_ENTRIES:,}; use a smaller matrix{fewer}"
+        )
+
+
+def check_scale(A: torch.Tensor, dtype: torch.dtype = torch.float64) -> None:
+    """Refuse a matrix whose entries are too large or too small for gradient descent in ``dtype``.
+
+    The loss and its gradient grow with the square of the entries and the learning rate with one over
+    it, so the square must fit in ``dtype`` with room for the sums of matrix products: the largest
+    entry must lie within about 1e±15 of 1 in float32, 1e±150 in float64.
+    """
+    top = float(A.detach().abs().max())
+    high = torch.finfo(dtype).max ** 0.5 / 1e4
+    if top > high or 0 < top < 1 / high:
+        name = str(dtype).removeprefix("torch.")
+        size = "large" if top > high else "small"
+        remedy = " or use float64" if dtype == torch.float32 else ""
+        raise MatrixInputError(
+            f"the matrix's largest entry {top:.3g} is too {size} for gradient descent in {name} (the loss grows "
+            f"with its square, the learning rate with one over it); rescale the matrix so that its largest entry "
+            f"is between {1 / high:.0e} and {high:.0e}{remedy}"
+        )
+
+
 def lr_bounds(A: Any) -> LrBounds:
     """Stable limit and optimal constant learning rate of plain gradient descent for ``A``."""
     A = as_matrix(A)
+    check_scale(A)
     sigma = singular_values(A)
     rank = numerical_rank(sigma, tuple(A.shape), A.dtype)
     if rank == 0:
@@ -139,6 +183,8 @@ def resolve_lr(lr: Any, A: torch.Tensor) -> float:
 
 def _modes(A: torch.Tensor, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
     """Weights ‖R₀vᵢ‖² and σᵢ² (padded with zeros to k) of the residual along A's right singular vectors."""
+    check_scale(A)
+    check_size(A)
     A64 = A.detach().to("cpu", torch.float64)
     m, k = A64.shape
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, name="X0").cpu().double()
@@ -163,12 +209,23 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
     lr = resolve_lr(lr, A)
     steps = check_int("steps", steps, low=0, high=10**7)
     weights, s2, k = _modes(A, X0)
-    q2 = (1 - 2 * lr * s2 / k**2) ** 2
     t = np.arange(steps + 1, dtype=np.float64)
     rows = max(1, 2**22 // k)  # bound the (steps × k) table to 32 MB at a time
     with np.errstate(over="ignore", under="ignore"):
+        q2 = (1 - 2 * lr * s2 / k**2) ** 2
         parts = [(weights * q2 ** t[i : i + rows, None]).sum(axis=1) for i in range(0, t.size, rows)]
     return np.concatenate(parts) / k**2
+
+
+def predicted_final_losses(A: Any, lrs: Any, *, steps: int, X0: Any = None) -> np.ndarray:
+    """The theory's loss after ``steps`` steps for each learning rate in ``lrs`` (the curve of a sweep)."""
+    A = as_matrix(A)
+    lrs = np.asarray([check_float("every lr", float(lr), low=0.0, low_open=True) for lr in np.ravel(lrs)])
+    steps = check_int("steps", steps, low=0, high=10**7)
+    weights, s2, k = _modes(A, X0)
+    with np.errstate(over="ignore", under="ignore"):
+        q2 = (1 - 2 * lrs[:, None] * s2[None, :] / k**2) ** 2
+        return (weights * q2**steps).sum(axis=1) / k**2
 
 
 def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | None:
@@ -181,10 +238,11 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     lr = resolve_lr(lr, A)
     tol = check_float("tol", tol, low=0.0, low_open=True)
     weights, s2, k = _modes(A, X0)
-    log_q2 = np.log(np.maximum((1 - 2 * lr * s2 / k**2) ** 2, 1e-300))
+    with np.errstate(over="ignore"):
+        log_q2 = np.log(np.maximum((1 - 2 * lr * s2 / k**2) ** 2, 1e-300))
 
     def loss(t: float) -> float:
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # 0·inf at t = 0 past the stable limit
             return float((weights * np.exp(t * log_q2)).sum() / k**2)
 
     if loss(0) <= tol:

@@ -3,8 +3,7 @@
 import streamlit as st
 
 import gdinverse as g
-from gdinverse import plots
-from ui import cached, frame, matrix_source
+from ui import cached, export, frame, lessons, matrix_source
 
 frame.page("Exact inverse")
 st.markdown(
@@ -15,7 +14,7 @@ st.markdown(
 choice = matrix_source.choose()
 M = cached.matrix(choice.spec)
 rows, cols = M.shape
-st.plotly_chart(plots.heatmap(M, title=f"M ({rows}×{cols}, {choice.label})"), key="M")
+st.plotly_chart(cached.heatmap(choice.spec, "M"), key="M")
 
 if rows != cols:
     st.error(
@@ -49,9 +48,8 @@ else:
             if dtype in errors:
                 frame.error(errors[dtype])
                 continue
-            result = results[dtype]
-            st.plotly_chart(plots.heatmap(result.inverse, title="inverse"), key=f"inv_{dtype}")
-            st.plotly_chart(plots.heatmap(result.product, title="inverse @ M (should be I)"), key=f"prod_{dtype}")
+            st.plotly_chart(cached.heatmap(choice.spec, "inverse", dtype), key=f"inv_{dtype}")
+            st.plotly_chart(cached.heatmap(choice.spec, "product", dtype), key=f"prod_{dtype}")
     if len(results) == 2:
         ratio = results["float32"].max_error / max(results["float64"].max_error, 1e-300)
         st.info(
@@ -66,10 +64,9 @@ if len(results) < 2:
         "`torch.linalg.pinv` exists for every matrix: it inverts M on the directions M does not "
         "collapse and ignores the rest. It is what gradient descent from zeros finds (see Gradient descent)."
     )
-    P = cached.pseudo_inverse(choice.spec, "float64")
     left, right = st.columns(2)
-    left.plotly_chart(plots.heatmap(P, title=f"pseudo-inverse A⁺ ({P.shape[0]}×{P.shape[1]})"), key="pinv")
-    right.plotly_chart(plots.heatmap(P @ cached.matrix(choice.spec, "float64"), title="A⁺ @ M"), key="pinv_check")
+    left.plotly_chart(cached.heatmap(choice.spec, "pinv"), key="pinv")
+    right.plotly_chart(cached.heatmap(choice.spec, "pinv_check"), key="pinv_check")
 
 with st.expander("Why did the notebook print −0.0000?"):
     st.markdown(
@@ -80,3 +77,5 @@ with st.expander("Why did the notebook print −0.0000?"):
         "number: `-0.0 == 0.0` is `True`. Whether it shows depends on the torch version and its LU code, "
         "which is why this app may print 0.0000 where the notebook printed −0.0000."
     )
+
+export.buttons(lessons.exact(choice.spec), "exact_inverse")

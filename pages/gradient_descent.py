@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from gdinverse import plots
-from ui import cached, descent_controls, downloads, frame, matrix_source, settings, stepper
+from ui import cached, descent_controls, downloads, export, frame, lessons, matrix_source, settings, stepper
 
 frame.page("Gradient descent")
 st.markdown(
@@ -13,8 +12,9 @@ st.markdown(
 )
 choice = matrix_source.choose()
 A = cached.matrix(choice.spec)
-run = descent_controls.controls(choice.spec, max(A.shape))
-bounds = cached.bounds(choice.spec)
+with frame.stop_on_error("Gradient descent"):
+    run = descent_controls.controls(choice.spec, max(A.shape))
+    bounds = cached.bounds(choice.spec)
 
 if run.lr >= bounds.stable_below:
     st.warning(
@@ -42,9 +42,10 @@ mode = st.radio(
 )
 
 if mode == "step":
-    stepper.show(run, A)
+    with frame.stop_on_error("Step through"):
+        stepper.show(run, A)
 else:
-    with cached.progress("Running gradient descent…"):
+    with cached.progress("Running gradient descent…"), frame.stop_on_error("Gradient descent"):
         result = cached.descent(*run.args)
         figures = cached.descent_figures(*run.args)
     if result.diverged:
@@ -54,7 +55,7 @@ else:
         st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
     else:
         st.success(result.message)
-    name, reference = cached.reference(choice.spec, run.dtype)
+    name, reference = cached.reference(run.spec, run.dtype)
     a, b, c = st.columns(3)
     a.metric("final loss", f"{result.final_loss:.4g}")
     b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{result.distance_to(reference):.3g}")
@@ -69,14 +70,14 @@ else:
     st.plotly_chart(figures["animation"], key="animation")
     recorded = list(result.snapshots)
     at = st.select_slider("Show X at step", options=recorded, value=recorded[-1], key="at")
-    left, middle, right = st.columns(3)
-    left.plotly_chart(plots.heatmap(result.snapshots[at], title=f"X at step {at}"), key="X_at")
-    middle.plotly_chart(plots.heatmap(result.product(at), title="X @ M"), key="XM_at")
-    right.plotly_chart(plots.heatmap(reference, title=name), key="reference")
+    for column, figure, key in zip(
+        st.columns(3), cached.step_figures(run.args, at), ("X_at", "XM_at", "ref"), strict=True
+    ):
+        column.plotly_chart(figure, key=key)
 
     one, two = st.columns(2)
-    one.download_button("Losses (CSV)", downloads.losses_csv(result), "losses.csv", "text/csv")
-    two.download_button("Final X (CSV)", downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
+    one.download_button("Losses (CSV)", lambda: downloads.losses_csv(result), "losses.csv", "text/csv")
+    two.download_button("Final X (CSV)", lambda: downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
 
 with st.expander("The maths: loss, gradient, update, and why the learning rate has a limit"):
     st.latex(r"L(X) = \frac{1}{k^2}\,\lVert X M - I \rVert_F^2 \qquad (M \text{ is } m\times k)")
@@ -94,3 +95,5 @@ with st.expander("The maths: loss, gradient, update, and why the learning rate h
         "The best constant rate lr* balances the slowest and the fastest direction; the error then shrinks by "
         "(κ² − 1)/(κ² + 1) per step, κ = σ_max/σ_min. A large κ means slow descent — and, in float32, a stall."
     )
+
+export.buttons(lessons.descent(*run.args), "gradient_descent")

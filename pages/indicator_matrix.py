@@ -3,8 +3,7 @@
 import streamlit as st
 
 import gdinverse as g
-from gdinverse import plots
-from ui import downloads, frame, indicator_view, settings
+from ui import downloads, export, frame, indicator_view, lessons, settings
 
 frame.page("Indicator matrix")
 st.markdown(
@@ -14,7 +13,7 @@ st.markdown(
     "X @ M = I."
 )
 view = indicator_view.choose()
-stats = g.indicator_stats(view.matrix)
+stats = indicator_view.stats(view.key)
 docs, words = view.matrix.shape
 
 a, b, c, d = st.columns(4)
@@ -41,24 +40,18 @@ if stats.rank < words:
         "finds the least-squares answer, the pseudo-inverse."
     )
 
-st.plotly_chart(
-    plots.indicator_heatmap(view.matrix, row_labels=list(view.documents), column_labels=list(view.words)),
-    key="indicator",
-)
+heat, per_document, per_word = indicator_view.figures(view.key)
+st.plotly_chart(heat, key="indicator")
 left, right = st.columns(2)
-left.plotly_chart(
-    plots.counts_figure(stats.words_per_document, list(view.documents), title="Words per document"), key="per_doc"
-)
-right.plotly_chart(
-    plots.counts_figure(stats.documents_per_word, list(view.words), title="Documents per word"), key="per_word"
-)
+left.plotly_chart(per_document, key="per_doc")
+right.plotly_chart(per_word, key="per_word")
 with st.expander("The matrix as a table"):
     st.dataframe(indicator_view.table(view), width="stretch")
 
 one, two = st.columns(2)
 one.download_button(
     "Matrix (CSV)",
-    downloads.matrix_csv(view.matrix, rows=list(view.documents), columns=list(view.words)),
+    lambda: downloads.matrix_csv(view.matrix, rows=list(view.documents), columns=list(view.words)),
     "indicator.csv",
     "text/csv",
 )
@@ -67,3 +60,10 @@ if two.button("Learn its left inverse by gradient descent →", type="primary"):
     settings.keep("matrix", g.format_matrix(view.matrix))
     settings.keep("init", "zeros")  # from zeros, descent finds the pseudo-inverse the page compares with
     st.switch_page("pages/gradient_descent.py")
+
+state = st.session_state
+export.buttons(
+    lessons.indicator(state.isource, int(state.docs), int(state.words), float(state.p), int(state.iseed),
+                      state.documents),
+    "indicator_matrix",
+)  # fmt: skip

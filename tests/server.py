@@ -15,6 +15,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def page_paths() -> dict[str, str]:
+    """Each page of the app and its URL path: Home at "", and every file in ``pages/`` at its file name."""
+    files = sorted(path.stem for path in (ROOT / "pages").glob("*.py") if not path.name.startswith(("_", ".")))
+    return {"home": ""} | {name: name for name in files}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,6 +14,7 @@ import gdinverse as g
 PAGES = {
     "exact": "pages/exact_inverse.py",
     "descent": "pages/gradient_descent.py",
+    "compare": "pages/compare.py",
     "indicator": "pages/indicator_matrix.py",
 }
 
@@ -63,11 +64,13 @@ def widget(at: AppTest, kind: str, label: str):
 @pytest.mark.parametrize("name", [None, *PAGES])
 def test_every_page_runs_with_defaults(name):
     at = clean(open_page(name))
-    title = {None: "Inverting a matrix", "exact": "Exact inverse", "descent": "Gradient descent"}
+    title = {None: "Inverting a matrix", "exact": "Exact inverse", "descent": "Gradient descent", "compare": "Compare"}
     assert at.title[0].value.startswith(title.get(name, "Indicator matrix"))
     assert not at.error
     if name:
         assert charts(at), "every page draws figures"
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert {"Download as notebook", "Download as script"} <= set(labels), "every page exports its lesson"
 
 
 def test_home_links_every_page_in_lesson_order():
@@ -77,6 +80,7 @@ def test_home_links_every_page_in_lesson_order():
         ("Home", ""),
         ("Exact inverse", "exact_inverse"),
         ("Gradient descent", "gradient_descent"),
+        ("Compare", "compare"),
         ("Indicator matrix", "indicator_matrix"),
     ]
     assert [link.proto.page for link in at.main.get("page_link")] == [page for _, page in sidebar[1:]]
@@ -309,3 +313,99 @@ def test_bad_link_values_fall_back_with_a_notice(query, notice):
     warnings = " ".join(texts(at, "warning"))
     assert "Some settings in the link were changed" in warnings
     assert notice in warnings.replace("\\", "")
+
+
+# ---------------------------------------------------------------------------- compare
+
+
+def race_table(at: AppTest):
+    return at.dataframe[0].value.set_index("method")
+
+
+def test_compare_page_races_every_method_and_sweeps():
+    at = clean(open_page("compare"))
+    table = race_table(at)
+    assert list(table.index) == list(g.METHODS)
+    assert table.loc["newton_schulz", "steps to 1e-06"] != "never"
+    assert [s.value for s in at.subheader] == ["The race", "The learning-rate sweep"]
+    sweep = next(c for c in charts(at) if c["layout"]["xaxis"].get("type") == "log")
+    assert {shape["label"]["text"] for shape in sweep["layout"]["shapes"]} == {"stable limit", "optimal lr"}
+    assert any("Lowest final loss at lr" in m for m in texts(at, "markdown"))
+    assert any("np.logspace" in c for c in texts(at, "caption"))
+
+
+def test_compare_controls_change_the_race():
+    at = open_page("compare")
+    widget(at, "multiselect", "Methods").set_value(["gd", "momentum"]).run()
+    assert list(race_table(clean(at)).index) == ["gd", "momentum"]
+    widget(at, "select_slider", "Tolerance on the loss").set_value(1e-2).run()
+    assert "steps to 0.01" in race_table(clean(at)).columns
+    widget(at, "multiselect", "Methods").set_value([]).run()
+    assert any("Choose at least one method" in i for i in texts(clean(at), "info"))
+
+
+def test_adam_lr_control_shows_a_dip_that_does_not_last():
+    at = clean(open_page("compare", preset="random", n="8", rsteps="500", adam_lr="0.3"))
+    adam = race_table(at).loc["adam"]
+    assert (adam["first below"], adam["steps to 1e-06"]) == ("112", "never")
+
+
+@pytest.mark.parametrize("lesson", ["conditioned", "seed", "hilbert", "singular"])
+def test_each_lesson_is_one_click(lesson):
+    at = open_page("compare")
+    at.button(key=f"lesson_{lesson}").click().run()
+    clean(at)
+    assert len(at.info) >= 1 and len(race_table(at)) == 5
+    assert widget(at, "selectbox", "Preset").value == {"conditioned": "random", "seed": "diag1234"}.get(lesson, lesson)
+
+
+def test_singular_lesson_shows_newton_schulz_blowing_up_and_descent_at_the_floor():
+    at = open_page("compare")
+    at.button(key="lesson_singular").click().run()
+    table = race_table(clean(at))
+    assert table.loc["newton_schulz", "note"] == "diverged"
+    assert table.loc["gd", "final loss"] == "0.125"
+
+
+# ---------------------------------------------------------------------------- hostile links
+
+
+def page_settings(name: str) -> list[str]:
+    from ui import compare_controls, descent_controls, indicator_view, matrix_source
+
+    keys = {
+        "exact": matrix_source.SETTINGS,
+        "descent": (*matrix_source.SETTINGS, *descent_controls.SETTINGS),
+        "compare": (*matrix_source.SETTINGS, *compare_controls.SETTINGS),
+        "indicator": indicator_view.SETTINGS,
+    }[name]
+    return [setting.key for setting in keys] + (["lr"] if name == "descent" else [])
+
+
+GARBAGE = ["abc", "-5", "1e400", "nan", "-inf", "<script>alert(1)</script>", "![x](http://example.com/x.png)", ""]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+@pytest.mark.parametrize("value", GARBAGE)
+def test_every_link_parameter_survives_garbage(name, value):
+    """Every setting of a page given the same hostile value at once: the page runs, says what it changed."""
+    at = clean(open_page(name, **dict.fromkeys(page_settings(name), value)))
+    shown = " ".join(texts(at, "warning") + texts(at, "error") + texts(at, "markdown") + texts(at, "info"))
+    assert "<script>" not in shown and "](http" not in shown  # escaped: shown as text, never as HTML or a link
+    if value not in ("", "-5"):
+        assert "Some settings in the link were changed" in " ".join(texts(at, "warning"))
+
+
+@pytest.mark.parametrize("name", ["descent", "compare"])
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [("0 0\n0 0", "all zeros"), ("1e30 0\n0 1", "too large for gradient descent"), ("1 2 3", "")],
+)
+def test_matrices_descent_cannot_use_are_reported_not_raised(name, matrix, message):
+    at = clean(open_page(name, source="text", matrix=matrix))
+    assert message in " ".join(texts(at, "error")).replace("\\", "")
+
+
+def test_step_through_on_a_zero_matrix_is_reported():
+    at = clean(open_page("descent", source="text", matrix="0 0\n0 0", mode="step"))
+    assert "all zeros" in " ".join(texts(at, "error"))

@@ -21,6 +21,8 @@ PAGES = {
     "exact_inverse": "exact_inverse",
     "gradient_descent": "gradient_descent",
     "indicator_matrix": "indicator_matrix",
+    "compare": "compare",
+    "compare_hilbert": "compare?preset=hilbert&n=6&rdtype=float64&tol=0.0001&rsteps=2000",
     "exact_hilbert": "exact_inverse?preset=hilbert&n=5",
     "descent_shared_link": "gradient_descent?preset=random&n=6&cond=100&steps=400&init=zeros",
     "descent_diverging": "gradient_descent?lr=1.5",
@@ -58,7 +60,7 @@ def browser():
 def settle(page) -> None:
     """Wait until the page's script has finished and its charts are drawn."""
     page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
-    page.locator(SIDEBAR_LINKS).nth(3).wait_for(timeout=60_000)  # every page draws them first
+    page.locator(SIDEBAR_LINKS).nth(4).wait_for(timeout=60_000)  # every page draws them first
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
     )
@@ -90,6 +92,7 @@ def test_page_renders_without_exception(app, browser, name):
         ["home", "Home"],
         ["function", "Exact", "inverse"],
         ["trending_down", "Gradient", "descent"],
+        ["compare_arrows", "Compare"],
         ["grid_on", "Indicator", "matrix"],
     ]  # icon, then title
     screenshot(page, name)

@@ -8,8 +8,13 @@ carry titles and icons and keep the lesson order.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import streamlit as st
 import torch
+
+import gdinverse as g
 
 # Streamlit's file watcher walks every module's __path__; torch.classes raises on that access
 # ("Tried to instantiate class '__path__._path'"). An empty path gives the watcher nothing to walk.
@@ -18,19 +23,25 @@ torch.classes.__path__ = []
 torch.set_num_threads(1)
 
 PAGES = (
-    ("streamlit_app.py", "Home", ":material/home:"),
-    ("pages/exact_inverse.py", "Exact inverse", ":material/function:"),
-    ("pages/gradient_descent.py", "Gradient descent", ":material/trending_down:"),
-    ("pages/indicator_matrix.py", "Indicator matrix", ":material/grid_on:"),
-)
+    ("streamlit_app.py", "Home", ":material/home:", "the notebook's story"),
+    ("pages/exact_inverse.py", "Exact inverse", ":material/function:",
+     "M, its inverse, the check, float32 against float64"),
+    ("pages/gradient_descent.py", "Gradient descent", ":material/trending_down:",
+     "sliders, progress heatmaps, the loss curve and its theory, step by step"),
+    ("pages/compare.py", "Compare", ":material/compare_arrows:",
+     "an optimizer race and a learning-rate sweep against the theory"),
+    ("pages/indicator_matrix.py", "Indicator matrix", ":material/grid_on:",
+     "words in documents, random or from your own text"),
+)  # fmt: skip
+"""Every page in lesson order: file, title, icon, and what it shows."""
 
 
 def page(title: str, heading: str | None = None) -> None:
     """Set up a page: browser tab title, wide layout, links to every page in the sidebar, and the heading."""
-    icon = next(icon for _, name, icon in PAGES if name == title)
+    icon = next(icon for _, name, icon, _ in PAGES if name == title)
     st.set_page_config(page_title=f"{title} · gdinverse", page_icon=icon, layout="wide")
     with st.sidebar:
-        for path, name, page_icon in PAGES:
+        for path, name, page_icon, _ in PAGES:
             st.page_link(path, label=name, icon=page_icon)
         st.divider()
     st.title(heading or title)
@@ -47,3 +58,13 @@ def plain(text: str) -> str:
 def error(message: object) -> None:
     """An error box whose text may hold user input: shown as plain text."""
     st.error(plain(str(message)), icon=":material/error:")
+
+
+@contextlib.contextmanager
+def stop_on_error(what: str) -> Iterator[None]:
+    """Show a gdinverse error raised inside this block as an error box (never a traceback) and stop the page."""
+    try:
+        yield
+    except g.GdInverseError as exc:
+        error(f"{what}: {exc}.")
+        st.stop()

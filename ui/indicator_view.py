@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 import gdinverse as g
+from gdinverse import plots
 from ui import frame, settings
+from ui.cached import cache
 from ui.settings import Setting
 
 MAX_DOCUMENTS = 500
@@ -31,6 +34,8 @@ SETTINGS = (
 class View:
     """The matrix to show, with its row and column labels."""
 
+    key: tuple
+    """The plain settings it was built from: ("random", documents, words, p, seed) or ("text", text)."""
     matrix: torch.Tensor
     documents: tuple[str, ...]
     """Row labels: doc_1, doc_2, …"""
@@ -41,18 +46,35 @@ class View:
     p: float | None = None
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _random(docs: int, words: int, p: float, seed: int) -> torch.Tensor:
-    return g.indicator_matrix(docs, words, p, seed)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _from_text(text: str) -> g.DocumentTermMatrix:
-    return g.document_term_matrix(text)
-
-
 def _labels(prefix: str, n: int) -> tuple[str, ...]:
     return tuple(f"{prefix}_{i + 1}" for i in range(n))
+
+
+@cache
+def view(key: tuple) -> View:
+    """The matrix a key describes, random or from text."""
+    if key[0] == "random":
+        _, docs, words, p, seed = key
+        M = g.indicator_matrix(docs, words, p, seed)
+        return View(key, M, _labels("doc", M.shape[0]), _labels("word", M.shape[1]), p=p)
+    dtm = g.document_term_matrix(key[1])
+    return View(key, dtm.matrix, _labels("doc", len(dtm.documents)), dtm.vocabulary, texts=dtm.documents)
+
+
+@cache
+def stats(key: tuple) -> g.IndicatorStats:
+    return g.indicator_stats(view(key).matrix)
+
+
+@cache
+def figures(key: tuple) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """The labelled heatmap, words per document and documents per word."""
+    shown, counts = view(key), stats(key)
+    return (
+        plots.indicator_heatmap(shown.matrix, row_labels=list(shown.documents), column_labels=list(shown.words)),
+        plots.counts_figure(counts.words_per_document, list(shown.documents), title="Words per document"),
+        plots.counts_figure(counts.documents_per_word, list(shown.words), title="Documents per word"),
+    )
 
 
 def choose() -> View:
@@ -74,8 +96,7 @@ def choose() -> View:
         side.number_input("Seed", 0, 2**31 - 1, key="iseed")
         settings.save(SETTINGS)
         state = st.session_state
-        M = _random(int(state.docs), int(state.words), float(state.p), int(state.iseed))
-        return View(M, _labels("doc", M.shape[0]), _labels("word", M.shape[1]), p=float(state.p))
+        return view(("random", int(state.docs), int(state.words), float(state.p), int(state.iseed)))
     text = side.text_area("Documents, one per line", key="documents", height=200)
     settings.save(SETTINGS)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -85,20 +106,17 @@ def choose() -> View:
             f"{MAX_DOCUMENTS} documents and {MAX_TEXT:,} characters."
         )
         st.stop()
-    try:
-        dtm = _from_text(text)
-    except g.GdInverseError as exc:
-        frame.error(f"Documents: {exc}.")
+    with frame.stop_on_error("Documents"):
+        chosen = view(("text", text))
+    if len(chosen.words) > MAX_WORDS:
+        st.error(f"The documents use {len(chosen.words):,} distinct words; the page shows at most {MAX_WORDS}.")
         st.stop()
-    if len(dtm.vocabulary) > MAX_WORDS:
-        st.error(f"The documents use {len(dtm.vocabulary):,} distinct words; the page shows at most {MAX_WORDS}.")
-        st.stop()
-    return View(dtm.matrix, _labels("doc", len(dtm.documents)), dtm.vocabulary, texts=dtm.documents)
+    return chosen
 
 
-def table(view: View) -> pd.DataFrame:
+def table(shown: View) -> pd.DataFrame:
     """The matrix with its labels, and the documents' text when there is one."""
-    frame = pd.DataFrame(view.matrix.numpy(), index=list(view.documents), columns=list(view.words))
-    if view.texts is not None:
-        frame.insert(0, "text", list(view.texts))
+    frame = pd.DataFrame(shown.matrix.numpy(), index=list(shown.documents), columns=list(shown.words))
+    if shown.texts is not None:
+        frame.insert(0, "text", list(shown.texts))
     return frame

@@ -38,6 +38,12 @@ class Setting:
     def read(self, raw: str) -> tuple[Any, str | None]:
         """The value a link gives, and a notice if it had to be changed."""
         kind = type(self.default)
+        if kind is tuple:  # several of the choices, comma-separated
+            picked = tuple(dict.fromkeys(part for part in raw.split(",") if part))
+            wrong = [part for part in picked if part not in (self.choices or ())]
+            if wrong or not picked:
+                return self.default, f"{self.key}={_shown(raw)} is not a list of {', '.join(self.choices or ())}"
+            return picked, None
         if self.choices is not None:
             if raw in self.choices:
                 return raw, None
@@ -73,6 +79,8 @@ class Setting:
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, tuple | list):
+            return None if tuple(value) == self.default else ",".join(value)
         text = repr(value) if isinstance(value, float) else str(value)
         return text if len(text) <= MAX_URL_TEXT else None
 
@@ -95,7 +103,7 @@ def load(settings: Iterable[Setting]) -> None:
                 notices.append(notice)
         else:
             value = kept.get(setting.key, setting.default)
-        st.session_state[setting.key] = value
+        st.session_state[setting.key] = list(value) if isinstance(value, tuple) else value  # multiselects want lists
     if notices:
         message = "Some settings in the link were changed: " + "; ".join(notices) + "."
         st.warning(plain(message), icon=":material/link:")

@@ -1,0 +1,106 @@
+"""The optimizer race: several methods on the same matrix from the same start, reported honestly.
+
+"Steps to tolerance" is the first step after which the loss *stays* below it: Adam
+with a constant lr can dip under 1e-6 for a step and climb back to 1e-2, and that
+is not a win. The table shows both that step and the first dip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .descent import METHODS, DescentResult, gd_inverse
+from .errors import ParameterError, check_choice, check_float
+from .exact import best_inverse
+
+__all__ = ["RaceRow", "race", "race_table"]
+
+
+@dataclass(frozen=True)
+class RaceRow:
+    """One method's line of the race table."""
+
+    method: str
+    lr: float
+    momentum: float | None
+    steps_to_tolerance: int | None
+    """The first step after which the loss stays below the tolerance (None: it never settles there)."""
+    first_below: int | None
+    """The first step the loss dipped below the tolerance, even if it climbed back."""
+    milliseconds: float | None
+    """Wall-clock time to ``steps_to_tolerance``, setup included."""
+    final_loss: float
+    error: float
+    """‖X − reference‖ / ‖reference‖ of the final X (the exact inverse, or the pseudo-inverse)."""
+    diverged: bool
+    stalled: bool
+    grew: bool
+    """The loss ended above where it started (a diverging or not yet settled run)."""
+
+
+def race(
+    A: Any,
+    methods: Iterable[str] = tuple(METHODS),
+    *,
+    steps: int = 500,
+    seed: int = 314,
+    init: str = "rand",
+    dtype: Any = None,
+    lrs: Mapping[str, float] | None = None,
+    on_method: Callable[[str], None] | None = None,
+) -> dict[str, DescentResult]:
+    """Run each method of ``methods`` (see :data:`METHODS`) with its default parameters from the same start.
+
+    Each method gets the learning rate (and momentum) the theory gives it (see
+    :class:`gdinverse.LrBounds`), or the one in ``lrs`` (e.g. ``{"adam": 0.3}``);
+    every loss is recorded. ``on_method(name)`` is called before each run, e.g.
+    to show progress.
+    """
+    methods = list(dict.fromkeys(check_choice("method", m, METHODS) for m in methods))
+    if not methods:
+        raise ParameterError(f"choose at least one method of {', '.join(METHODS)}")
+    lrs = dict(lrs or {})
+    for name in lrs:
+        check_choice("a method in lrs", name, [m for m in METHODS if m != "newton_schulz"])
+    results = {}
+    for method in methods:
+        if on_method is not None:
+            on_method(method)
+        lr = lrs.get(method, "optimal")
+        results[method] = gd_inverse(A, method=method, lr=lr, steps=steps, seed=seed, init=init, dtype=dtype)
+    return results
+
+
+def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6) -> list[RaceRow]:
+    """One :class:`RaceRow` per run of :func:`race`, at tolerance ``tol`` on the loss."""
+    tol = check_float("tol", tol, low=0.0, low_open=True)
+    if not results:
+        raise ParameterError("the race has no results; run gdinverse.race(A, methods) first")
+    first = next(iter(results.values()))
+    _, reference = best_inverse(first.matrix, dtype=first.matrix.dtype)
+    rows = []
+    for method, result in results.items():
+        settled = result.steps_to_tolerance(tol)
+        below = np.flatnonzero(result.losses < tol)
+        error = result.distance_to(reference)
+        rows.append(
+            RaceRow(
+                method=method,
+                lr=result.lr,
+                momentum=result.momentum,
+                steps_to_tolerance=settled,
+                first_below=int(below[0]) if below.size else None,
+                milliseconds=None if settled is None else float(result.times[settled] * 1000),
+                final_loss=result.final_loss,
+                error=error if math.isfinite(error) else math.inf,
+                diverged=result.diverged,
+                stalled=result.stalled,
+                grew=bool(result.final_loss > result.losses[0]),
+            )
+        )
+    return rows

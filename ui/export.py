@@ -1,0 +1,72 @@
+"""Export a lesson: the page's current settings as a Jupyter notebook or a Python script that uses gdinverse.
+
+A lesson is a list of cells: ("markdown", text), ("code", source) and ("figure", source). Figures go into
+the notebook only (a script would open browser windows). Everything user-typed enters the code as a
+``repr`` string literal, so it is data, never code.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import streamlit as st
+
+import gdinverse as g
+
+Cell = tuple[str, str]
+
+
+def matrix_code(spec: tuple, dtype: str | None = None) -> str:
+    """The expression that builds the page's matrix: a preset call with the arguments it uses, or parse_matrix(text).
+
+    ``dtype`` is the source of a dtype argument, e.g. ``"'float64'"`` or a variable name; None leaves it out.
+    """
+    tail = "" if dtype is None else f", dtype={dtype}"
+    if spec[0] == "preset":
+        _, name, n, cond, seed, angle = spec
+        given = {"n": n, "cond": cond, "seed": seed, "angle": angle}
+        args = "".join(f", {key}={given[key]!r}" for key in g.PRESET_PARAMETERS[name])
+        return f"g.preset({name!r}{args}{tail})"
+    return f"g.parse_matrix({spec[1]!r}{tail})"
+
+
+def header(title: str, what: str) -> list[Cell]:
+    return [
+        ("markdown", f"# {title}: a gdinverse lesson\n\n{what}\n\nIt needs the `gdinverse` package (`pip install .` "
+         "in its repository). Every number it prints is one the app showed with the same settings."),
+        ("code", "import gdinverse as g\nfrom gdinverse import plots"),
+    ]  # fmt: skip
+
+
+def to_notebook(cells: list[Cell]) -> str:
+    """The cells as an .ipynb document (nbformat 4)."""
+    notebook = nbformat.v4.new_notebook()
+    for kind, text in cells:
+        if kind == "markdown":
+            notebook.cells.append(nbformat.v4.new_markdown_cell(text))
+        else:
+            notebook.cells.append(nbformat.v4.new_code_cell(text))
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nbformat.writes(notebook)
+
+
+def to_script(cells: list[Cell]) -> str:
+    """The cells as a Python script: markdown as comments, figures left out."""
+    parts = []
+    for kind, text in cells:
+        if kind == "markdown":
+            parts.append("\n".join(f"# {line}".rstrip() for line in text.splitlines()))
+        elif kind == "code":
+            parts.append(text)
+    return "\n\n".join(parts) + "\n"
+
+
+def buttons(cells: list[Cell], name: str) -> None:
+    """Two download buttons: the lesson as a notebook and as a script."""
+    st.caption("Take this page home: the same computation, with these settings, as code that uses `gdinverse`.")
+    left, right = st.columns(2)
+    # the files are built when clicked, not on every run of the page
+    notebook, script = (lambda: to_notebook(cells)), (lambda: to_script(cells))
+    left.download_button(
+        "Download as notebook", notebook, f"{name}.ipynb", "application/x-ipynb+json", key=f"nb_{name}"
+    )
+    right.download_button("Download as script", script, f"{name}.py", "text/x-python", key=f"py_{name}")
