@@ -22,6 +22,7 @@ the losses and snapshots. Both share one step, so they never disagree.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,7 +34,7 @@ import torch
 
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
-from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, numerical_rank, resolve_lr, singular_values
+from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, numerical_rank, resolve_lr
 
 __all__ = ["METHODS", "SEED_LR", "DescentResult", "GradientDescent", "gd_inverse"]
 
@@ -52,7 +53,8 @@ so lr must be small next to the inverse's entries (here 0.1) and a constant lr l
 MAX_STEPS = 10_000_000
 DIVERGENCE_FACTOR = 1e6
 """A run has diverged once its loss is non-finite or above this many times its start."""
-_CHUNK_ELEMENTS = 2**20  # residuals buffered between loss reductions: 4 MB of float32
+_CHUNK_ELEMENTS = 2**20  # residuals buffered between loss reductions: at most 4 MB of float32 ...
+_CHUNK_STEPS = 256  # ... and at most 256 steps' worth
 
 
 class GradientDescent:
@@ -110,14 +112,13 @@ class GradientDescent:
         if self.gradient == "autograd" and self.method != "gd":
             raise ParameterError("gradient='autograd' is offered for method 'gd' only")
         if self.method == "gd":
-            return resolve_lr(lr, self.A), None
+            return (self.bounds.optimal if lr == "optimal" else resolve_lr(lr, self.A)), None
         if self.method == "adam":
             return (ADAM_LR if lr == "optimal" else resolve_lr(lr, self.A)), None
-        bounds = lr_bounds(self.A)
-        theory_lr, theory_beta = bounds.heavy_ball if self.method == "momentum" else bounds.nesterov
+        theory_lr, theory_beta = self.bounds.heavy_ball if self.method == "momentum" else self.bounds.nesterov
         # momentum's error may first grow by about κ before it shrinks (a transient the theory allows):
         # stop such a run only past a κ²-times larger rise of the loss
-        self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, bounds.condition_number**2)
+        self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, self.bounds.condition_number**2)
         lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.A)
         beta = theory_beta if momentum is None else check_float("momentum", momentum, low=0.0, high=1.0)
         return lr, beta
@@ -147,9 +148,15 @@ class GradientDescent:
         # X ← X + R @ step_At is X ← X − lr·(2/k²)·R·Aᵀ
         self._step_At = ((-2.0 / k**2) * self._lrs).to(**self._like) * self._At3
         self._R = torch.baddbmm(self._neg_eye, self._X, self._A3)
+        self._buffer = self._views = None  # the residuals of a chunk, see _advance
         self._optimizer = torch.optim.Adam([self._X], lr=self.lr) if self.method == "adam" else None
 
     # ---------------------------------------------------------------- state
+
+    @functools.cached_property
+    def bounds(self) -> LrBounds:
+        """The theory's learning rates for this matrix (:func:`gdinverse.lr_bounds`), computed once."""
+        return lr_bounds(self.A)
 
     @property
     def X(self) -> torch.Tensor:
@@ -212,18 +219,19 @@ class GradientDescent:
         Residuals go into a buffer of views and their norms are taken once per
         chunk, so a step costs two matrix products and no extra pass.
         """
-        B, k, _ = self._R.shape
-        chunk = max(1, min(n, _CHUNK_ELEMENTS // (B * k * k)))
-        buffer = torch.empty(chunk, B, k, k, **self._like)
-        views = buffer.unbind()
+        if self._buffer is None:  # allocated once and reused: fresh 4 MB buffers per call fragment the heap
+            B, k, _ = self._R.shape
+            rows = max(1, min(_CHUNK_STEPS, _CHUNK_ELEMENTS // (B * k * k)))
+            self._buffer = torch.empty(rows, B, k, k, **self._like)
+            self._views = self._buffer.unbind()
         update = getattr(self, "_update_" + self.method)
         done = 0
         while done < n:
-            size = min(chunk, n - done)
+            size = min(len(self._views), n - done)
             for i in range(size):
                 update()
-                self._R = torch.baddbmm(self._neg_eye, self._X, self._A3, out=views[i])
-            torch.linalg.vector_norm(buffer[:size].flatten(2), dim=2, out=norms_out[done : done + size])
+                self._R = torch.baddbmm(self._neg_eye, self._X, self._A3, out=self._views[i])
+            torch.linalg.vector_norm(self._buffer[:size].flatten(2), dim=2, out=norms_out[done : done + size])
             done += size
         self.t += n
 
@@ -251,13 +259,20 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
+@functools.cache
+def _import_adam() -> None:
+    """The first ``torch.optim.Adam`` of a process imports ``torch._dynamo`` (about 2 s here): a one-off cost
+    that is not Adam's, so :func:`gd_inverse` pays it before its clock starts."""
+    torch.optim.Adam([torch.zeros(1)])
+
+
 def _diverged(
     norms: torch.Tensor, start_norms: float | torch.Tensor, factor: float = DIVERGENCE_FACTOR
 ) -> torch.Tensor:
     """Where a residual norm is non-finite or its loss is over ``factor`` times the start's."""
     start = torch.as_tensor(start_norms, dtype=norms.dtype, device=norms.device)
     limit = math.sqrt(factor) * start.clamp_min(torch.finfo(norms.dtype).tiny)
-    return ~torch.isfinite(norms) | (norms > limit)
+    return ~(norms <= limit)  # NaN compares false: caught too
 
 
 def _sigma_max_estimate(A: torch.Tensor, iterations: int = 30) -> float:
@@ -392,6 +407,8 @@ def gd_inverse(
     module docstring for non-square and singular matrices. ``on_step(done, steps)``
     is called as the run advances, e.g. to drive a progress bar.
     """
+    if method == "adam":
+        _import_adam()
     clock = time.perf_counter()
     if on_step is not None and not callable(on_step):
         raise ParameterError(f"on_step must be a function on_step(done, steps) or None, got {on_step!r:.60}")
@@ -455,10 +472,10 @@ def _stalled(engine: GradientDescent, losses: np.ndarray) -> bool:
     fell by less than 10%, and it ends below where it started (a growing loss is
     not a stall); (3) the part of the residual that X can still remove,
     ‖(XA − I)P‖ with P the projector on A's row space, is far above rounding
-    level: over 3·eps·κ·√rank (an exact inverse is typically within 0.5·eps·κ
-    per entry) and over 10× what ``torch.linalg.pinv`` leaves, and large enough
-    to show in the loss; (4) for plain GD, the theory (:mod:`gdinverse.theory`)
-    says that quarter should have at least halved it.
+    level: over 3·eps·κ·√rank (``torch.linalg.inv`` typically leaves about
+    0.5·eps·κ per entry), and large enough to show in the loss; (4) for plain
+    GD, the theory (:mod:`gdinverse.theory`) says that quarter should have at
+    least halved it.
     """
     window = (losses.size - 1) // 4
     A = engine.A
@@ -477,18 +494,21 @@ def _stalled(engine: GradientDescent, losses: np.ndarray) -> bool:
 
     left = removable(engine.X)
     rounding = 3 * torch.finfo(A.dtype).eps * float(sigma[0] / sigma[rank - 1]) * math.sqrt(rank)
-    if left <= max(rounding, 10 * removable(torch.linalg.pinv(A))) or left**2 / A.shape[1] ** 2 <= 1e-7 * losses[-1]:
+    if left <= rounding or left**2 / A.shape[1] ** 2 <= 1e-7 * losses[-1]:
         return False
-    return engine.method != "gd" or lr_bounds(A).factor(engine.lr) ** (2 * window) < 0.5
+    return engine.method != "gd" or engine.bounds.factor(engine.lr) ** (2 * window) < 0.5
 
 
 def _message(engine: GradientDescent, losses: np.ndarray, stopped_at: int | None, stalled: bool) -> str:
     """One sentence on how the run went."""
-    try:
-        bounds: LrBounds | None = lr_bounds(engine.A)
-    except GdInverseError:
-        bounds = None
     start, end = losses[0], losses[-1]
+    bounds: LrBounds | None = None
+    # the theory costs an SVD: fetch it for a run that went wrong, or if the engine already has it (lr="optimal")
+    if stopped_at is not None or end > start or "bounds" in engine.__dict__:
+        try:
+            bounds = engine.bounds
+        except GdInverseError:
+            bounds = None
     if stopped_at is not None:
         text = f"Diverged at step {stopped_at}: the loss grew from {start:.4g} to {end:.4g}."
         if engine.method == "gd" and bounds is not None:
@@ -502,11 +522,9 @@ def _message(engine: GradientDescent, losses: np.ndarray, stopped_at: int | None
     text = f"Loss {start:.4g} → {end:.4g} in {losses.size - 1} steps"
     text += f" at lr {engine.lr:.4g}." if not math.isnan(engine.lr) else "."
     if stalled:
-        kappa = singular_values(engine.A)
-        kappa = kappa[0] / kappa[-1] if kappa[-1] > 0 else math.inf
         text += (
             " Stalled: float32 rounding stopped the loss from falling, far short of the answer, while the"
-            f" gradient has not vanished (condition number {kappa:.3g});"
+            f" gradient has not vanished (condition number {engine.bounds.condition_number:.3g});"
             " float64 (dtype=torch.float64) fixes it."
         )
     elif engine.method == "gd" and bounds is not None and engine.lr >= bounds.stable_below:

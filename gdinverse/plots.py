@@ -634,8 +634,9 @@ def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title:
     return _figure(traces, **_loss_layout(title=title, x_title="step" if x == "step" else "seconds", log_y=True))
 
 
-def _vertical_line(x: float, text: str, color: str) -> dict[str, Any]:
-    """A dotted vertical line across the plot at data ``x``, labelled ``text`` at its top."""
+def _vertical_line(x: float, text: str, color: str, at: str = "end") -> dict[str, Any]:
+    """A dotted vertical line across the plot at data ``x``, labelled ``text`` at its top (``at="end"``)
+    or bottom (``"start"``)."""
     return {
         "type": "line",
         "xref": "x",
@@ -645,7 +646,7 @@ def _vertical_line(x: float, text: str, color: str) -> dict[str, Any]:
         "y0": 0,
         "y1": 1,
         "line": {"color": color, "dash": "dot", "width": 1.5},
-        "label": {"text": text, "textposition": "end", "font": {"color": color, "size": 12}},
+        "label": {"text": text, "textposition": at, "font": {"color": color, "size": 12}},
     }
 
 
@@ -702,7 +703,7 @@ def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: A
     if bounds is not None:
         lines = [
             _vertical_line(bounds.stable_below, "stable limit", "#d62728"),
-            _vertical_line(bounds.optimal, "optimal lr", "#2ca02c"),
+            _vertical_line(bounds.optimal, "optimal lr", "#2ca02c", at="start"),  # the two are often close
         ]
     return _figure(
         traces,

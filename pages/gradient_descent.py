@@ -80,20 +80,26 @@ else:
     two.download_button("Final X (CSV)", lambda: downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
 
 with st.expander("The maths: loss, gradient, update, and why the learning rate has a limit"):
-    st.latex(r"L(X) = \frac{1}{k^2}\,\lVert X M - I \rVert_F^2 \qquad (M \text{ is } m\times k)")
-    st.latex(r"\nabla L = \frac{2}{k^2}\,(X M - I)\,M^\top")
-    st.latex(r"X \leftarrow X - \mathrm{lr}\cdot\nabla L")
-    st.markdown("The residual R = XM − I then changes by a fixed matrix each step:")
-    st.latex(r"R \leftarrow R\,\Bigl(I - \tfrac{2\,\mathrm{lr}}{k^2} M^\top M\Bigr)")
     st.markdown(
-        "Along each singular direction of M (singular value σᵢ) the error is multiplied by "
-        "1 − 2·lr·σᵢ²/k² every step. It shrinks only if that factor lies between −1 and 1:"
-    )
-    st.latex(r"0 < \mathrm{lr} < \frac{k^2}{\sigma_{\max}^2}")
-    st.latex(r"\mathrm{lr}^* = \frac{k^2}{\sigma_{\min}^2 + \sigma_{\max}^2}")
-    st.markdown(
-        "The best constant rate lr* balances the slowest and the fastest direction; the error then shrinks by "
-        "(κ² − 1)/(κ² + 1) per step, κ = σ_max/σ_min. A large κ means slow descent — and, in float32, a stall."
+        r"""
+For an m×k matrix M and a k×m matrix X the loss is the mean of the squared residual, and its gradient is
+
+$$L(X) = \frac{1}{k^2}\,\lVert X M - I \rVert_F^2, \qquad \nabla L = \frac{2}{k^2}\,(X M - I)\,M^\top .$$
+
+Each step goes downhill, $X \leftarrow X - \mathrm{lr}\cdot\nabla L$, so the residual $R = XM - I$ changes by a
+fixed matrix:
+
+$$R \leftarrow R\,\Bigl(I - \tfrac{2\,\mathrm{lr}}{k^2} M^\top M\Bigr).$$
+
+Along each singular direction of M (singular value $\sigma_i$) the error is multiplied by
+$1 - 2\,\mathrm{lr}\,\sigma_i^2/k^2$ every step. It shrinks only if that factor lies between −1 and 1, and the best
+constant rate balances the slowest and the fastest direction:
+
+$$0 < \mathrm{lr} < \frac{k^2}{\sigma_{\max}^2}, \qquad \mathrm{lr}^* = \frac{k^2}{\sigma_{\min}^2 + \sigma_{\max}^2}.$$
+
+At $\mathrm{lr}^*$ the error shrinks by $(\kappa^2 - 1)/(\kappa^2 + 1)$ per step, where
+$\kappa = \sigma_{\max}/\sigma_{\min}$. A large κ means slow descent — and, in float32, a stall.
+"""
     )
 
 export.buttons(lessons.descent(*run.args), "gradient_descent")

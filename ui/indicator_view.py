@@ -12,7 +12,7 @@ import torch
 import gdinverse as g
 from gdinverse import plots
 from ui import frame, settings
-from ui.cached import cache
+from ui.cached import cache, ready
 from ui.settings import Setting
 
 MAX_DOCUMENTS = 500
@@ -71,9 +71,9 @@ def figures(key: tuple) -> tuple[go.Figure, go.Figure, go.Figure]:
     """The labelled heatmap, words per document and documents per word."""
     shown, counts = view(key), stats(key)
     return (
-        plots.indicator_heatmap(shown.matrix, row_labels=list(shown.documents), column_labels=list(shown.words)),
-        plots.counts_figure(counts.words_per_document, list(shown.documents), title="Words per document"),
-        plots.counts_figure(counts.documents_per_word, list(shown.words), title="Documents per word"),
+        ready(plots.indicator_heatmap(shown.matrix, row_labels=list(shown.documents), column_labels=list(shown.words))),
+        ready(plots.counts_figure(counts.words_per_document, list(shown.documents), title="Words per document")),
+        ready(plots.counts_figure(counts.documents_per_word, list(shown.words), title="Documents per word")),
     )
 
 
