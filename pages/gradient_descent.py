@@ -61,7 +61,6 @@ else:
     b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{result.distance_to(reference):.3g}")
     c.metric("steps run", f"{len(result.losses) - 1:,}")
 
-    st.subheader("Loss")
     st.plotly_chart(figures["loss"], key="loss")
     st.caption("Log scale, as in the notebook. Dots mark the recorded steps; the dashed line is the theory.")
 

@@ -409,3 +409,12 @@ def test_matrices_descent_cannot_use_are_reported_not_raised(name, matrix, messa
 def test_step_through_on_a_zero_matrix_is_reported():
     at = clean(open_page("descent", source="text", matrix="0 0\n0 0", mode="step"))
     assert "all zeros" in " ".join(texts(at, "error"))
+
+
+def test_csv_downloads():
+    from ui import downloads
+
+    run = g.gd_inverse(g.preset("diag1234"), lr="seed", steps=3)
+    assert downloads.losses_csv(run).splitlines()[:2] == ["step,loss", "0,1.66504209"]
+    text = downloads.matrix_csv(g.indicator_matrix(2, 2, 1.0), rows=["doc_1", "doc,2"], columns=["a", "b"])
+    assert text.splitlines() == [",a,b", "doc_1,1,1", '"doc,2",1,1']

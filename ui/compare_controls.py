@@ -8,6 +8,7 @@ import streamlit as st
 
 import gdinverse as g
 from ui import settings
+from ui.descent_controls import start_controls
 from ui.settings import Setting
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
@@ -115,15 +116,7 @@ def controls(spec: tuple) -> Race:
     side.slider("Learning rates", 5, 200, key="sweep_count")
     side.slider("Steps per run", 1, 2000, key="sweep_steps")
     side.header("Start and precision")
-    side.number_input("Seed (random start)", 0, 2**31 - 1, key="rseed")
-    side.radio(
-        "Start",
-        ["rand", "zeros"],
-        key="rinit",
-        horizontal=True,
-        format_func={"rand": "random (seed)", "zeros": "zeros"}.get,
-    )
-    side.radio("Precision", ["float32", "float64"], key="rdtype", horizontal=True)
+    start_controls(side, seed="rseed", init="rinit", dtype="rdtype")
     settings.save(SETTINGS)
     s = st.session_state
     return Race(spec, tuple(s.methods), int(s.rsteps), float(s.tol), float(s.adam_lr), int(s.sweep_count),

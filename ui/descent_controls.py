@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
 from ui import cached, settings
@@ -16,6 +17,7 @@ MAX_STEPS = 5000
 WORK_BUDGET = 4e10
 """Flops a run may cost (two products of 2n³ each a step): about 2 s on one core. Caps steps for big matrices."""
 
+START_LABELS = {"rand": "random (seed)", "zeros": "zeros"}
 SETTINGS = (
     Setting("steps", 100, low=1, high=MAX_STEPS),
     Setting("seed", 314, low=0, high=2**31 - 1),
@@ -103,15 +105,14 @@ def controls(spec: tuple, n: int) -> Run:
         help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no such cap.",
     )
     side.number_input("Record every k steps", 1, MAX_STEPS, key="every")
-    side.number_input("Seed (random start)", 0, 2**31 - 1, key="seed")
-    side.radio(
-        "Start",
-        ["rand", "zeros"],
-        key="init",
-        horizontal=True,
-        format_func={"rand": "random (seed)", "zeros": "zeros"}.get,
-    )
-    side.radio("Precision", ["float32", "float64"], key="dtype", horizontal=True)
+    start_controls(side, seed="seed", init="init", dtype="dtype")
     settings.save(all_settings)
     state = st.session_state
     return Run(spec, float(state.lr), int(state.steps), int(state.seed), int(state.every), state.init, state.dtype)
+
+
+def start_controls(side: DeltaGenerator, *, seed: str, init: str, dtype: str) -> None:
+    """The random start's seed, random or zero start, and the precision, under the given widget keys."""
+    side.number_input("Seed (random start)", 0, 2**31 - 1, key=seed)
+    side.radio("Start", ["rand", "zeros"], key=init, horizontal=True, format_func=START_LABELS.get)
+    side.radio("Precision", ["float32", "float64"], key=dtype, horizontal=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import numpy as np
@@ -10,27 +11,21 @@ import torch
 import gdinverse as g
 
 
+def _csv(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
 def losses_csv(result: g.DescentResult) -> str:
     """step,loss — one line per step."""
-    steps = np.arange(result.losses.size)
-    buffer = io.StringIO()
-    np.savetxt(
-        buffer,
-        np.column_stack([steps, result.losses]),
-        fmt=["%d", "%.9g"],
-        delimiter=",",
-        header="step,loss",
-        comments="",
-    )
-    return buffer.getvalue()
+    return _csv([["step", "loss"], *([t, f"{loss:.9g}"] for t, loss in enumerate(result.losses))])
 
 
 def matrix_csv(M: torch.Tensor, *, rows: list[str] | None = None, columns: list[str] | None = None) -> str:
     """A matrix as CSV, with a header of column names and the row names first, if given."""
     values = M.detach().cpu().numpy()
     columns = columns or [str(j + 1) for j in range(values.shape[1])]
-    lines = [",".join(([""] if rows else []) + columns)]
-    for i, row in enumerate(values):
-        cells = [repr(float(x)) if values.dtype.kind == "f" else str(int(x)) for x in row]
-        lines.append(",".join(([rows[i]] if rows else []) + cells))
-    return "\n".join(lines) + "\n"
+    cells = values.tolist() if values.dtype.kind == "f" else values.astype(np.int64).tolist()
+    header = ([""] if rows else []) + columns
+    return _csv([header, *(([rows[i]] if rows else []) + line for i, line in enumerate(cells))])

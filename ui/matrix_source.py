@@ -39,7 +39,6 @@ class Choice:
     """The chosen matrix as plain values: ``spec`` keys every cached computation on it."""
 
     spec: tuple
-    label: str
 
 
 def build(spec: tuple, dtype: str = "float32") -> torch.Tensor:
@@ -106,7 +105,6 @@ def choose(*, title: str = "Matrix") -> Choice:
             int(st.session_state.mseed),
             float(st.session_state.angle),
         )
-        label = name
     else:
         if source == "text":
             text = side.text_area(
@@ -125,7 +123,7 @@ def choose(*, title: str = "Matrix") -> Choice:
             settings.save(SETTINGS)
             frame.error(f"Matrix: {problem}.")
             st.stop()
-        spec, label = ("text", text), "your matrix"
+        spec = ("text", text)
     settings.save(SETTINGS)
     try:
         shape = tuple(build(spec).shape)
@@ -135,7 +133,7 @@ def choose(*, title: str = "Matrix") -> Choice:
     if max(shape) > MAX_N:
         st.error(f"Matrix: it is {shape[0]}×{shape[1]}; the app handles at most {MAX_N} rows and columns.")
         st.stop()
-    return Choice(spec=spec, label=label)
+    return Choice(spec=spec)
 
 
 def _n_for(name: str) -> int:
