@@ -106,20 +106,11 @@ def test_step_button_moves_the_counter(app, browser):
     settle(page)
     counter = page.locator("[data-testid='stMetric']").filter(has_text="step t")
     assert counter.locator("[data-testid='stMetricValue']").inner_text() == "0"
-    page.get_by_role("button", name="Step", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-        ".some(m => m.innerText.includes('step t') && m.innerText.trim().endsWith('1'))",
-        timeout=60_000,
-    )
-    settle(page)
-    page.get_by_role("button", name="+10", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
-        ".some(m => m.innerText.includes('step t') && m.innerText.trim().endsWith('11'))",
-        timeout=60_000,
-    )
-    settle(page)
+    for button, step in (("Step", 1), ("+10", 11)):
+        page.get_by_role("button", name=button, exact=True).click()
+        counter.locator("[data-testid='stMetricValue']").filter(has_text=str(step)).wait_for(timeout=60_000)
+        settle(page)
+        assert counter.locator("[data-testid='stMetricValue']").inner_text() == str(step)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "gradient_descent_step")
     page.close()

@@ -15,57 +15,12 @@ import torch
 import gdinverse
 from gdinverse.cli import format_loss, main
 
+from .test_seed import SEED_DIFF, SEED_INDICATOR, SEED_LOSSES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The seed notebook's `print(t, ':', loss)` lines (loss shown without the tensor(...) wrapper) and its Diff prints.
-SEED_LOSS_LINES = ["0 : 1.6650", "20 : 0.0054", "40 : 0.0005", "60 : 4.7337e-05", "80 : 4.4184e-06"]
-SEED_DIFFS = {
-    0: """\
-[[-0.28 1.26 2.00 1.35]
- [0.85 -0.37 1.50 1.86]
- [0.01 0.89 1.41 2.20]
- [0.36 0.74 2.05 0.23]]""",
-    20: """\
-[[-0.09 0.01 0.00 0.00]
- [0.26 -0.00 0.00 0.00]
- [0.00 0.00 0.00 0.00]
- [0.11 0.00 0.00 0.00]]""",
-    40: """\
-[[-0.03 0.00 0.00 0.00]
- [0.08 -0.00 0.00 0.00]
- [0.00 0.00 0.00 0.00]
- [0.03 0.00 0.00 0.00]]""",
-    60: """\
-[[-0.01 0.00 0.00 0.00]
- [0.02 -0.00 0.00 -0.00]
- [0.00 0.00 0.00 0.00]
- [0.01 0.00 0.00 0.00]]""",
-    80: """\
-[[-0.00 0.00 0.00 0.00]
- [0.01 -0.00 0.00 -0.00]
- [0.00 0.00 0.00 0.00]
- [0.00 0.00 0.00 0.00]]""",
-}
-# The seed's indicator tensor, rows as printed.
-SEED_INDICATOR = [
-    [0, 0, 0],
-    [0, 1, 0],
-    [1, 1, 1],
-    [0, 0, 0],
-    [1, 1, 0],
-    [0, 1, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 1],
-    [0, 0, 0],
-    [0, 0, 0],
-    [1, 0, 1],
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-    [0, 0, 0],
-]
+SEED_LOSS_LINES = [f"{step} : {loss}" for step, loss in SEED_LOSSES.items()]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -97,8 +52,8 @@ def test_descent_seed_replays_the_notebook(capsys):
     lines = out.splitlines()
     for line in SEED_LOSS_LINES:
         assert line in lines
-    assert block_after(lines, "0 : 1.6650", 4) == SEED_DIFFS[0]
-    assert block_after(lines, "20 : 0.0054", 4) == SEED_DIFFS[20]
+    assert block_after(lines, "0 : 1.6650", 4) == SEED_DIFF[0]
+    assert block_after(lines, "20 : 0.0054", 4) == SEED_DIFF[20]
     assert lines[-1].startswith("Loss 1.665 → 4.124e-07 in 100 steps")
     assert "lr 0.460517" in lines[-1]
 
@@ -109,7 +64,7 @@ def test_descent_seed_with_autograd_replays_every_diff(capsys):
     assert code == 0
     lines = out.splitlines()
     for line in SEED_LOSS_LINES:
-        assert block_after(lines, line, 4) == SEED_DIFFS[int(line.split()[0])]
+        assert block_after(lines, line, 4) == SEED_DIFF[int(line.split()[0])]
 
 
 @pytest.mark.parametrize("value", [1.6650421, 0.0054389, 0.00050716, 4.7337415e-05, 4.4184409e-06, 3.25, 12345.5])

@@ -21,7 +21,6 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
-from ui.matrix_source import build
 
 cache = st.cache_resource(max_entries=64, show_spinner=False)
 """A few kB an entry at the defaults, a few MB at the caps: 64 entries stay well under 1 GB."""
@@ -67,7 +66,11 @@ def _report(done: int, total: int) -> None:
 
 @cache
 def matrix(spec: tuple, dtype: str = "float32") -> torch.Tensor:
-    return build(spec, dtype)
+    """The matrix a spec of ``ui.matrix_source`` describes: ("preset", name, n, cond, seed, angle) or ("text", text)."""
+    if spec[0] == "preset":
+        _, name, n, cond, seed, angle = spec
+        return g.preset(name, n=n, cond=cond, seed=seed, angle=angle, dtype=dtype)
+    return g.parse_matrix(spec[1], dtype=dtype)
 
 
 @cache

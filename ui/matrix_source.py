@@ -10,7 +10,7 @@ import streamlit as st
 import torch
 
 import gdinverse as g
-from ui import frame, settings
+from ui import cached, frame, settings
 from ui.settings import Setting
 
 MAX_N = 128
@@ -39,14 +39,6 @@ class Choice:
     """The chosen matrix as plain values: ``spec`` keys every cached computation on it."""
 
     spec: tuple
-
-
-def build(spec: tuple, dtype: str = "float32") -> torch.Tensor:
-    """The matrix a ``spec`` describes (see :func:`choose`)."""
-    if spec[0] == "preset":
-        _, name, n, cond, seed, angle = spec
-        return g.preset(name, n=n, cond=cond, seed=seed, angle=angle, dtype=dtype)
-    return g.parse_matrix(spec[1], dtype=dtype)
 
 
 def _check_text(text: str) -> str | None:
@@ -126,7 +118,7 @@ def choose(*, title: str = "Matrix") -> Choice:
         spec = ("text", text)
     settings.save(SETTINGS)
     try:
-        shape = tuple(build(spec).shape)
+        shape = tuple(cached.matrix(spec).shape)
     except g.GdInverseError as exc:
         frame.error(f"Matrix: {exc}.")
         st.stop()
