@@ -1,10 +1,11 @@
 """The ``gdinverse`` command line: the exact inverse, gradient descent and indicator matrices in a terminal.
 
-Three subcommands, each with ``--json`` for one machine-readable JSON object::
+Three subcommands that compute, each with ``--json`` for one machine-readable JSON object::
 
     gdinverse exact [--preset NAME | --matrix TEXT] [--pinv]
     gdinverse descent --lr seed          # replays the seed notebook
     gdinverse indicator [--documents 17 --words 3 --p 0.2 --seed 123 | --text FILE]
+    gdinverse app [--port 8501 --address localhost] [streamlit run's options]
 
 The CLI only parses, calls :mod:`gdinverse` and prints. Bad input ends with one
 line on stderr (``gdinverse: error: ...``) and exit status 2.
@@ -291,6 +292,16 @@ def run_indicator(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- the parser
 
 
+def run_app(argv: list[str]) -> int:
+    """Start the Streamlit app with ``gdinverse app ARGV``'s options (its own parser: Streamlit's pass through).
+
+    The launcher is loaded only here, so the library never imports streamlit.
+    """
+    from gdinverse_app.launch import main as launch
+
+    return launch(argv)
+
+
 def add_matrix_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--preset", metavar="NAME", help=f"an example matrix: {', '.join(PRESETS)} (default diag1234)")
@@ -316,7 +327,7 @@ def build_parser() -> Parser:
         description="Find a matrix inverse exactly, and learn it by gradient descent.",
     )
     parser.add_argument("--version", action="version", version=f"gdinverse {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator,app}")
 
     exact = commands.add_parser("exact", help="the exact inverse, how well it checks out, and the condition number")
     add_matrix_options(exact)
@@ -359,11 +370,19 @@ def build_parser() -> Parser:
     )
     indicator.add_argument("--json", action="store_true", help="print one JSON object instead")
     indicator.set_defaults(run=run_indicator)
+
+    app = commands.add_parser(
+        "app", help="start the app (pip install 'gdinverse[app]'); see gdinverse app --help", add_help=False
+    )
+    app.set_defaults(run=lambda args: run_app([]))
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status: 0 ok, 2 bad input."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["app"]:
+        return run_app(argv[1:])
     parser = build_parser()
     try:
         try:

@@ -371,7 +371,7 @@ def test_singular_lesson_shows_newton_schulz_blowing_up_and_descent_at_the_floor
 
 
 def page_settings(name: str) -> list[str]:
-    from ui import compare_controls, descent_controls, indicator_view, matrix_source
+    from gdinverse_app.ui import compare_controls, descent_controls, indicator_view, matrix_source
 
     keys = {
         "exact": matrix_source.SETTINGS,
@@ -412,7 +412,7 @@ def test_step_through_on_a_zero_matrix_is_reported():
 
 
 def test_csv_downloads():
-    from ui import downloads
+    from gdinverse_app.ui import downloads
 
     run = g.gd_inverse(g.preset("diag1234"), lr="seed", steps=3)
     assert downloads.losses_csv(run).splitlines()[:2] == ["step,loss", "0,1.66504209"]

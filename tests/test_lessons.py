@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
-from ui import export, lessons
+from gdinverse_app.ui import export, lessons
 
 from .server import ROOT
 

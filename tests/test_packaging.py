@@ -53,14 +53,17 @@ def test_no_file_that_streamlit_cloud_would_read_first():
 
 
 @pytest.mark.slow
-def test_the_wheel_holds_only_the_package_and_imports_elsewhere(tmp_path):
+def test_the_wheel_holds_the_package_and_the_app_and_imports_elsewhere(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)], check=True
     )
     (wheel,) = tmp_path.glob("gdinverse-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert {name.split("/")[0] for name in names} == {"gdinverse", wheel.name.split("-py3")[0] + ".dist-info"}
+    tops = {"gdinverse", "gdinverse_app", wheel.name.split("-py3")[0] + ".dist-info"}
+    assert {name.split("/")[0] for name in names} == tops
     assert "gdinverse/plots.py" in names
+    for app_file in ("streamlit_app.py", "pages/gradient_descent.py", "ui/frame.py", ".streamlit/config.toml"):
+        assert f"gdinverse_app/{app_file}" in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "-t", str(target), str(wheel)], check=True

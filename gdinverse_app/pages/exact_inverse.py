@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gdinverse as g
-from ui import cached, export, frame, lessons, matrix_source
+from gdinverse_app.ui import cached, export, frame, lessons, matrix_source
 
 frame.page("Exact inverse")
 st.markdown(

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 import gdinverse as g
-from ui import settings
-from ui.descent_controls import start_controls
-from ui.settings import Setting
+from gdinverse_app.ui import settings
+from gdinverse_app.ui.descent_controls import start_controls
+from gdinverse_app.ui.settings import Setting
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
 ADAM_LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)

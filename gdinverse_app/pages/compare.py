@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import cached, compare_controls, export, frame, lessons, matrix_source
+from gdinverse_app.ui import cached, compare_controls, export, frame, lessons, matrix_source
 
 frame.page("Compare")
 st.markdown(

@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.frame import plain
+from gdinverse_app.ui.frame import plain
 
 KEPT = "_kept_settings"
 MAX_URL_TEXT = 2000

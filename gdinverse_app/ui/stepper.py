@@ -8,7 +8,7 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
-from ui.descent_controls import Run
+from gdinverse_app.ui.descent_controls import Run
 
 KEY = "_stepper"
 MAX_HISTORY = 100_000

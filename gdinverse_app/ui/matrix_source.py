@@ -10,8 +10,8 @@ import streamlit as st
 import torch
 
 import gdinverse as g
-from ui import cached, frame, settings
-from ui.settings import Setting
+from gdinverse_app.ui import cached, frame, settings
+from gdinverse_app.ui.settings import Setting
 
 MAX_N = 128
 """Largest number of rows or columns the app accepts: beyond it figures and runs stop being interactive."""

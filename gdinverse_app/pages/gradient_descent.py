@@ -2,7 +2,17 @@
 
 import streamlit as st
 
-from ui import cached, descent_controls, downloads, export, frame, lessons, matrix_source, settings, stepper
+from gdinverse_app.ui import (
+    cached,
+    descent_controls,
+    downloads,
+    export,
+    frame,
+    lessons,
+    matrix_source,
+    settings,
+    stepper,
+)
 
 frame.page("Gradient descent")
 st.markdown(

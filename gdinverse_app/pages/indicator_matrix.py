@@ -3,7 +3,7 @@
 import streamlit as st
 
 import gdinverse as g
-from ui import downloads, export, frame, indicator_view, lessons, settings
+from gdinverse_app.ui import downloads, export, frame, indicator_view, lessons, settings
 
 frame.page("Indicator matrix")
 st.markdown(

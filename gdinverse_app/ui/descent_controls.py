@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
-from ui import cached, settings
-from ui.settings import Setting
+from gdinverse_app.ui import cached, settings
+from gdinverse_app.ui.settings import Setting
 
 MAX_STEPS = 5000
 WORK_BUDGET = 4e10

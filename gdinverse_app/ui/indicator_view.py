@@ -11,9 +11,9 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
-from ui import frame, settings
-from ui.cached import cache, ready
-from ui.settings import Setting
+from gdinverse_app.ui import frame, settings
+from gdinverse_app.ui.cached import cache, ready
+from gdinverse_app.ui.settings import Setting
 
 MAX_DOCUMENTS = 500
 MAX_WORDS = 200

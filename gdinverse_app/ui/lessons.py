@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.export import Cell, header, matrix_code
+from gdinverse_app.ui.export import Cell, header, matrix_code
 
 
 def exact(spec: tuple) -> list[Cell]:
