@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
 from gdinverse_app.ui import export, lessons
+from gdinverse_app.ui.spec import MatrixSpec
 
 from .server import ROOT
 
-SEED_SPEC = ("preset", "diag1234", 4, 10.0, 0, 30.0)
+SEED_SPEC = MatrixSpec()
 
 
 def run_script(cells: list[export.Cell], tmp_path) -> str:
@@ -40,7 +41,7 @@ def page(path: str, **query: str) -> AppTest:
 
 def test_descent_script_prints_what_the_page_shows(tmp_path):
     at = page("pages/gradient_descent.py", preset="random", n="5", steps="300", every="50", init="zeros")
-    spec = ("preset", "random", 5, 10.0, 0, 30.0)
+    spec = MatrixSpec("preset", "random", n=5)
     lr = float(next(s.value for s in at.select_slider if s.label.startswith("Learning rate")))
     out = run_script(lessons.descent(spec, lr, 300, 314, 50, "zeros", "float32"), tmp_path)
     assert at.success[0].value in out.splitlines()
@@ -57,7 +58,7 @@ def test_seed_lesson_prints_the_seed_losses(tmp_path):
 def test_exact_script_prints_what_the_page_shows(tmp_path):
     at = page("pages/exact_inverse.py", preset="hilbert", n="5")
     table = at.dataframe[0].value
-    out = run_script(lessons.exact(("preset", "hilbert", 5, 10.0, 0, 30.0)), tmp_path)
+    out = run_script(lessons.exact(MatrixSpec("preset", "hilbert", n=5)), tmp_path)
     for dtype in ("float32", "float64"):
         det, kappa, error = table[dtype]
         assert f"{dtype}: determinant {det}, condition number {kappa}, max |inverse @ M - I| {error}" in out
@@ -97,7 +98,7 @@ def test_notebook_is_valid_and_its_cells_run():
     "text", ["1 2\n3 4'); import os; os.system('echo pwned') #", '"""\nimport os\n"""', "\\'; print(1); '"]
 )
 def test_user_text_enters_the_code_as_a_string_literal(text):
-    source = export.matrix_code(("text", text))
+    source = export.matrix_code(MatrixSpec("text", text=text))
     call = ast.parse(source).body[0].value
     assert isinstance(call, ast.Call) and len(call.args) == 1
     assert isinstance(call.args[0], ast.Constant) and call.args[0].value == text
@@ -107,6 +108,6 @@ def test_user_text_enters_the_code_as_a_string_literal(text):
 
 def test_matrix_code_names_only_the_arguments_a_preset_uses():
     assert export.matrix_code(SEED_SPEC) == "g.preset('diag1234')"
-    assert export.matrix_code(("preset", "random", 6, 100.0, 3, 30.0), "'float64'") == (
+    assert export.matrix_code(MatrixSpec("preset", "random", n=6, cond=100.0, seed=3), "'float64'") == (
         "g.preset('random', n=6, cond=100.0, seed=3, dtype='float64')"
     )

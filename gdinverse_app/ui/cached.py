@@ -21,6 +21,7 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
+from gdinverse_app.ui.spec import MatrixSpec
 
 cache = st.cache_resource(max_entries=64, show_spinner=False)
 """A few kB an entry at the defaults, a few MB at the caps: 64 entries stay well under 1 GB."""
@@ -65,37 +66,34 @@ def _report(done: int, total: int) -> None:
 
 
 @cache
-def matrix(spec: tuple, dtype: str = "float32") -> torch.Tensor:
-    """The matrix a spec of ``ui.matrix_source`` describes: ("preset", name, n, cond, seed, angle) or ("text", text)."""
-    if spec[0] == "preset":
-        _, name, n, cond, seed, angle = spec
-        return g.preset(name, n=n, cond=cond, seed=seed, angle=angle, dtype=dtype)
-    return g.parse_matrix(spec[1], dtype=dtype)
+def matrix(spec: MatrixSpec, dtype: str = "float32") -> torch.Tensor:
+    """The matrix ``spec`` describes, in ``dtype``."""
+    return spec.build(dtype)
 
 
 @cache
-def exact(spec: tuple, dtype: str) -> g.ExactInverse:
+def exact(spec: MatrixSpec, dtype: str) -> g.ExactInverse:
     return g.exact_inverse(matrix(spec, dtype))
 
 
 @cache
-def pseudo_inverse(spec: tuple, dtype: str) -> torch.Tensor:
+def pseudo_inverse(spec: MatrixSpec, dtype: str) -> torch.Tensor:
     return g.pseudo_inverse(matrix(spec, dtype))
 
 
 @cache
-def bounds(spec: tuple) -> g.LrBounds:
+def bounds(spec: MatrixSpec) -> g.LrBounds:
     return g.lr_bounds(matrix(spec))
 
 
 @cache
-def reference(spec: tuple, dtype: str) -> tuple[str, torch.Tensor]:
+def reference(spec: MatrixSpec, dtype: str) -> tuple[str, torch.Tensor]:
     """What a learned X is compared with: the exact inverse if there is one in this dtype, else the pseudo-inverse."""
     return g.best_inverse(matrix(spec, dtype))
 
 
 @cache
-def heatmap(spec: tuple, what: str, dtype: str = "float32") -> go.Figure:
+def heatmap(spec: MatrixSpec, what: str, dtype: str = "float32") -> go.Figure:
     """A heatmap of the matrix ("M"), its inverse or check in ``dtype`` ("inverse", "product"), or its
     pseudo-inverse and that check in float64 ("pinv", "pinv_check")."""
     if what == "M":
@@ -116,7 +114,9 @@ def heatmap(spec: tuple, what: str, dtype: str = "float32") -> go.Figure:
 
 
 @cache
-def descent(spec: tuple, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str) -> g.DescentResult:
+def descent(
+    spec: MatrixSpec, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
+) -> g.DescentResult:
     """The gradient-descent run the page shows (at most 51 snapshots: the animation shows 50 frames)."""
     A = matrix(spec, dtype)
     return g.gd_inverse(
@@ -126,7 +126,7 @@ def descent(spec: tuple, lr: float, steps: int, seed: int, record_every: int, in
 
 @cache
 def descent_figures(
-    spec: tuple, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
+    spec: MatrixSpec, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
 ) -> dict[str, go.Figure]:
     """The loss curve (with the theory dashed), the residual grid and the residual animation of a run."""
     run = descent(spec, lr, steps, seed, record_every, init, dtype)
@@ -155,7 +155,7 @@ def step_figures(args: tuple, step: int) -> tuple[go.Figure, go.Figure, go.Figur
 
 @cache
 def race(
-    spec: tuple, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float
+    spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float
 ) -> dict[str, g.DescentResult]:
     """The optimizer race of the Compare page (every method's run from the same start)."""
     A = matrix(spec, dtype)
@@ -182,7 +182,7 @@ def _note(row: g.RaceRow) -> str:
 
 @cache
 def race_rows(
-    spec: tuple, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
+    spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
 ) -> list[dict[str, str]]:
     """The race table at tolerance ``tol``, one formatted row per method."""
     results = race(spec, methods, steps, seed, init, dtype, adam_lr)
@@ -203,7 +203,7 @@ def race_rows(
 
 
 @cache
-def sweep(spec: tuple, count: int, steps: int, seed: int, init: str, dtype: str) -> g.LrSweep:
+def sweep(spec: MatrixSpec, count: int, steps: int, seed: int, init: str, dtype: str) -> g.LrSweep:
     """The learning-rate sweep of the Compare page, over the matrix's own range of learning rates."""
     A = matrix(spec, dtype)
     return g.lr_sweep(A, g.lr_bounds(A).grid(count), steps=steps, seed=seed, init=init, dtype=dtype)
@@ -217,7 +217,7 @@ def sweep_figure(*args: object) -> go.Figure:
 
 
 @cache
-def sweep_summary(spec: tuple, count: int, steps: int, seed: int, init: str, dtype: str) -> str:
+def sweep_summary(spec: MatrixSpec, count: int, steps: int, seed: int, init: str, dtype: str) -> str:
     """One sentence on the sweep: the best measured lr against the theory's optimum and stable limit."""
     result, limits = sweep(spec, count, steps, seed, init, dtype), bounds(spec)
     diverged = int(result.diverged.sum())

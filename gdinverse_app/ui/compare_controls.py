@@ -10,6 +10,7 @@ import gdinverse as g
 from gdinverse_app.ui import settings
 from gdinverse_app.ui.descent_controls import start_controls
 from gdinverse_app.ui.settings import Setting
+from gdinverse_app.ui.spec import MatrixSpec
 
 TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
 ADAM_LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -80,7 +81,7 @@ def apply(name: str) -> None:
 
 @dataclass(frozen=True)
 class Race:
-    spec: tuple
+    spec: MatrixSpec
     methods: tuple[str, ...]
     steps: int
     tol: float
@@ -92,7 +93,7 @@ class Race:
     dtype: str
 
 
-def controls(spec: tuple) -> Race:
+def controls(spec: MatrixSpec) -> Race:
     """Draw the race and sweep settings in the sidebar and return them."""
     settings.load(SETTINGS)
     side = st.sidebar

@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 import gdinverse as g
 from gdinverse_app.ui import cached, settings
 from gdinverse_app.ui.settings import Setting
+from gdinverse_app.ui.spec import MatrixSpec
 
 MAX_STEPS = 5000
 WORK_BUDGET = 4e10
@@ -32,7 +33,7 @@ SETTINGS = (
 class Run:
     """The settings of one run, as plain values for the cached computations."""
 
-    spec: tuple
+    spec: MatrixSpec
     lr: float
     steps: int
     seed: int
@@ -45,9 +46,9 @@ class Run:
         return (self.spec, self.lr, self.steps, self.seed, self.every, self.init, self.dtype)
 
 
-def default_lr(spec: tuple, bounds: g.LrBounds) -> float:
+def default_lr(spec: MatrixSpec, bounds: g.LrBounds) -> float:
     """The seed's lr for the seed's matrix, the optimal lr for any other."""
-    return g.SEED_LR if spec[:2] == ("preset", "diag1234") else bounds.optimal
+    return g.SEED_LR if spec.is_seed else bounds.optimal
 
 
 def lr_options(bounds: g.LrBounds, default: float, linked: str | None = None) -> tuple[float, ...]:
@@ -72,7 +73,7 @@ def step_cap(n: int) -> int:
     return int(min(MAX_STEPS, max(100, WORK_BUDGET // (4 * n**3))))
 
 
-def controls(spec: tuple, n: int) -> Run:
+def controls(spec: MatrixSpec, n: int) -> Run:
     """Draw the run settings in the sidebar and return them."""
     bounds = cached.bounds(spec)
     default = default_lr(spec, bounds)

@@ -10,23 +10,21 @@ from __future__ import annotations
 import nbformat
 import streamlit as st
 
-import gdinverse as g
+from gdinverse_app.ui.spec import MatrixSpec
 
 Cell = tuple[str, str]
 
 
-def matrix_code(spec: tuple, dtype: str | None = None) -> str:
+def matrix_code(spec: MatrixSpec, dtype: str | None = None) -> str:
     """The expression that builds the page's matrix: a preset call with the arguments it uses, or parse_matrix(text).
 
     ``dtype`` is the source of a dtype argument, e.g. ``"'float64'"`` or a variable name; None leaves it out.
     """
     tail = "" if dtype is None else f", dtype={dtype}"
-    if spec[0] == "preset":
-        _, name, n, cond, seed, angle = spec
-        given = {"n": n, "cond": cond, "seed": seed, "angle": angle}
-        args = "".join(f", {key}={given[key]!r}" for key in g.PRESET_PARAMETERS[name])
-        return f"g.preset({name!r}{args}{tail})"
-    return f"g.parse_matrix({spec[1]!r}{tail})"
+    if spec.source == "preset":
+        args = "".join(f", {key}={value!r}" for key, value in spec.preset_arguments.items())
+        return f"g.preset({spec.preset!r}{args}{tail})"
+    return f"g.parse_matrix({spec.text!r}{tail})"
 
 
 def header(title: str, what: str) -> list[Cell]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from gdinverse_app.ui.export import Cell, header, matrix_code
+from gdinverse_app.ui.spec import MatrixSpec
 
 
-def exact(spec: tuple) -> list[Cell]:
+def exact(spec: MatrixSpec) -> list[Cell]:
     return [
         *header("Exact inverse", "The inverse by `torch.linalg.inv` in float32 and float64, and how each checks."),
         ("markdown", "## The matrix"),
@@ -28,7 +29,7 @@ def exact(spec: tuple) -> list[Cell]:
     ]  # fmt: skip
 
 
-def descent(spec: tuple, lr: float, steps: int, seed: int, every: int, init: str, dtype: str) -> list[Cell]:
+def descent(spec: MatrixSpec, lr: float, steps: int, seed: int, every: int, init: str, dtype: str) -> list[Cell]:
     call = (
         f"result = g.gd_inverse(A, lr={lr!r}, steps={steps}, seed={seed}, record_every={every}, init={init!r}, "
         f"dtype={dtype!r}, max_snapshots=51)"
@@ -77,7 +78,7 @@ print(f"distance to the pseudo-inverse: {result.distance_to(g.pseudo_inverse(M))
     ]  # fmt: skip
 
 
-def compare(spec: tuple, methods: list[str], steps: int, seed: int, init: str, dtype: str, tol: float,
+def compare(spec: MatrixSpec, methods: list[str], steps: int, seed: int, init: str, dtype: str, tol: float,
             adam_lr: float, sweep_steps: int, sweep_count: int) -> list[Cell]:  # fmt: skip
     return [
         *header("Compare", "Several methods race on the same matrix, and a sweep of learning rates meets the theory."),

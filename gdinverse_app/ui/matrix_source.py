@@ -12,6 +12,7 @@ import torch
 import gdinverse as g
 from gdinverse_app.ui import cached, frame, settings
 from gdinverse_app.ui.settings import Setting
+from gdinverse_app.ui.spec import MatrixSpec
 
 MAX_N = 128
 """Largest number of rows or columns the app accepts: beyond it figures and runs stop being interactive."""
@@ -38,7 +39,7 @@ SETTINGS = (
 class Choice:
     """The chosen matrix as plain values: ``spec`` keys every cached computation on it."""
 
-    spec: tuple
+    spec: MatrixSpec
 
 
 def _check_text(text: str) -> str | None:
@@ -89,13 +90,9 @@ def choose(*, title: str = "Matrix") -> Choice:
             side.number_input("Matrix seed", 0, 2**31 - 1, key="mseed")
         if name == "rotation":
             side.slider("Angle (degrees)", -360.0, 360.0, step=1.0, key="angle")
-        spec = (
-            "preset",
-            name,
-            _n_for(name),
-            float(st.session_state.cond),
-            int(st.session_state.mseed),
-            float(st.session_state.angle),
+        state = st.session_state
+        spec = MatrixSpec(
+            "preset", name, n=_n_for(name), cond=float(state.cond), seed=int(state.mseed), angle=float(state.angle)
         )
     else:
         if source == "text":
@@ -115,7 +112,7 @@ def choose(*, title: str = "Matrix") -> Choice:
             settings.save(SETTINGS)
             frame.error(f"Matrix: {problem}.")
             st.stop()
-        spec = ("text", text)
+        spec = MatrixSpec("text", text=text)
     settings.save(SETTINGS)
     try:
         shape = tuple(cached.matrix(spec).shape)
