@@ -3,7 +3,7 @@
 Four measurements on the CPU, each printed as a markdown table with a note on whether its target is met:
 
 1. µs per step of the seed notebook's autograd loop, of whole ``gd_inverse`` calls (every loss recorded) and of
-   the engine alone (``GradientDescent._advance``), at n = 4, 64, 256, 1024. Target: gd_inverse ≥ 8× the seed at n = 4.
+   the engine alone (``GradientDescent.advance``), at n = 4, 64, 256, 1024. Target: gd_inverse ≥ 8× the seed at n = 4.
 2. Achieved GFLOP/s (a step is two n×n×n products, 4n³ flops) against a bare loop of the same two fused products
    (``torch.addmm``). Target: gd_inverse within 15% of the bare loop at n ≥ 256.
 3. ``lr_sweep`` over 200 learning rates against 200 separate ``gd_inverse`` calls, at n = 4 and 64.
@@ -110,9 +110,9 @@ def bare_loop(A: torch.Tensor, lr: float, steps: int) -> Callable[[], torch.Tens
 
 
 def engine_loop(A: torch.Tensor, lr: float, steps: int) -> Callable[[], torch.Tensor]:
-    """Setup for the engine's inner loop alone: ``_advance`` writing every step's residual norm."""
+    """Setup for the engine's inner loop alone: ``advance`` writing every step's residual norm."""
     engine, norms = gdinverse.GradientDescent(A, lr=lr), torch.empty(steps, 1)
-    return lambda: engine._advance(steps, norms) or norms
+    return lambda: engine.advance(steps, norms) or norms
 
 
 # ------------------------------------------------------------------ measurements
@@ -226,7 +226,7 @@ def report_per_step(t: dict[int, dict[str, float]]) -> None:
             for n, r in t.items()
         ],
     )
-    print("engine: GradientDescent._advance alone. overhead: a whole gd_inverse call minus the engine's steps.\n")
+    print("engine: GradientDescent.advance alone. overhead: a whole gd_inverse call minus the engine's steps.\n")
     speedup = t[4]["seed"] / t[4]["gd_inverse"]
     note(speedup >= 8, f"gd_inverse is {speedup:.1f}× faster per step than the seed loop at n = 4 (target ≥ 8×).")
 

@@ -28,6 +28,21 @@ times are pessimistic):
 
 ``--set KEY=VALUE`` passes a Streamlit option to the server, to try a fix. The exit status is 1 when a target is
 not met.
+
+**A lecture hall** (``--proxy N``): the crowds of ``--crowds`` (default 30, 100, 300) sessions open ``--page``
+(default Gradient descent) at the same moment through ``deploy/serve-local 1`` and then ``deploy/serve-local N``
+(HAProxy, sticky cookie), each session fetching the page's HTML first as a browser does. Per crowd: clean runs,
+p50 / p95 / max, sessions per replica, the peak RSS of every process (serve-local, HAProxy, the replicas). Target:
+every run clean, and for the largest crowd p95 with N replicas ≤ 0.6 × p95 with one.
+
+    python benchmarks/load.py --proxy 2 [--crowds 30,100,300] [--rounds 2]
+
+**A replica killed** (``--fault``): ``--sessions`` sessions (default 100) open Gradient descent with settings in
+the link through ``deploy/serve-local 2``; the replica serving the most is killed with SIGKILL; the table shows
+how long HAProxy took to mark it down, what its sessions saw on reconnecting, whether the others went on, and
+when the restarted replica came back and took new sessions (``tests/loadclient.py``'s ``fault_drill``).
+
+    python benchmarks/load.py --fault [--sessions 100]
 """
 
 from __future__ import annotations
@@ -41,6 +56,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +65,8 @@ from typing import TYPE_CHECKING
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the server and the client
-from tests.loadclient import Run, crowd, open_page
-from tests.server import page_paths, streamlit_server
+from tests.loadclient import FaultDrill, Run, crowd, fault_drill, open_page
+from tests.server import page_paths, proxy_server, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext
@@ -61,6 +77,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
 MB = 1 << 20
 P95_CAP, SCALING, PEAK_CAP, LEAK_CAP = 3.0, 1.2, 1.5 * (1 << 30), 50 * MB
+PROXY_RATIO = 0.6  # p95 with N replicas ≤ this × p95 with one, for the largest crowd
+DOWN_WITHIN = 5.0  # seconds from SIGKILL until HAProxy has marked the replica down
+FAULT_QUERY = "lr=0.2&steps=150&seed=7"  # settings in the link, to be found again after a reconnect
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -247,6 +266,124 @@ def report(
     return all(targets.values())
 
 
+@dataclass
+class Crowd:
+    """One crowd through the proxy."""
+
+    replicas: int
+    sessions: int
+    runs: list[Run]
+    peak_rss: int
+
+
+async def warm(urls: list[str], page: str) -> None:
+    """Open every page twice on each replica directly: imports, caches and compiled scripts, as after a first
+    lecture. ``page`` once more, with the drill's settings."""
+    for url in urls:
+        for path in PAGES.values():
+            for _ in range(2):
+                await open_page(url, path)
+        await open_page(url, page, FAULT_QUERY)
+
+
+def proxy_benchmark(args: argparse.Namespace) -> bool:
+    """Crowds through 1 replica and through N, taking turns (so both meet the same background load on this
+    machine); print the table; return whether every target is met."""
+    crowds: list[Crowd] = []
+    with contextlib.ExitStack() as stack:
+        proxies = {replicas: stack.enter_context(proxy_server(replicas)) for replicas in (1, args.proxy)}
+        for proxy in proxies.values():
+            asyncio.run(warm(list(proxy.replicas.values()), args.page))
+        for sessions in args.crowds:
+            for round_ in range(1, args.rounds + 1):
+                for replicas, proxy in proxies.items():
+                    with peak_rss(psutil.Process(proxy.process.pid)) as peak:
+                        runs = asyncio.run(crowd(proxy.url, args.page, sessions, like_browser=True))
+                    crowds.append(Crowd(replicas, sessions, runs, peak[0]))
+                    clean = sum(run.clean for run in runs)
+                    print(f"{sessions} sessions, round {round_}, {replicas} replica(s): {clean}/{sessions} clean")
+                    time.sleep(1)
+    print(f"\n### {args.page}: crowds through HAProxy, 1 replica against {args.proxy}, {args.rounds} round(s) each\n")
+    header("replicas", "sessions", "clean runs", "p50", "p95", "max", "sessions per replica", "peak RSS, all")
+    p95s: dict[tuple[int, int], float] = {}
+    problems = []
+    for replicas in (1, args.proxy):
+        for sessions in args.crowds:
+            mine = [c for c in crowds if c.replicas == replicas and c.sessions == sessions]
+            runs = [run for c in mine for run in c.runs]
+            times = [run.seconds for run in runs]
+            p95s[replicas, sessions] = p95(times)
+            served = sorted(Counter(run.replica for run in runs).items())
+            spread = " / ".join(f"{name or '?'}: {count / len(mine):.0f}" for name, count in served)
+            problems += [f"{run.status} {run.exceptions[:1]}" for run in runs if not run.clean]
+            print(
+                f"| {replicas} | {sessions} | {sum(run.clean for run in runs)}/{len(runs)} "
+                f"| {statistics.median(times):.2f} s | {p95s[replicas, sessions]:.2f} s | {max(times):.2f} s "
+                f"| {spread} | {max(c.peak_rss for c in mine) / MB:.0f} MB |"
+            )
+    largest = max(args.crowds)
+    one, many = p95s[1, largest], p95s[args.proxy, largest]
+    for text in sorted(set(problems))[:10]:
+        print(f"- problem: {text}")
+    targets = {
+        "every run clean": not problems,
+        f"{largest} sessions: p95 with {args.proxy} replicas ≤ {PROXY_RATIO:g} × p95 with 1 "
+        f"({many:.2f} s against {one:.2f} s: {many / one:.2f}×)": many <= PROXY_RATIO * one,
+    }
+    print()
+    for target, met in targets.items():
+        print(f"- {'met' if met else '**not met**'}: {target}")
+    return all(targets.values())
+
+
+def fault_benchmark(args: argparse.Namespace) -> bool:
+    """One replica of two killed under ``--sessions`` open sessions; print what happened; return whether every
+    target is met."""
+    with proxy_server(2) as proxy:
+        asyncio.run(warm(list(proxy.replicas.values()), "gradient_descent"))
+        drill: FaultDrill = asyncio.run(fault_drill(proxy, args.sessions, "gradient_descent", FAULT_QUERY))
+    d = drill
+    seconds = "not within the time allowed"
+    print(f"\n### {d.sessions} sessions of gradient_descent?{FAULT_QUERY} through 2 replicas; {d.victim} killed\n")
+    header("what", "result")
+    rows = {
+        "first runs clean": f"{d.first_runs_clean}/{d.sessions}",
+        f"sessions on {d.victim} (killed with SIGKILL)": f"{d.on_victim}",
+        "HAProxy marked it DOWN after": f"{d.down_after:.2f} s" if d.down_after is not None else seconds,
+        "its websockets closed": f"{d.victim_closed}/{d.on_victim}",
+        "reconnected and served by another replica": f"{d.reconnected_elsewhere}/{d.on_victim}",
+        "reconnected runs clean": f"{d.reconnected_clean}/{d.on_victim}",
+        "reconnected pages with the same settings (widgets and texts)": f"{d.same_settings}/{d.on_victim}",
+        "other sessions still open": f"{d.survivors_open}/{d.sessions - d.on_victim}",
+        "other sessions' reruns clean, same texts": f"{d.survivors_clean}/{d.sessions - d.on_victim}",
+        f"{d.victim} restarted by serve-local, UP again after": f"{d.up_after:.2f} s" if d.up_after else seconds,
+        f"new sessions after it rejoined, clean / served by {d.victim}": f"{d.newcomers_clean}/{d.newcomers} "
+        f"/ {d.newcomers_on_victim}",
+    }
+    for what, result in rows.items():
+        print(f"| {what} | {result} |")
+    for text in sorted(set(d.problems))[:10]:
+        print(f"- problem: {text[:300]}")
+    others = d.sessions - d.on_victim
+    targets = {
+        f"HAProxy marks the killed replica down within {DOWN_WITHIN:g} s": d.down_after is not None
+        and d.down_after <= DOWN_WITHIN,
+        "every reconnected session served elsewhere, clean, with the same settings": d.on_victim
+        == d.reconnected_elsewhere
+        == d.reconnected_clean
+        == d.same_settings
+        > 0,
+        "nothing else fails": d.first_runs_clean == d.sessions and d.survivors_clean == others and not d.problems,
+        "the restarted replica rejoins and takes new sessions": d.up_after is not None
+        and d.newcomers_clean == d.newcomers
+        and d.newcomers_on_victim > 0,
+    }
+    print()
+    for target, met in targets.items():
+        print(f"- {'met' if met else '**not met**'}: {target}")
+    return all(targets.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=30, help="sessions opening each page at once (default 30)")
@@ -255,7 +392,21 @@ def main() -> None:
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="a streamlit option for the server"
     )
+    parser.add_argument("--proxy", type=int, default=0, metavar="N", help="crowds through 1, then N replicas")
+    parser.add_argument("--crowds", default="30,100,300", help="crowd sizes for --proxy (default 30,100,300)")
+    parser.add_argument("--page", default="gradient_descent", help="the page for --proxy (default gradient_descent)")
+    parser.add_argument("--fault", action="store_true", help="kill one replica of two under --sessions sessions")
     args = parser.parse_args()
+    if args.proxy or args.fault:
+        args.crowds = [int(part) for part in args.crowds.split(",")]
+        if not 1 <= max(args.crowds) <= 500 or (args.fault and not 1 <= args.sessions <= 300):
+            parser.error("crowds of 1 to 500 sessions, a fault drill of 1 to 300")
+        if args.fault and "--sessions" not in sys.argv:
+            args.sessions = 100
+        if args.proxy and "--rounds" not in sys.argv:
+            args.rounds = 2
+        met = fault_benchmark(args) if args.fault else proxy_benchmark(args)
+        sys.exit(0 if met else 1)
     if args.browsers and not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: running without browsers")
         args.browsers = 0

@@ -27,20 +27,22 @@ from . import (
     METHODS,
     PRESETS,
     GdInverseError,
-    MatrixInputError,
+    OneSidedInverse,
     SingularMatrixError,
     __version__,
     condition_number,
     document_term_matrix,
     exact_inverse,
+    format_condition,
     gd_inverse,
     indicator_matrix,
+    one_sided_inverse,
     parse_matrix,
     preset,
     pseudo_inverse,
 )
 from .descent import GRADIENTS, INITS
-from .matrices import PRESET_PARAMETERS, SEED_INDICATOR
+from .presets import PRESET_PARAMETERS, SEED_INDICATOR
 
 __all__ = ["format_loss", "main"]
 
@@ -49,10 +51,6 @@ EXIT_BAD_INPUT = 2
 
 PRESET_OPTIONS = {"n": "--n", "cond": "--cond", "seed": "--seed-matrix", "angle": "--angle"}
 """gdinverse.preset's keyword arguments and the options that set them."""
-
-
-SEED_FORMATTER = {"float": lambda x: f"{x:0.2f}"}
-"""The seed notebook's ``np.set_printoptions(formatter=...)``, applied locally."""
 
 
 class UsageError(Exception):
@@ -82,7 +80,8 @@ def format_loss(value: float) -> str:
 
 def seed_text(M: torch.Tensor) -> str:
     """A matrix at 2 decimals, as the seed notebook printed its ``Diff``."""
-    return np.array2string(M.detach().cpu().numpy(), formatter=SEED_FORMATTER)
+    # the seed notebook's np.set_printoptions(formatter=...), applied locally
+    return np.array2string(M.detach().cpu().numpy(), formatter={"float": lambda x: f"{x:0.2f}"})
 
 
 def matrix_text(M: torch.Tensor) -> str:
@@ -166,12 +165,17 @@ def learning_rate(text: str) -> float | str:
 
 
 def run_exact(args: argparse.Namespace) -> int:
-    M = matrix_from(args)
+    """``gdinverse exact``: a square matrix's inverse and what κ guarantees; a non-square one's one-sided inverse."""
+    # the matrix as entered, in float64: κ is computed from it, the inverse in --dtype
+    M = matrix_from(argparse.Namespace(**{**vars(args), "dtype": "float64"}))
     if args.pinv:
-        return show_pinv(M, args.json)
+        return show_pinv(M, args.json, args.dtype)
+    rows, cols = M.shape
+    if rows != cols:
+        return show_one_sided(one_sided_inverse(M, dtype=args.dtype), condition_number(M, dtype=args.dtype), args.json)
     try:
-        result = exact_inverse(M)
-    except (SingularMatrixError, MatrixInputError) as exc:  # singular, or not square
+        result = exact_inverse(M, dtype=args.dtype)
+    except SingularMatrixError as exc:
         raise UsageError(f"{exc} (`gdinverse exact --pinv`)") from None
     if args.json:
         print_json(
@@ -182,12 +186,17 @@ def run_exact(args: argparse.Namespace) -> int:
                 "max_error": result.max_error,
                 "determinant": result.determinant,
                 "condition_number": result.condition_number,
-                "dtype": str(M.dtype).removeprefix("torch."),
+                "condition_resolved": result.condition_resolved,
+                "dtype": result.dtype,
+                "eps": result.eps,
+                "error_bound": result.error_bound,
+                "trusted_digits": result.trusted_digits,
+                "ill_conditioned": result.ill_conditioned,
+                "warning": result.warning,
             }
         )
         return EXIT_OK
-    rows, cols = M.shape
-    print(f"matrix ({rows}x{cols}, {str(M.dtype).removeprefix('torch.')}):")
+    print(f"matrix ({rows}x{cols}, {result.dtype}):")
     print(matrix_text(result.matrix))
     print("inverse:")
     print(matrix_text(result.inverse))
@@ -195,14 +204,60 @@ def run_exact(args: argparse.Namespace) -> int:
     print(matrix_text(result.product))
     print(f"max error |inverse @ matrix - I|: {result.max_error:.3g}")
     print(f"determinant: {result.determinant:.6g}")
-    print(f"condition number: {result.condition_number:.6g}")
+    kappa = f"condition number: {format_condition(result.condition_number)}"
+    if result.condition_resolved:
+        print(f"{kappa} (of the matrix as entered, computed in float64)")
+    else:
+        print(f"{kappa} (beyond what float64 resolves: not reliable, the matrix is singular or nearly so)")
+    most = -math.log10(result.eps)
+    print(
+        f"trusted digits: {result.trusted_digits:.1f} of {result.dtype}'s {most:.1f} "
+        f"(guaranteed by the bound -log10(eps*kappa), eps = {result.eps:.3g}; the inverse may be more accurate)"
+    )
+    if result.warning is not None:
+        print(f"ill-conditioned: {result.warning}")
     return EXIT_OK
 
 
-def show_pinv(M: torch.Tensor, as_json: bool) -> int:
-    inverse = pseudo_inverse(M)
+def show_one_sided(result: OneSidedInverse, kappa: float, as_json: bool) -> int:
+    """A non-square matrix: which one-sided inverse it has (gdinverse.one_sided_inverse), and that inverse."""
+    if as_json:
+        print_json(
+            {
+                "matrix": result.matrix.tolist(),
+                "kind": result.kind,
+                "rank": result.rank,
+                "inverse": result.inverse.tolist(),
+                "product": result.product.tolist(),
+                "max_error": result.max_error,
+                "condition_number": kappa,
+                "dtype": result.dtype,
+                "description": result.description,
+            }
+        )
+        return EXIT_OK
+    rows, cols = result.matrix.shape
+    name = {"left": "left inverse X (M⁺", "right": "right inverse X (M⁺", "pseudo": "pseudo-inverse X (M⁺"}
+    product = "matrix @ X" if result.kind == "right" else "X @ matrix"
+    print(f"matrix ({rows}x{cols}, {result.dtype}):")
+    print(matrix_text(result.matrix))
+    print(result.description)
+    print(f"{name[result.kind]}, {cols}x{rows}):")
+    print(matrix_text(result.inverse))
+    print(f"{product}:")
+    print(matrix_text(result.product))
+    if result.kind != "pseudo":
+        print(f"max error |{product} - I|: {result.max_error:.3g}")
+    print(f"condition number: {format_condition(kappa)}")
+    return EXIT_OK
+
+
+def show_pinv(M: torch.Tensor, as_json: bool, dtype: str = "float32") -> int:
+    """``--pinv``: the pseudo-inverse of ``M`` (as entered, float64) computed in ``dtype``."""
+    kappa = condition_number(M, dtype=dtype)
+    inverse = pseudo_inverse(M, dtype=dtype)
+    M = M.to(inverse.dtype)
     product = inverse @ M
-    kappa = condition_number(M)
     if as_json:
         print_json(
             {
@@ -219,14 +274,16 @@ def show_pinv(M: torch.Tensor, as_json: bool) -> int:
     print(matrix_text(inverse))
     print("pseudo-inverse @ matrix:")
     print(matrix_text(product))
-    print(f"condition number: {kappa:.6g}")
+    print(f"condition number: {format_condition(kappa)}")
     return EXIT_OK
 
 
 def run_descent(args: argparse.Namespace) -> int:
-    A = matrix_from(args)
+    # the matrix as entered, in float64: the verdict's κ is computed from it, the run is in --dtype
+    A = matrix_from(argparse.Namespace(**{**vars(args), "dtype": "float64"}))
     result = gd_inverse(
         A,
+        dtype=args.dtype,
         lr=args.lr,
         steps=args.steps,
         seed=args.seed,
@@ -251,6 +308,11 @@ def run_descent(args: argparse.Namespace) -> int:
                 "stalled": result.stalled,
                 "recorded_steps": list(result.snapshots),
                 "message": result.message,
+                "verdict": {
+                    "status": result.verdict.status,
+                    "message": result.verdict.message,
+                    "steps_more": result.verdict.steps_more,
+                },
             }
         )
         return EXIT_OK
@@ -258,6 +320,7 @@ def run_descent(args: argparse.Namespace) -> int:
         print(f"{t} : {format_loss(float(result.losses[t]))}")
         print(seed_text(result.residual(t)))
     lr = "none" if math.isnan(result.lr) else f"{result.lr:.6g}"
+    print(f"verdict: {result.verdict.status}")
     print(f"{result.message} Final loss {format_loss(result.final_loss)}, method {result.method}, lr {lr}.")
     return EXIT_OK
 
@@ -278,9 +341,12 @@ def run_indicator(args: argparse.Namespace) -> int:
         print(f"documents x words ({len(dtm.documents)}x{len(dtm.vocabulary)}):")
         print(int_matrix_text(dtm.matrix))
         return EXIT_OK
-    given = (args.documents, args.words, args.p, args.seed)
+    documents, words, p, seed = SEED_INDICATOR
     matrix = indicator_matrix(
-        *(seed if value is None else value for value, seed in zip(given, SEED_INDICATOR, strict=True))
+        documents if args.documents is None else args.documents,
+        words if args.words is None else args.words,
+        p if args.p is None else args.p,
+        seed if args.seed is None else args.seed,
     )
     if args.json:
         print_json({"matrix": matrix.tolist()})
@@ -329,7 +395,11 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"gdinverse {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator,app}")
 
-    exact = commands.add_parser("exact", help="the exact inverse, how well it checks out, and the condition number")
+    exact = commands.add_parser(
+        "exact",
+        help="the exact inverse, how well it checks out, and what the condition number guarantees "
+        "(a left or right inverse for a non-square matrix)",
+    )
     add_matrix_options(exact)
     exact.add_argument("--pinv", action="store_true", help="print the pseudo-inverse (any matrix, singular too)")
     exact.set_defaults(run=run_exact)

@@ -33,10 +33,12 @@ import numpy as np
 import torch
 
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
+from .limits import MAX_SEED, MAX_STEPS
 from .matrices import as_matrix
-from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, numerical_rank, resolve_lr
+from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, residual, resolve_lr
+from .verdict import Verdict, judge
 
-__all__ = ["METHODS", "SEED_LR", "DescentResult", "GradientDescent", "gd_inverse"]
+__all__ = ["MAX_STEPS", "METHODS", "SEED_LR", "DescentResult", "GradientDescent", "gd_inverse"]
 
 METHODS: dict[str, str] = {
     "gd": "plain gradient descent X ← X − lr·∇, the seed's method",
@@ -50,11 +52,13 @@ GRADIENTS = ("auto", "analytic", "autograd")
 ADAM_LR = 0.1
 """Adam's default lr. Theory gives none: Adam moves every entry by about lr a step whatever the gradient's size,
 so lr must be small next to the inverse's entries (here 0.1) and a constant lr leaves it hovering, not settled."""
-MAX_STEPS = 10_000_000
 DIVERGENCE_FACTOR = 1e6
 """A run has diverged once its loss is non-finite or above this many times its start."""
 _CHUNK_ELEMENTS = 2**20  # residuals buffered between loss reductions: at most 4 MB of float32 ...
 _CHUNK_STEPS = 256  # ... and at most 256 steps' worth
+BLOW_UP_FRAMES = 5
+"""After a divergence, the snapshots hold X at the last this many steps before it (the blow-up)."""
+_State = tuple[int, torch.Tensor, torch.Tensor, "torch.Tensor | None", Any]  # t, X, R, V, Adam's state
 
 
 class GradientDescent:
@@ -65,10 +69,17 @@ class GradientDescent:
     ``torch.rand`` after seeding ``seed`` (as the seed does) or at zeros.
     ``gradient="autograd"`` computes ∇ by backpropagation as the seed does;
     ``"analytic"`` uses (2/k²)(XA − I)Aᵀ and fuses the update into two matrix
-    products (about 30× faster on small matrices); ``"auto"`` is autograd for
+    products (far fewer operations than backpropagation); ``"auto"`` is autograd for
     ``lr="seed"`` (so the seed's run is reproduced bit for bit, down to the sign
     of its tiny residuals) and analytic otherwise. ``momentum`` is β for the
     momentum methods (theory's β if None).
+
+    The engine can carry several runs at once, one per learning rate, along a
+    leading batch dimension (:meth:`batched`, used by :func:`gdinverse.lr_sweep`):
+    :meth:`advance` steps them all and writes each step's residual norms without
+    a host sync, :meth:`norms` gives the norms now, :meth:`divergence` says which
+    have blown up; ``runs`` is their number and ``options`` the dtype and device
+    for tensors that go with them.
     """
 
     def __init__(
@@ -86,19 +97,40 @@ class GradientDescent:
     ) -> None:
         self.A = as_matrix(A, dtype=dtype, device=device)
         check_scale(self.A, self.A.dtype)
+        self._given = _as_given(A, self.A)
         self.method = check_choice("method", method, METHODS)
         self.init = check_choice("init", init, INITS)
         self.gradient = check_choice("gradient", gradient, GRADIENTS)
         if self.gradient == "auto":
             self.gradient = "autograd" if (lr == "seed" and method == "gd") else "analytic"
-        self.seed = check_int("seed", seed, low=0, high=2**63 - 1)
+        self.seed = check_int("seed", seed, low=0, high=MAX_SEED)
         self.divergence_factor = DIVERGENCE_FACTOR
         self.lr, self.momentum = self._hyperparameters(lr, momentum)
+        self._beta = 0.0 if self.momentum is None else self.momentum
         self.t = 0
-        self._like = {"dtype": self.A.dtype, "device": self.A.device}
+        self._like: dict[str, Any] = {"dtype": self.A.dtype, "device": self.A.device}
         self._X = self._start()[None]
         self._use_batch([self.lr])
-        self._start_norm = float(self._norms_now()[0])
+        self._start_norm = float(self.norms()[0])
+
+    @classmethod
+    def batched(
+        cls,
+        A: Any,
+        lrs: Sequence[float],
+        *,
+        seed: int = 314,
+        init: str = "rand",
+        dtype: Any = None,
+        device: Any = None,
+    ) -> GradientDescent:
+        """Plain gradient descent from one start, one run per learning rate in ``lrs`` (positive numbers)."""
+        lrs = [check_float("every lr", lr, low=0.0, low_open=True) for lr in lrs]
+        if not lrs:
+            raise ParameterError("lrs must be a non-empty list of learning rates such as [0.1, 0.5], got none")
+        engine = cls(A, lr=lrs[0], seed=seed, init=init, dtype=dtype, device=device)
+        engine._use_batch(lrs)
+        return engine
 
     # ---------------------------------------------------------------- setup
 
@@ -118,7 +150,8 @@ class GradientDescent:
         theory_lr, theory_beta = self.bounds.heavy_ball if self.method == "momentum" else self.bounds.nesterov
         # momentum's error may first grow by about κ before it shrinks (a transient the theory allows):
         # stop such a run only past a κ²-times larger rise of the loss
-        self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, self.bounds.condition_number**2)
+        seen = self.bounds.sigma_max / self.bounds.resolved_sigma_min  # the condition number the dynamics sees
+        self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, seen**2)
         lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.A)
         beta = theory_beta if momentum is None else check_float("momentum", momentum, low=0.0, high=1.0)
         return lr, beta
@@ -148,15 +181,55 @@ class GradientDescent:
         # X ← X + R @ step_At is X ← X − lr·(2/k²)·R·Aᵀ
         self._step_At = ((-2.0 / k**2) * self._lrs).to(**self._like) * self._At3
         self._R = torch.baddbmm(self._neg_eye, self._X, self._A3)
-        self._buffer = self._views = None  # the residuals of a chunk, see _advance
+        self._buffer: torch.Tensor | None = None  # the residuals of a chunk, see advance
+        self._views: tuple[torch.Tensor, ...] = ()
         self._optimizer = torch.optim.Adam([self._X], lr=self.lr) if self.method == "adam" else None
+
+    def _checkpoint(self, reuse: _State | None = None) -> _State:
+        """What :meth:`_restore` needs to take the run back to this step (written into ``reuse``'s tensors if
+        given: no allocation per checkpoint)."""
+        momentum = self.method in ("momentum", "nesterov")
+        if reuse is None:
+            X, R = self._X.detach().clone(), self._R.clone()
+            velocity = self._V.clone() if momentum else None
+        else:
+            _, X, R, velocity, _ = reuse
+            X.copy_(self._X.detach())
+            R.copy_(self._R)
+            if velocity is not None:
+                velocity.copy_(self._V)
+        adam = copy.deepcopy(self._optimizer.state_dict()) if self._optimizer is not None else None
+        return self.t, X, R, velocity, adam
+
+    def _restore(self, state: _State) -> None:
+        self.t, X, self._R, velocity, adam = state
+        with torch.no_grad():
+            self._X.copy_(X)  # in place: Adam holds this tensor
+        if velocity is not None:
+            self._V.copy_(velocity)
+        if adam is not None and self._optimizer is not None:
+            self._optimizer.load_state_dict(adam)
 
     # ---------------------------------------------------------------- state
 
+    @property
+    def runs(self) -> int:
+        """How many runs the engine carries (one per learning rate; 1 unless :meth:`batched`)."""
+        return self._X.shape[0]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The dtype and device of the engine's tensors, as keyword arguments for ``torch.empty`` and the like."""
+        return dict(self._like)
+
     @functools.cached_property
     def bounds(self) -> LrBounds:
-        """The theory's learning rates for this matrix (:func:`gdinverse.lr_bounds`), computed once."""
-        return lr_bounds(self.A)
+        """The theory's learning rates for this matrix (:func:`gdinverse.lr_bounds`), computed once.
+
+        From the matrix as given (κ is :func:`gdinverse.condition_number` of the values passed in, not of their
+        float32 rounding); the resolved rank and σ are those of the engine's dtype.
+        """
+        return lr_bounds(self._given, dtype=self.A.dtype)
 
     @property
     def X(self) -> torch.Tensor:
@@ -171,7 +244,7 @@ class GradientDescent:
     @property
     def loss(self) -> float:
         """mean((X @ A − I)²) at the current X."""
-        return float(self._norms_now()[0]) ** 2 / self.A.shape[1] ** 2
+        return float(self.norms()[0]) ** 2 / self.A.shape[1] ** 2
 
     @property
     def grad(self) -> torch.Tensor:
@@ -188,10 +261,18 @@ class GradientDescent:
     @property
     def diverged(self) -> bool:
         """True once the loss is non-finite or has grown a millionfold from its start."""
-        return _diverged(self._norms_now()[:1], self._start_norm, self.divergence_factor)[0].item()
+        return bool(self.divergence(self.norms()[:1])[0])
 
-    def _norms_now(self) -> torch.Tensor:
+    def norms(self) -> torch.Tensor:
+        """‖X @ A − I‖_F of every run now (one number per run, on the engine's device; the loss is its square/k²)."""
         return torch.linalg.vector_norm(self._R.flatten(1), dim=1)
+
+    def divergence(self, norms: torch.Tensor) -> torch.Tensor:
+        """Where residual norms (of :meth:`advance` or :meth:`norms`, runs along the last dimension) mean a run
+        has diverged: non-finite, or a loss over ``divergence_factor`` times the start's."""
+        start = torch.as_tensor(self._start_norm, dtype=norms.dtype, device=norms.device)
+        limit = math.sqrt(self.divergence_factor) * start.clamp_min(torch.finfo(norms.dtype).tiny)
+        return ~(norms <= limit)  # NaN compares false: caught too
 
     def _gradient(self, X: torch.Tensor) -> torch.Tensor:
         k = self.A.shape[1]
@@ -206,32 +287,35 @@ class GradientDescent:
     # ---------------------------------------------------------------- stepping
 
     def step(self, n: int = 1) -> np.ndarray:
-        """Take ``n`` steps; return the loss after each of them."""
+        """Take ``n`` steps; return the loss after each of them (of the first run)."""
         n = check_int("n", n, low=1, high=MAX_STEPS)
-        norms = torch.empty(n, self._X.shape[0], **self._like)
-        self._advance(n, norms)
+        norms = torch.empty(n, self.runs, **self._like)
+        self.advance(n, norms)
         return norms[:, 0].double().cpu().numpy() ** 2 / self.A.shape[1] ** 2
 
     @torch.no_grad()
-    def _advance(self, n: int, norms_out: torch.Tensor) -> None:
-        """Take n steps, writing ‖X@A − I‖ after each into norms_out (n × batch), with no host sync.
+    def advance(self, n: int, norms_out: torch.Tensor) -> None:
+        """Take ``n`` steps of every run, writing ‖X@A − I‖_F after each into ``norms_out``, with no host sync.
 
-        Residuals go into a buffer of views and their norms are taken once per
-        chunk, so a step costs two matrix products and no extra pass.
+        ``norms_out`` is an n × ``runs`` tensor with the engine's ``options``. Residuals go into a buffer
+        of views and their norms are taken once per chunk, so a step costs two matrix products and no
+        extra pass. ``n`` is not checked here (the loop's callers do): use :meth:`step` for a checked call.
         """
-        if self._buffer is None:  # allocated once and reused: fresh 4 MB buffers per call fragment the heap
+        buffer = self._buffer
+        if buffer is None:  # allocated once and reused: fresh 4 MB buffers per call fragment the heap
             B, k, _ = self._R.shape
             rows = max(1, min(_CHUNK_STEPS, _CHUNK_ELEMENTS // (B * k * k)))
-            self._buffer = torch.empty(rows, B, k, k, **self._like)
-            self._views = self._buffer.unbind()
+            buffer = self._buffer = torch.empty(rows, B, k, k, **self._like)
+            self._views = buffer.unbind()
+        views = self._views
         update = getattr(self, "_update_" + self.method)
         done = 0
         while done < n:
-            size = min(len(self._views), n - done)
+            size = min(len(views), n - done)
             for i in range(size):
                 update()
-                self._R = torch.baddbmm(self._neg_eye, self._X, self._A3, out=self._views[i])
-            torch.linalg.vector_norm(self._buffer[:size].flatten(2), dim=2, out=norms_out[done : done + size])
+                self._R = torch.baddbmm(self._neg_eye, self._X, self._A3, out=views[i])
+            torch.linalg.vector_norm(buffer[:size].flatten(2), dim=2, out=norms_out[done : done + size])
             done += size
         self.t += n
 
@@ -242,37 +326,38 @@ class GradientDescent:
             self._X.sub_(self._lrs.to(**self._like) * self._gradient(self._X))
 
     def _update_momentum(self) -> None:
-        self._V.mul_(self.momentum).sub_(self.lr * self._gradient(self._X))
+        self._V.mul_(self._beta).sub_(self.lr * self._gradient(self._X))
         self._X.add_(self._V)
 
     def _update_nesterov(self) -> None:
-        ahead = self._X + self.momentum * self._V
-        self._V.mul_(self.momentum).sub_(self.lr * self._gradient(ahead))
+        ahead = self._X + self._beta * self._V
+        self._V.mul_(self._beta).sub_(self.lr * self._gradient(ahead))
         self._X.add_(self._V)
 
     def _update_adam(self) -> None:
         self._X.grad = self._gradient(self._X)
-        self._optimizer.step()
+        if self._optimizer is not None:
+            self._optimizer.step()
 
     def _update_newton_schulz(self) -> None:
         # X ← X(2I − AX) = 2X − X(AX)
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
+def _as_given(A: Any, working: torch.Tensor) -> torch.Tensor:
+    """The matrix as the caller gave it, for the theory: ``working`` itself when the cast to its dtype kept every
+    value (a float32 or float64 tensor), else the values in float64 (lists, numpy arrays, float64 values run in
+    float32)."""
+    if working.dtype == torch.float64 or (isinstance(A, torch.Tensor) and A.dtype == working.dtype):
+        return working
+    return as_matrix(A, dtype=torch.float64, device="cpu")
+
+
 @functools.cache
 def _import_adam() -> None:
-    """The first ``torch.optim.Adam`` of a process imports ``torch._dynamo`` (about 2 s here): a one-off cost
-    that is not Adam's, so :func:`gd_inverse` pays it before its clock starts."""
+    """The first ``torch.optim.Adam`` of a process imports ``torch._dynamo``: a one-off cost that is not
+    Adam's, so :func:`gd_inverse` pays it before its clock starts."""
     torch.optim.Adam([torch.zeros(1)])
-
-
-def _diverged(
-    norms: torch.Tensor, start_norms: float | torch.Tensor, factor: float = DIVERGENCE_FACTOR
-) -> torch.Tensor:
-    """Where a residual norm is non-finite or its loss is over ``factor`` times the start's."""
-    start = torch.as_tensor(start_norms, dtype=norms.dtype, device=norms.device)
-    limit = math.sqrt(factor) * start.clamp_min(torch.finfo(norms.dtype).tiny)
-    return ~(norms <= limit)  # NaN compares false: caught too
 
 
 def _sigma_max_estimate(A: torch.Tensor, iterations: int = 30) -> float:
@@ -313,17 +398,22 @@ class Snapshots(Mapping[int, torch.Tensor]):
 
 @dataclass(frozen=True)
 class DescentResult:
-    """A finished run of :func:`gd_inverse`."""
+    """A finished run of :func:`gd_inverse`; ``verdict`` says how it went."""
 
     matrix: torch.Tensor = field(repr=False)
+    """The matrix the run used, in its working dtype (residuals and losses are of this one)."""
+    given: torch.Tensor = field(repr=False)
+    """The matrix as given, in its own precision (float64 values run in float32 stay float64 here): the
+    theory's κ, learning rates and verdict come from it (:attr:`bounds`)."""
     losses: np.ndarray = field(repr=False)
     """``losses[t]`` is the loss after t steps, t = 0 … the last step run."""
     times: np.ndarray = field(repr=False)
     """Seconds since the run began at each step (setup included in ``times[0]``)."""
     snapshots: Mapping[int, torch.Tensor] = field(repr=False)
-    """X at the recorded steps 0, k, 2k, … and the last step, in order."""
+    """X at the recorded steps 0, k, 2k, … and the last step, in order; after a divergence, also the last
+    :data:`BLOW_UP_FRAMES` steps before it."""
     inverse: torch.Tensor = field(repr=False)
-    """The final X (after a divergence, the last X recorded before it)."""
+    """The final X (after a divergence, the last X before it)."""
     lr: float
     momentum: float | None
     method: str
@@ -332,8 +422,43 @@ class DescentResult:
     """The stride actually used (raised if ``steps/record_every`` exceeded the snapshot cap)."""
     diverged: bool
     stopped_at: int | None
-    stalled: bool
-    message: str
+
+    @functools.cached_property
+    def bounds(self) -> LrBounds:
+        """:func:`gdinverse.lr_bounds` of the matrix as given, resolved in the run's dtype (the engine's
+        :attr:`GradientDescent.bounds`): its κ is :func:`gdinverse.condition_number` of the matrix as given."""
+        return lr_bounds(self.given, dtype=self.matrix.dtype)
+
+    @functools.cached_property
+    def verdict(self) -> Verdict:
+        """Converged, running, stalled or diverged, with a message (:func:`gdinverse.verdict.judge`).
+
+        Judged on first use (it costs an SVD of the matrix) and kept.
+        """
+        try:
+            bounds: LrBounds | None = self.bounds
+        except GdInverseError:  # all zeros: judge says so (only reachable with a numeric lr)
+            bounds = None
+        return judge(
+            self.matrix,
+            self.inverse,
+            self.losses,
+            method=self.method,
+            lr=self.lr,
+            momentum=self.momentum,
+            stopped_at=self.stopped_at,
+            bounds=bounds,
+        )
+
+    @property
+    def stalled(self) -> bool:
+        """True if float32 rounding stopped the run short of the answer (``verdict.status == "stalled"``)."""
+        return self.verdict.status == "stalled"
+
+    @property
+    def message(self) -> str:
+        """One paragraph on how the run went (``verdict.message``)."""
+        return self.verdict.message
 
     def residual(self, step: int) -> torch.Tensor:
         """X @ A − I at a recorded step (the seed's ``Diff``)."""
@@ -344,25 +469,38 @@ class DescentResult:
                 f"step {step!r} was not recorded; recorded steps are {shown}"
                 f"{', …' if len(self.snapshots) > 8 else ''} (every {self.record_every})"
             )
-        X = self.snapshots[step]
-        return X @ self.matrix - torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
+        return residual(self.snapshots[step], self.matrix)
 
     def product(self, step: int) -> torch.Tensor:
         """X @ A at a recorded step: the identity once X is the inverse."""
-        X = self.residual(step)
-        return X + torch.eye(X.shape[0], dtype=X.dtype, device=X.device)
+        R = self.residual(step)
+        return R + torch.eye(R.shape[0], dtype=R.dtype, device=R.device)
 
     @property
     def final_loss(self) -> float:
         return float(self.losses[-1])
 
+    def settle_window(self) -> int:
+        """How many steps a loss must stay below a tolerance to count as settled: max(10, 5% of the run)."""
+        return max(10, math.ceil(0.05 * (self.losses.size - 1)))
+
     def steps_to_tolerance(self, tol: float) -> int | None:
-        """The first step after which the loss stays below ``tol`` to the end; None if it never does."""
+        """The first step after which the loss stays below ``tol`` to the end, provided the run went on for
+        at least :meth:`settle_window` steps after it; None ("not settled") otherwise.
+
+        A loss that is below ``tol`` only for the last step or two has not settled: Adam at a constant lr
+        dips under a tolerance and climbs back out.
+        """
         tol = check_float("tol", tol, low=0.0, low_open=True)
         above = np.flatnonzero(~(self.losses < tol))
-        if above.size == 0:
-            return 0
-        return None if above[-1] == self.losses.size - 1 else int(above[-1]) + 1
+        settled = 0 if above.size == 0 else int(above[-1]) + 1
+        return settled if self.losses.size - 1 - settled >= self.settle_window() else None
+
+    def first_below(self, tol: float) -> int | None:
+        """The first step the loss is below ``tol``, even if it climbs back (None if it never is)."""
+        tol = check_float("tol", tol, low=0.0, low_open=True)
+        below = np.flatnonzero(self.losses < tol)
+        return int(below[0]) if below.size else None
 
     def distance_to(self, reference: Any) -> float:
         """Relative Frobenius distance ‖X − reference‖ / ‖reference‖ of the final X."""
@@ -402,8 +540,10 @@ def gd_inverse(
     reproduce the seed notebook with ``lr="seed"`` on ``preset("diag1234")``;
     ``lr="optimal"`` is the best constant rate for any matrix.
 
-    The run stops early if it diverges (``.diverged``, ``.stopped_at``), and
-    ``.stalled`` says if float32 rounding stopped it short of the answer. See the
+    The run stops early if it diverges (``.diverged``, ``.stopped_at``); its
+    snapshots then also hold the last steps before the blow-up. ``.verdict``
+    says whether the run converged, is still running (and how many more steps
+    the theory predicts), stalled on float32 rounding, or diverged. See the
     module docstring for non-square and singular matrices. ``on_step(done, steps)``
     is called as the run advances, e.g. to drive a progress bar.
     """
@@ -419,16 +559,22 @@ def gd_inverse(
     record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
     max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
     stride = _stride(steps, record_every, max_snapshots)
-    norms = torch.empty(steps + 1, 1, **engine._like)
-    norms[0] = engine._norms_now()
+    norms = torch.empty(steps + 1, 1, **engine.options)
+    norms[0] = engine.norms()
     snapshots = {0: engine.X}
     marks = [(0, time.perf_counter() - clock)]
     report_every = max(64, steps // 100)  # at most ~100 progress reports and divergence checks
+    checkpoints: list[_State] = []  # a ring of the last chunks' starts, to replay a blow-up
     done, stopped_at = 0, None
     while done < steps:
         size = min(stride - done % stride, report_every - done % report_every, steps - done)
-        engine._advance(size, norms[done + 1 : done + 1 + size])
-        bad = _diverged(norms[done + 1 : done + 1 + size, 0], engine._start_norm, engine.divergence_factor)
+        if len(checkpoints) <= BLOW_UP_FRAMES:
+            checkpoints.append(engine._checkpoint())
+        else:  # overwrite the oldest in place
+            oldest = min(range(len(checkpoints)), key=lambda i: checkpoints[i][0])
+            checkpoints[oldest] = engine._checkpoint(reuse=checkpoints[oldest])
+        engine.advance(size, norms[done + 1 : done + 1 + size])
+        bad = engine.divergence(norms[done + 1 : done + 1 + size, 0])
         if bad.any():
             stopped_at = done + 1 + int(bad.nonzero()[0])
             break
@@ -438,16 +584,19 @@ def gd_inverse(
             snapshots[done] = engine.X
         if on_step is not None:
             on_step(done, steps)
+    if stopped_at is not None:
+        snapshots |= _blow_up(engine, checkpoints, stopped_at, max_snapshots - len(snapshots))
     last = stopped_at if stopped_at is not None else steps
     losses = norms[: last + 1, 0].double().cpu().numpy() ** 2 / engine.A.shape[1] ** 2
     if stopped_at is not None and not np.isfinite(losses[-1]):
         losses = losses[:-1]
     mark_steps, mark_secs = zip(*marks, strict=True)
     times = np.interp(np.arange(losses.size), mark_steps, mark_secs)
-    stalled = stopped_at is None and _stalled(engine, losses)
     losses.flags.writeable = times.flags.writeable = False
+    snapshots = dict(sorted(snapshots.items()))
     return DescentResult(
         matrix=engine.A,
+        given=engine._given,
         losses=losses,
         times=times,
         snapshots=Snapshots(snapshots),
@@ -459,81 +608,25 @@ def gd_inverse(
         record_every=stride,
         diverged=stopped_at is not None,
         stopped_at=stopped_at,
-        stalled=stalled,
-        message=_message(engine, losses, stopped_at, stalled),
     )
 
 
-def _stalled(engine: GradientDescent, losses: np.ndarray) -> bool:
-    """True if float32 rounding stopped the loss from falling where float64 would go on.
+def _blow_up(engine: GradientDescent, checkpoints: list[_State], stopped_at: int, room: int) -> dict[int, torch.Tensor]:
+    """X at the last steps before ``stopped_at`` (at most ``room`` of them, the last finite X always).
 
-    All must hold: (1) the run is in float32 (float64 is the remedy, and this
-    machine has nothing wider); (2) over the last quarter of the run the loss
-    fell by less than 10%, and it ends below where it started (a growing loss is
-    not a stall); (3) the part of the residual that X can still remove,
-    ‖(XA − I)P‖ with P the projector on A's row space, is far above rounding
-    level: over 3·eps·κ·√rank (``torch.linalg.inv`` typically leaves about
-    0.5·eps·κ per entry), and large enough to show in the loss; (4) for plain
-    GD, the theory (:mod:`gdinverse.theory`) says that quarter should have at
-    least halved it.
+    Replays the run from the latest checkpoint early enough, one step at a time: the same arithmetic, so the
+    same X as the first time.
     """
-    window = (losses.size - 1) // 4
-    A = engine.A
-    if A.dtype == torch.float64 or window < 10 or not losses[-1 - window] * 0.9 <= losses[-1] < losses[0]:
-        return False
-    A64 = A.detach().to("cpu", torch.float64)
-    _, sigma, Vh = torch.linalg.svd(A64, full_matrices=False)
-    rank = numerical_rank(sigma.numpy(), tuple(A.shape), A.dtype)
-    if rank == 0:
-        return False
-    P = Vh[:rank].T @ Vh[:rank]
-    eye = torch.eye(A.shape[1], dtype=torch.float64)
-
-    def removable(X: torch.Tensor) -> float:
-        return float(torch.linalg.norm((X.detach().cpu().double() @ A64 - eye) @ P))
-
-    left = removable(engine.X)
-    rounding = 3 * torch.finfo(A.dtype).eps * float(sigma[0] / sigma[rank - 1]) * math.sqrt(rank)
-    if left <= rounding or left**2 / A.shape[1] ** 2 <= 1e-7 * losses[-1]:
-        return False
-    return engine.method != "gd" or engine.bounds.factor(engine.lr) ** (2 * window) < 0.5
-
-
-def _message(engine: GradientDescent, losses: np.ndarray, stopped_at: int | None, stalled: bool) -> str:
-    """One sentence on how the run went."""
-    start, end = losses[0], losses[-1]
-    bounds: LrBounds | None = None
-    # the theory costs an SVD: fetch it for a run that went wrong, or if the engine already has it (lr="optimal")
-    if stopped_at is not None or end > start or "bounds" in engine.__dict__:
-        try:
-            bounds = engine.bounds
-        except GdInverseError:
-            bounds = None
-    if stopped_at is not None:
-        text = f"Diverged at step {stopped_at}: the loss grew from {start:.4g} to {end:.4g}."
-        if engine.method == "gd" and bounds is not None:
-            text += (
-                f" The learning rate {engine.lr:.4g} is at or above the stable limit {bounds.stable_below:.4g};"
-                f" use a smaller one (the optimal lr is {bounds.optimal:.4g})."
-            )
-        else:
-            text += " Lower the learning rate."
-        return text
-    text = f"Loss {start:.4g} → {end:.4g} in {losses.size - 1} steps"
-    text += f" at lr {engine.lr:.4g}." if not math.isnan(engine.lr) else "."
-    if stalled:
-        text += (
-            " Stalled: float32 rounding stopped the loss from falling, far short of the answer, while the"
-            f" gradient has not vanished (condition number {engine.bounds.condition_number:.3g});"
-            " float64 (dtype=torch.float64) fixes it."
-        )
-    elif engine.method == "gd" and bounds is not None and engine.lr >= bounds.stable_below:
-        text += f" The lr is at or above the stable limit {bounds.stable_below:.4g}, so the loss grows."
-    elif engine.method == "gd" and bounds is not None and end > max(1e-3 * start, bounds.floor * 1.001):
-        sigma, factor = bounds.slowest(engine.lr)
-        if factor > 0.99:
-            text += (
-                f" Slow: the error along σ = {sigma:.3g} shrinks by only {(1 - factor) * 100:.2g}% a step"
-                f" (condition number {bounds.condition_number:.3g}); take more steps or use momentum."
-            )
-    return text
+    first = max(0, stopped_at - min(BLOW_UP_FRAMES, max(room, 1)))
+    ordered = sorted(checkpoints, key=lambda c: c[0])
+    start = next((c for c in reversed(ordered) if c[0] <= first), ordered[0])
+    engine._restore(start)
+    scratch = torch.empty(1, engine.runs, **engine.options)
+    frames = {}
+    if start[0] >= first:
+        frames[start[0]] = engine.X
+    while engine.t < stopped_at - 1:
+        engine.advance(1, scratch)
+        if engine.t >= first:
+            frames[engine.t] = engine.X
+    return frames

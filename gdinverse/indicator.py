@@ -12,17 +12,21 @@ import numpy as np
 import torch
 
 from .errors import MatrixInputError, ParameterError, check_float, check_int
+from .limits import MAX_SEED
 from .matrices import as_matrix
 
 __all__ = ["DocumentTermMatrix", "IndicatorStats", "document_term_matrix", "indicator_matrix", "indicator_stats"]
 
 MAX_SIZE = 100_000
-MAX_ENTRIES = 10**8
+"""Most documents or words :func:`indicator_matrix` draws."""
+MAX_DOCUMENT_TERMS = 10**8
+"""Most entries (documents × words) an indicator or document-term matrix may have (10⁸); not
+:data:`gdinverse.limits.MAX_ENTRIES`, which bounds gradient descent's residual."""
 _LETTERS = r"[^\W_]\w*"  # a letter or digit, then letters, digits and "_" (combining marks, see _MarksAsUnderscore)
 _WORD = re.compile(rf"{_LETTERS}(?:['’]{_LETTERS})*")
 
 
-class _MarksAsUnderscore(dict):
+class _MarksAsUnderscore(dict[int, str]):
     """A str.translate table: combining marks (accents, vowel signs) become "_", a real "_" a space.
 
     Python's regular expressions cannot name the marks, so tokenize matches words on this
@@ -51,10 +55,10 @@ def indicator_matrix(n_documents: int, n_words: int, p: float = 0.2, seed: int =
     """
     n_documents = check_int("n_documents", n_documents, low=1, high=MAX_SIZE)
     n_words = check_int("n_words", n_words, low=1, high=MAX_SIZE)
-    if n_documents * n_words > 10**8:
+    if n_documents * n_words > MAX_DOCUMENT_TERMS:
         raise ParameterError(f"{n_documents:,}×{n_words:,} is over 10⁸ entries; ask for a smaller matrix")
     p = check_float("p", p, low=0.0, high=1.0)
-    seed = check_int("seed", seed, low=0, high=2**63 - 1)
+    seed = check_int("seed", seed, low=0, high=MAX_SEED)
     gen = torch.Generator().manual_seed(seed)
     return (torch.rand(n_documents, n_words, generator=gen) < p).int()
 
@@ -102,7 +106,7 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
             shown = documents[i - 1].strip()[:30]
             raise MatrixInputError(f"document {i} ({shown!r}) has no words; remove it or give it some text")
     vocabulary = sorted(set().union(*tokens))
-    if len(documents) * len(vocabulary) > MAX_ENTRIES:
+    if len(documents) * len(vocabulary) > MAX_DOCUMENT_TERMS:
         size = f"{len(documents):,} documents × {len(vocabulary):,} words"
         raise ParameterError(f"{size} is over 10⁸ entries; give fewer or shorter documents")
     column = {word: j for j, word in enumerate(vocabulary)}

@@ -1,4 +1,4 @@
-"""Matrices: checking what users pass, parsing pasted text, and named example matrices."""
+"""Matrices: checking what users pass, parsing pasted text, and writing matrices back as text."""
 
 from __future__ import annotations
 
@@ -9,36 +9,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import MatrixInputError, ParameterError, check_device, check_dtype, check_float, check_int
+from .errors import MatrixInputError, check_device, check_dtype, check_int
 
-__all__ = ["PRESETS", "PRESET_PARAMETERS", "as_matrix", "format_matrix", "parse_matrix", "preset"]
-
-MAX_SIZE = 10_000
-"""Largest number of rows or columns a preset may have."""
-
-PRESETS: dict[str, str] = {
-    "diag1234": "The seed notebook's diag(1, 2, 3, 4); its inverse is diag(1, 1/2, 1/3, 1/4).",
-    "identity": "The n×n identity matrix, its own inverse.",
-    "hilbert": "The Hilbert matrix 1/(i+j−1): famously ill-conditioned (κ ≈ 1.5e4 at n=4, 1.5e7 at n=6).",
-    "rotation": "A rotation by an angle in each pair of coordinates: its inverse is its transpose (κ = 1).",
-    "singular": "The n×n matrix of 1, 2, …, n² row by row: rank 2, so it has no inverse.",
-    "random": "A random n×n matrix with a chosen condition number and seed.",
-    "indicator": "The seed's 17×3 word/document indicator matrix: not square, it has a left inverse.",
-}
-
-PRESET_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "diag1234": (),
-    "identity": ("n",),
-    "hilbert": ("n",),
-    "rotation": ("n", "angle"),
-    "singular": ("n",),
-    "random": ("n", "cond", "seed"),
-    "indicator": (),
-}
-"""Which keyword arguments of :func:`preset` each preset uses; it ignores the others."""
-
-SEED_INDICATOR = (17, 3, 0.2, 123)
-"""The seed notebook's indicator matrix: documents, words, p, seed."""
+__all__ = ["as_matrix", "format_matrix", "parse_matrix"]
 
 
 def _default_dtype(A: Any, dtype: Any) -> torch.dtype:
@@ -86,21 +59,38 @@ def _tensor_values(A: torch.Tensor, name: str) -> torch.Tensor:
     return A.detach() if A.layout == torch.strided else A.detach().to_dense()
 
 
+_KINDS = {
+    "c": "complex numbers; gdinverse works with real matrices: pass A.real, or abs(A)",
+    "U": "text; use gdinverse.parse_matrix(text) to read numbers written as text",
+    "S": "bytes; decode them and use gdinverse.parse_matrix(text)",
+    "M": "dates; give a grid of numbers",
+    "m": "time spans; give a grid of numbers",
+    "V": "structured records; give a plain grid of numbers",
+}
+
+
 def _array_values(A: Any, name: str) -> torch.Tensor:
-    """A numpy array or nested lists of numbers as a tensor (numpy types that torch lacks become float64)."""
+    """A numpy array or nested lists of numbers as a tensor, in native byte order (types torch lacks: float64)."""
+    if isinstance(A, np.ma.MaskedArray) and np.ma.is_masked(A):
+        where = np.argwhere(np.ma.getmaskarray(A))[0] + 1
+        at = f" at row {where[0]}, column {where[1]}" if where.size == 2 else ""
+        raise MatrixInputError(
+            f"{name} has a masked (missing) entry{at}; fill it first, e.g. A.filled(0), or give a plain array"
+        )
     try:
         values = np.asarray(A)
     except (ValueError, TypeError) as exc:
         raise MatrixInputError(
             f"{name} has rows of different lengths or non-numbers ({exc}); give a rectangular grid of numbers"
         ) from None
-    if values.dtype == object or values.dtype.kind not in "biuf":
-        raise MatrixInputError(
-            f"{name} must hold numbers only, got {values.dtype.name} entries; "
-            "give a rectangular grid of numbers such as [[1, 2], [3, 4]]"
-        )
+    kind = values.dtype.kind
+    if kind not in "biuf":
+        advice = _KINDS.get(kind, "give a rectangular grid of numbers such as [[1, 2], [3, 4]]")
+        raise MatrixInputError(f"{name} must hold real numbers only, got {values.dtype.name} entries ({advice})")
+    if not values.dtype.isnative:  # e.g. '>f8' read from a big-endian file: torch takes native order only
+        values = values.astype(values.dtype.newbyteorder("="))
     try:
-        return torch.from_numpy(values.copy())
+        return torch.from_numpy(np.array(values, copy=True))
     except TypeError:  # e.g. numpy.longdouble
         with np.errstate(over="ignore"):
             return torch.from_numpy(values.astype(np.float64))
@@ -137,23 +127,159 @@ def _check_values(values: torch.Tensor, dtype: torch.dtype, name: str) -> None:
 
 # ---------------------------------------------------------------------------- parsing text
 
-_WRAPPER = re.compile(r"^\s*(?:torch\.|np\.|numpy\.)?(?:tensor|array|matrix)\s*\((.*)\)\s*$", re.S)
-_DTYPE_TAIL = re.compile(r",\s*(?:dtype|device|requires_grad)\s*=.*$", re.S)
+_MINUS = str.maketrans(
+    {"\u2212": "-", "\u2013": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ", "\ufeff": None}
+)
+"""Typographic minus signs and spaces as ASCII; the byte-order mark some editors write first is dropped."""
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:nan|inf|infinity)", re.I)
-# typographic minus signs and spaces as ASCII; the byte-order mark some editors write first is dropped
-_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00a0": " ", "\u2009": " ", "\ufeff": None})
+_LEADING_ZERO = re.compile(r"[+-]?0\d")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+"""The common case, read at once: a decimal number without a leading zero."""
+_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*\s*=(?!=)\s*")
+_WRAPPER = re.compile(
+    r"^(?:torch\.|np\.|numpy\.)?(?:tensor|Tensor|array|asarray|matrix)\s*\((.*)\)\s*;?$",
+    re.S,
+)
+_KEYWORDS = re.compile(r",\s*(?:dtype|device|requires_grad|grad_fn|layout|order)\s*=.*$", re.S)
+_NUMPY_SCALAR = re.compile(r"\b(?:np|numpy)\.(?:float|int|uint)\d*\(\s*([^()]*?)\s*\)")
+"""numpy 2 prints a list of its scalars as [np.float64(0.5), np.int64(2)]."""
+_LATEX_ENVIRONMENTS = ("matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "array")
+_LATEX_BEGIN = re.compile(r"\\begin\{(\w+)\*?\}")
+_LATEX_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_LATEX_POWER = re.compile(r"\s*\\(?:times|cdot)\s*10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?")
+_LATEX_SPACING = re.compile(r"\\[,;:! ]|~|\\phantom\{[^{}]*\}|\\hline|\\cline\{[^{}]*\}|\\(?:left|right)[.\[\]()|]")
+_LATEX_OUTSIDE = re.compile(r"\$+|\\\[|\\\]|\\\(|\\\)|\\(?:left|right)\s*\\?[.\[\]()|{}]")
 
 
-def _rows_of(text: str) -> list[str]:
-    """Split text into row strings: bracketed like numpy/torch print, or by ';' and newlines."""
-    wrapped = _WRAPPER.match(text)
-    if wrapped:
-        text = _DTYPE_TAIL.sub("", wrapped.group(1))
-    if "[" not in text and "]" not in text:
-        return [row for row in re.split(r"[;\n\r]+", text) if row.strip()]
+def _parse_entry(token: str, row: int, col: int) -> float:
+    """One entry: a decimal number or a fraction a/b."""
+    if _PLAIN_NUMBER.fullmatch(token):
+        value = float(token)
+        if math.isfinite(value):
+            return value
+    where = f"row {row}, column {col}"
+    shown = token if len(token) <= 30 else token[:27] + "..."
+    parts = token.split("/")
+    if len(parts) <= 2 and all(_NUMBER.fullmatch(p) for p in parts):
+        if any(_LEADING_ZERO.match(p) for p in parts):
+            raise MatrixInputError(
+                f"{where} is {shown!r}: a number does not start with 0 followed by a digit — is it the end of a "
+                "number split by a thousands separator (1,000 or 1 000)? write numbers without separators, e.g. 1000"
+            )
+        values = [float(p) for p in parts]
+        if len(values) == 2:
+            if values[1] == 0:
+                raise MatrixInputError(f"{where} divides by zero ({token!r}); fix the fraction")
+            values = [values[0] / values[1]]
+        if math.isfinite(values[0]):
+            return values[0]
+        raise MatrixInputError(f"{where} is {token!r}; every entry must be a finite number")
+    raise MatrixInputError(f"{where} is {shown!r}, not a number; use digits like 2, -0.5, 1e-3 or 1/3")
+
+
+def _csv_cells(row: str, r: int) -> list[str]:
+    """Split a row at commas outside double quotes; a quoted cell loses its quotes (it must not hold a comma)."""
+    if '"' not in row:
+        return [cell.strip() for cell in row.split(",")]
+    cells, cell, quoted = [], "", False
+    for char in row:
+        if char == '"':
+            quoted = not quoted
+            cell += char
+        elif char == "," and not quoted:
+            cells.append(cell)
+            cell = ""
+        else:
+            cell += char
+    if quoted:
+        raise MatrixInputError(f"row {r} opens a double quote it does not close; remove the quotes")
+    cells.append(cell)
+    unquoted = []
+    for c, cell in enumerate(cells, start=1):
+        cell = cell.strip()
+        if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+            cell = cell[1:-1].strip()
+            if "," in cell:
+                raise MatrixInputError(
+                    f"row {r}, column {c} is {cell!r}: a comma inside a number (a thousands separator or a decimal "
+                    "comma) is not read; write it without the comma, e.g. 1500 or 1.5"
+                )
+        unquoted.append(cell)
+    return unquoted
+
+
+def _cells(row: str, r: int, *, trailing_comma: bool = False, semicolons: bool = False) -> list[str]:
+    """The cells of one row: split at commas if it has any, else at tabs if it has any, else at whitespace."""
+    if "," in row or '"' in row:
+        if semicolons:
+            decimal = re.search(r"\d,\d", row)
+            if decimal:
+                c = row[: decimal.start() + 1].count(",") + 1
+                token = re.split(r"[\s,]+", row[decimal.start() :].strip())
+                raise MatrixInputError(
+                    f"row {r}, column {c}: '{row[decimal.start()]},{token[1] if len(token) > 1 else ''}' — with ';' "
+                    "between rows, a comma between two digits may be a decimal comma (1,5 = 1.5) or a column "
+                    "separator; write 1.5 for one number, or '1, 5' (comma and space) or '1 5' for two entries"
+                )
+        cells = _csv_cells(row, r)
+        if trailing_comma and len(cells) > 1 and not cells[-1]:
+            cells.pop()  # [1, 2, 3,] as Python allows
+        kind = "comma"
+    elif "\t" in row:
+        cells = [cell.strip(" \r") for cell in row.strip(" \r\n").split("\t")]
+        kind = "tab"
+    else:
+        return row.split()
+    for c, cell in enumerate(cells, start=1):
+        if not cell:
+            raise MatrixInputError(
+                f"row {r}, column {c} is empty (two {kind}s in a row, or one at an end); "
+                "give every cell a number, e.g. 0"
+            )
+        if re.search(r"\s", cell):
+            raise MatrixInputError(
+                f"row {r}, column {c} is {cell!r}: two numbers in one {kind}-separated cell; separate entries by "
+                f"{kind}s only or by spaces only (a decimal comma as in 1,5 or a space inside a number as in 1 000 "
+                "is not read: write 1.5 or 1000)"
+            )
+    return cells
+
+
+def _plain_rows(text: str) -> list[list[str]]:
+    """Text without brackets: rows split by newlines or ';' (not both), cells by commas, tabs or spaces."""
+    lines = [line for line in re.split(r"\r\n|\r|\n", text) if line.strip()]
+    inner = [line for line in lines if ";" in line.strip().rstrip(";")]
+    if len(lines) > 1 and inner:
+        raise MatrixInputError(
+            f"the text has {len(lines)} lines and ';' inside line {lines.index(inner[0]) + 1}: is ';' a column "
+            "separator (as in a spreadsheet's CSV) or a row separator (as in 1 2; 3 4)? write one row per line with "
+            "entries split by spaces, tabs or commas, or all rows on one line split by ';'"
+        )
+    semicolons = ";" in text
+    rows = [row for row in re.split(r"[;\r\n]+", text) if row.strip()]
+    return [_cells(row, r, semicolons=semicolons) for r, row in enumerate(rows, start=1)]
+
+
+def _matlab_rows(body: str) -> list[list[str]]:
+    """The inside of one pair of brackets, as MATLAB reads it: rows split by ';' or new lines."""
+    lines = [line for line in re.split(r"\r\n|\r|\n", body) if line.strip()]
+    rows: list[list[str]] = []
+    for i, line in enumerate(lines):
+        if line.rstrip().endswith(",") and i < len(lines) - 1:
+            raise MatrixInputError(
+                f"row {len(rows) + 1} ends its line with ',' and the next line goes on: is it one row that wraps "
+                "(as in Python) or a new row (as in MATLAB)? drop the ',' at the line end for a new row, "
+                "or join the lines"
+            )
+        rows += [_cells(piece, len(rows) + 1, trailing_comma=True) for piece in line.split(";") if piece.strip()]
+    return rows
+
+
+def _bracket_rows(text: str) -> list[list[str]]:
+    """Bracketed text: [[1, 2], [3, 4]] (one row per inner list) or MATLAB's [1 2; 3 4]."""
     depth = deepest = 0
-    for char in text:
-        depth += {"[": 1, "]": -1}.get(char, 0)
+    for bracket in re.finditer(r"[\[\]]", text):
+        depth += 1 if bracket.group() == "[" else -1
         deepest = max(deepest, depth)
         if depth < 0:
             break
@@ -161,48 +287,153 @@ def _rows_of(text: str) -> list[str]:
         raise MatrixInputError("the brackets '[' and ']' do not match; check the pasted text")
     if deepest > 2:
         raise MatrixInputError(f"the text nests brackets {deepest} deep (a {deepest}-D array); paste a 2-D matrix")
-    rows = re.findall(r"\[([^\[\]]*)\]", text)
-    outside = re.sub(r"\[[^\[\]]*\]", "", text).strip(" \t\r\n[],;")
+    start, end = text.find("["), text.rfind("]")
+    outside = (text[:start] + text[end + 1 :]).strip(" \t\r\n;")
     if outside:
         raise MatrixInputError(f"unexpected text {outside[:30]!r} outside the brackets; paste only the matrix")
-    return rows if deepest == 2 else rows[:1]
+    body = text[start + 1 : end]
+    if deepest == 1:
+        if "[" in body or "]" in body:
+            raise MatrixInputError(
+                "the text has several bracketed lists side by side; put the rows in one pair of brackets, "
+                "as [[1, 2], [3, 4]] or [1 2; 3 4]"
+            )
+        return _matlab_rows(body)
+    groups = list(re.finditer(r"\[([^\[\]]*)\]", body))
+    gaps = [body[: groups[0].start()]]
+    gaps += [body[groups[i].end() : groups[i + 1].start()] for i in range(len(groups) - 1)]
+    gaps.append(body[groups[-1].end() :])
+    for r, gap in enumerate(gaps):
+        marks = re.sub(r"[ \t]", "", gap)
+        if r == 0:
+            ok = not marks.strip("\r\n")
+        elif r == len(gaps) - 1:
+            ok = marks.strip("\r\n") in ("", ",")
+        else:
+            ok = marks.strip("\r\n") in (",", ";") or (marks != "" and not marks.strip("\r\n"))
+        if not ok:
+            where = "before row 1" if r == 0 else f"after row {r}"
+            shown = gap.strip() or "a space"
+            raise MatrixInputError(
+                f"unexpected {shown[:30]!r} {where}: inside the outer brackets give only rows in brackets, split by "
+                "commas or new lines, as [[1, 2], [3, 4]] ([[1 2] [3 4]] is 1×4 in MATLAB, 2×2 in numpy)"
+            )
+    rows = []
+    for r, group in enumerate(groups, start=1):
+        inner = group.group(1)
+        if ";" in inner:
+            raise MatrixInputError(f"row {r} has ';' inside its brackets; split the entries by commas or spaces")
+        rows.append(_cells(" ".join(inner.splitlines()), r, trailing_comma=True))
+    return rows
 
 
-def _parse_entry(token: str, row: int, col: int) -> float:
-    """One entry: a decimal number or a fraction a/b."""
-    parts = token.split("/")
-    if len(parts) <= 2 and all(_NUMBER.fullmatch(p) for p in parts):
-        values = [float(p) for p in parts]
-        if len(values) == 2:
-            if values[1] == 0:
-                raise MatrixInputError(f"row {row}, entry {col} divides by zero ({token!r}); fix the fraction")
-            values = [values[0] / values[1]]
-        if math.isfinite(values[0]):
-            return values[0]
-        raise MatrixInputError(f"row {row}, entry {col} is {token!r}; every entry must be a finite number")
-    shown = token if len(token) <= 30 else token[:27] + "..."
-    raise MatrixInputError(f"row {row}, entry {col} is {shown!r}, not a number; use digits like 2, -0.5, 1e-3 or 1/3")
+def _latex_rows(text: str) -> list[list[str]]:
+    """A LaTeX matrix: \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix} (also pmatrix, vmatrix, matrix, array)."""
+    begins = list(_LATEX_BEGIN.finditer(text))
+    name = begins[0].group(1)
+    if name not in _LATEX_ENVIRONMENTS:
+        raise MatrixInputError(
+            f"the LaTeX environment {name!r} is not a matrix; use one of {', '.join(_LATEX_ENVIRONMENTS)}"
+        )
+    if len(begins) > 1:
+        raise MatrixInputError("the text has more than one LaTeX \\begin{...}; paste one matrix")
+    end = re.search(r"\\end\{" + name + r"\*?\}", text)
+    if end is None or end.start() < begins[0].end():
+        raise MatrixInputError(f"\\begin{{{name}}} has no \\end{{{name}}}; paste the whole matrix")
+    body = text[begins[0].end() : end.start()]
+    spec = re.match(r"\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}" if name == "array" else r"\s*\[[^\]]*\]", body)
+    if spec:
+        body = body[spec.end() :]
+    outside = _LATEX_OUTSIDE.sub("", _ASSIGNMENT.sub("", text[: begins[0].start()].strip()) + text[end.end() :])
+    if outside.strip(" \t\r\n.,;"):
+        raise MatrixInputError(
+            f"unexpected text {outside.strip()[:30]!r} outside \\begin{{{name}}} … \\end{{{name}}}; "
+            "paste only the matrix"
+        )
+    pieces = re.split(r"\\\\(?:\s*\[[^\]]*\])?", body)  # rows end at \\ (or \\[2pt])
+    if pieces and not pieces[-1].strip():
+        pieces.pop()  # a \\ after the last row
+    rows = []
+    for r, piece in enumerate(pieces, start=1):
+        if not piece.strip():
+            raise MatrixInputError(f"row {r} is empty (two \\\\ in a row); remove it or give it numbers")
+        piece = _LATEX_FRAC.sub(r"\1/\2", piece)
+        piece = _LATEX_POWER.sub(r"e\1", piece)
+        piece = _LATEX_SPACING.sub(" ", piece)
+        cells = [re.sub(r"[{}]", "", cell).strip() for cell in piece.split("&")]
+        for c, cell in enumerate(cells, start=1):
+            if not cell:
+                raise MatrixInputError(f"row {r}, column {c} is empty (two & in a row); give every cell a number")
+            if re.search(r"\s", cell):
+                raise MatrixInputError(
+                    f"row {r}, column {c} is {cell!r}: two numbers in one cell; separate entries by &"
+                )
+        rows.append(cells)
+    return rows
+
+
+def _rows_of(text: str) -> list[list[str]]:
+    """The cells of every row of the text, as strings; see :func:`parse_matrix` for the formats."""
+    text = _ASSIGNMENT.sub("", text.strip(), count=1).strip() if not text.lstrip().startswith("\\") else text.strip()
+    if "..." in text or "…" in text:
+        raise MatrixInputError(
+            "the text is abbreviated with '...' (numpy and torch shorten big prints); print it in full with "
+            "np.set_printoptions(threshold=sys.maxsize) or torch.set_printoptions(profile='full')"
+        )
+    if _LATEX_BEGIN.search(text):
+        return _latex_rows(text)
+    text = _NUMPY_SCALAR.sub(r"\1", text)
+    wrapped = _WRAPPER.match(text)
+    if wrapped:
+        text = _KEYWORDS.sub("", wrapped.group(1)).strip()
+    if text.startswith("{"):  # Mathematica: {{1, 2}, {3, 4}}, 1.5*^-3 for 1.5e-3
+        text = text.replace("{", "[").replace("}", "]").replace("*^", "e")
+    if "[" in text or "]" in text:
+        return _bracket_rows(text)
+    return _plain_rows(text)
 
 
 def parse_matrix(text: str, *, dtype: Any = None, device: Any = None) -> torch.Tensor:
-    """Read a matrix from text, as typed or pasted from a spreadsheet or a numpy/torch print.
+    r"""Read a matrix from text, as typed or pasted from a spreadsheet, a program's print or a paper.
 
-    Rows are separated by newlines or ``;`` (or written as bracketed lists, as numpy
-    and torch print them); entries by spaces, tabs or commas. An entry is a decimal
-    number (``-0.5``, ``1e-3``) or a fraction (``1/3``). Nothing is evaluated.
-    Raises :class:`MatrixInputError` naming the row and entry at fault.
+    Formats read (nothing is evaluated: a small tokenizer reads numbers only):
+
+    - rows on lines, entries split by spaces, tabs (TSV, a spreadsheet copy) or commas (CSV, quoted cells too);
+    - rows split by ``;`` on one line: ``1 2; 3 4``;
+    - MATLAB/Octave brackets, rows split by ``;`` or new lines: ``[1 2; 3 4]``, ``[1, 2\n3, 4]``;
+    - nested lists, one row per inner list, as Python, JSON, numpy and torch print them:
+      ``[[1, 2], [3, 4]]``, ``[[1. 2.]\n [3. 4.]]``, ``array([[1, 2], [3, 4]], dtype=float32)``,
+      ``tensor([[1., 2.], [3., 4.]], dtype=torch.float64)``, ``[[np.float64(1.0), ...]]``; Mathematica's
+      ``{{1, 2}, {3, 4}}``;
+    - LaTeX: ``\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}`` (and pmatrix, vmatrix, matrix, array{cc}...),
+      with ``\frac{1}{3}`` and ``1.5 \times 10^{-3}``;
+    - a leading ``A =`` and a trailing ``;`` are ignored.
+
+    An entry is a decimal number (``-0.5``, ``1e-3``, ``-0.0000``, ``−2`` with a typographic minus) or a
+    fraction (``1/3``). Rules for what is ambiguous, each refused with a :class:`MatrixInputError` naming the
+    row and column rather than guessed:
+
+    - a row with a comma is split at commas only, a row with a tab (and no comma) at tabs only: an empty cell
+      (``1,,3``) or two numbers in one cell (``1 000, 2``, a thousands separator or a mix of separators) is an error;
+    - a number starting with 0 and a digit (``000`` in ``1,000`` or ``1 000``) is an error: thousands separators
+      are not read, write ``1000``;
+    - outside brackets, with ``;`` between rows, a comma between two digits (``1,5; 2,5``) may be a decimal
+      comma: an error (inside MATLAB brackets ``[1,5; 2,5]`` is 2×2, as MATLAB reads it); so is text with several
+      lines and ``;`` inside them (``1;2`` may be a spreadsheet's column separator);
+    - inside nested brackets, rows must be split by a comma or a new line (``[[1 2] [3 4]]`` is 2×2 in numpy's
+      reading and 1×4 in MATLAB's); in MATLAB brackets a line ending in ``,`` before another line is an error;
+    - rows of different lengths, ``...`` (an abbreviated print), 3-D brackets, NaN and ±inf are errors.
+
+    Text such as ``1,5`` or ``1,234.5, 2`` whose commas are consistent column separators is read as CSV.
     """
     if not isinstance(text, str):
         raise MatrixInputError(f"parse_matrix needs text, got {type(text).__name__}; use as_matrix for arrays")
-    rows = _rows_of(text.translate(_MINUS))
-    if not rows:
+    cells = _rows_of(text.translate(_MINUS))
+    if not any(cells):
         raise MatrixInputError("the matrix text is empty; type rows of numbers, one row per line")
-    grid = []
-    for r, row in enumerate(rows, start=1):
-        tokens = [t for t in re.split(r"[\s,]+", row.strip()) if t]
-        if not tokens:
-            raise MatrixInputError(f"row {r} is empty; remove it or give it numbers")
-        grid.append([_parse_entry(t, r, c) for c, t in enumerate(tokens, start=1)])
+    grid: list[list[float]] = []
+    for r, row in enumerate(cells, start=1):
+        grid.append([_parse_entry(t, r, c) for c, t in enumerate(row, start=1)])
         if len(grid[-1]) != len(grid[0]):
             raise MatrixInputError(
                 f"row {r} has {len(grid[-1])} entries but row 1 has {len(grid[0])}; "
@@ -225,65 +456,3 @@ def format_matrix(M: Any, *, decimals: int | None = None) -> str:
         return "\n".join(", ".join(str(scalar(x)) for x in row) for row in rows)
     decimals = check_int("decimals", decimals, low=0, high=20)
     return "\n".join(", ".join(f"{x:.{decimals}f}" for x in row) for row in rows)
-
-
-# ---------------------------------------------------------------------------- presets
-
-
-def _random(n: int, cond: float, seed: int) -> torch.Tensor:
-    """U diag(σ) Vᵀ with orthogonal U, V and σ spaced geometrically from 1 down to 1/cond."""
-    gen = torch.Generator().manual_seed(seed)
-    U, _ = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
-    V, _ = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
-    sigma = torch.logspace(0, -math.log10(cond), n, dtype=torch.float64) if n > 1 else torch.ones(1)
-    return (U * sigma) @ V.T
-
-
-def _rotation(n: int, angle: float) -> torch.Tensor:
-    """Block diagonal: the 2×2 rotation by ``angle`` degrees in coordinates (1,2), (3,4), …"""
-    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    R = torch.eye(n, dtype=torch.float64)
-    for i in range(0, n - 1, 2):
-        R[i : i + 2, i : i + 2] = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
-    return R
-
-
-def preset(
-    name: str,
-    *,
-    n: int = 4,
-    cond: float = 10.0,
-    seed: int = 0,
-    angle: float = 30.0,
-    dtype: Any = None,
-    device: Any = None,
-) -> torch.Tensor:
-    """Return the example matrix ``name`` (one of :data:`PRESETS`).
-
-    ``n`` sizes identity, hilbert, rotation, singular and random; ``cond`` and
-    ``seed`` shape random; ``angle`` (degrees) shapes rotation. Other presets
-    have a fixed size and ignore them.
-    """
-    if not isinstance(name, str) or name not in PRESETS:
-        raise ParameterError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    if "n" in PRESET_PARAMETERS[name]:
-        n = check_int("n", n, low=2 if name in ("rotation", "singular") else 1, high=MAX_SIZE)
-    if name == "diag1234":
-        M = torch.diag(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64))
-    elif name == "identity":
-        M = torch.eye(n, dtype=torch.float64)
-    elif name == "hilbert":
-        i = torch.arange(1, n + 1, dtype=torch.float64)
-        M = 1.0 / (i[:, None] + i[None, :] - 1)
-    elif name == "rotation":
-        M = _rotation(n, check_float("angle", angle))
-    elif name == "singular":
-        M = torch.arange(1, n * n + 1, dtype=torch.float64).reshape(n, n)
-    elif name == "random":
-        cond = check_float("cond", cond, low=1.0, high=1e300)
-        M = _random(n, cond, check_int("seed", seed, low=0, high=2**63 - 1))
-    else:
-        from .indicator import indicator_matrix
-
-        M = indicator_matrix(*SEED_INDICATOR).to(torch.float64)
-    return as_matrix(M, dtype=check_dtype(torch.float32 if dtype is None else dtype), device=device)

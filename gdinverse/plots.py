@@ -4,9 +4,15 @@ Every function returns a ``plotly.graph_objects.Figure`` drawn with the small
 :data:`TEMPLATE`. Matrices are heatmaps with row 1 at the top, square cells and
 a diverging colour scale centred on 0 (positive red, negative blue); their
 values are printed in the cells while the matrix is small enough to read them.
-Data go into figures as numpy float32 arrays, which plotly sends as compact
-binary, and no figure carries more than :data:`PAYLOAD_BUDGET` bytes of matrix
-data: long loss curves are thinned and big animations get fewer frames.
+:func:`error_heatmap` shows an error such as X @ M − I as log10 |·| instead,
+so that 1e-3 and 1e-7 get different colours. Curves use :mod:`gdinverse.style`:
+the Okabe–Ito palette, and a dash or marker of their own for every series, so
+figures read without colour too. Legends sit below the plot, never over data.
+Every figure carries a one-paragraph text alternative with its real numbers
+(:func:`text_alternative`). Data go into figures as numpy float32 arrays, which
+plotly sends as compact binary, and no figure carries more than
+:data:`PAYLOAD_BUDGET` bytes of matrix data: long loss curves are thinned and
+big animations get fewer frames.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import functools
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import plotly.graph_objects as go
@@ -24,30 +30,35 @@ import torch
 from plotly.subplots import make_subplots
 
 from .descent import DescentResult
-from .errors import ParameterError, check_choice, check_float, check_int
+from .errors import GdInverseError, ParameterError, check_choice, check_float, check_int
+from .style import INK, METHOD_STYLES, OKABE_ITO, series_style
 from .sweep import LrSweep
-from .theory import LrBounds
+from .theory import LrBounds, residual
 
 __all__ = [
     "DIVERGING",
     "MAX_LINE_POINTS",
     "PAYLOAD_BUDGET",
+    "SEQUENTIAL",
     "TEMPLATE",
     "VALUES_UP_TO",
     "counts_figure",
+    "error_heatmap",
     "heatmap",
     "indicator_heatmap",
     "loss_curve",
+    "noise_floor",
     "race_figure",
     "residual_animation",
     "residual_grid",
     "sweep_figure",
+    "text_alternative",
 ]
 
 _AXIS = {"gridcolor": "#ebebeb", "linecolor": "#999999", "zeroline": False, "ticks": "outside", "automargin": True}
 TEMPLATE = go.layout.Template(
     layout={
-        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": "#222222"},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": INK},
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
@@ -61,6 +72,13 @@ TEMPLATE = go.layout.Template(
 DIVERGING = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#b2182b"]]
 """Blue for negative, near-white for 0, red for positive (ColorBrewer RdBu, reversed)."""
 
+SEQUENTIAL = [[0.0, "#f7f7f7"], [0.25, "#fdd49e"], [0.5, "#fc8d59"], [0.75, "#d7301f"], [1.0, "#5a0000"]]
+"""Near-white for the smallest magnitude to dark red for the largest (ColorBrewer OrRd): :func:`error_heatmap`."""
+
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"}
+"""Where every legend goes: at the bottom of the figure, under the plot and its axis title, so it never covers a
+curve (figures with a legend keep a bottom margin for it)."""
+
 PAYLOAD_BUDGET = 5_000_000
 """Most bytes of matrix data one figure carries, so that a page's figure stays under 6 MB."""
 
@@ -72,6 +90,7 @@ VALUES_UP_TO = 12
 
 _TINY = 1e-30
 _LIGHT, _DARK = "#eef1f6", "#23407a"
+_BLUE, _VERMILLION, _GREEN = OKABE_ITO[:3]
 
 
 # ---------------------------------------------------------------------------- checks and conversions
@@ -118,6 +137,10 @@ def _float32(values: Any) -> np.ndarray:
         return np.asarray(values, dtype=np.float32)
 
 
+@overload
+def _labels(labels: Sequence[Any], count: int, name: str) -> list[str]: ...
+@overload
+def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | None: ...
 def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | None:
     """``labels`` as ``count`` distinct strings (repeats get " (2)", " (3)", …), or None."""
     if labels is None:
@@ -222,7 +245,7 @@ def _check_result(result: Any) -> DescentResult:
 def _residuals(result: DescentResult, steps: Sequence[int]) -> np.ndarray:
     """``result.residual(step)`` (X @ A − I) for each recorded step, as one float32 array: steps × k × k."""
     X = torch.stack([result.snapshots[step] for step in steps])
-    return _float32(X @ result.matrix - torch.eye(X.shape[1], dtype=X.dtype, device=X.device))
+    return _float32(residual(X, result.matrix))
 
 
 def _residual_cells(result: DescentResult) -> int:
@@ -230,9 +253,38 @@ def _residual_cells(result: DescentResult) -> int:
     return next(iter(result.snapshots.values())).shape[0] ** 2
 
 
-def _figure(data: Sequence[Any] = (), frames: Sequence[Any] | None = None, **layout: Any) -> go.Figure:
-    """A figure of ``data`` with :data:`TEMPLATE` and ``layout``, built (and checked by plotly) in one go."""
-    return go.Figure(data=list(data), layout={"template": TEMPLATE, **layout}, frames=frames)
+def _figure(
+    data: Sequence[Any] = (), frames: Sequence[Any] | None = None, *, alt: str = "", **layout: Any
+) -> go.Figure:
+    """A figure of ``data`` with :data:`TEMPLATE` and ``layout``, built (and checked by plotly) in one go.
+
+    ``alt`` is its text alternative, kept in ``layout.meta.description`` (see :func:`text_alternative`).
+    """
+    meta = {"meta": {"description": alt}} if alt else {}
+    return go.Figure(data=list(data), layout={"template": TEMPLATE, **layout, **meta}, frames=frames)
+
+
+def text_alternative(figure: Any) -> str:
+    """A one-paragraph description of a figure of this module, with its numbers: for a caption or a screen reader.
+
+    Every figure here keeps it in ``layout.meta.description``. Takes the figure (or its ``to_dict()``); figures
+    without one get a generic sentence naming their title.
+    """
+    layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.to_plotly_json().get("layout", {})
+    meta = layout.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("description"), str):
+        return meta["description"]
+    title = (layout.get("title") or {}).get("text") or "untitled"
+    return f"A chart titled {title!r}; no text alternative was recorded for it."
+
+
+def _g(x: float, digits: int = 3) -> str:
+    """A number at ``digits`` significant digits, or "∞"/"NaN"."""
+    return f"{x:.{digits}g}" if math.isfinite(x) else ("NaN" if math.isnan(x) else ("∞" if x > 0 else "−∞"))
+
+
+def _shape(Z: np.ndarray) -> str:
+    return f"{Z.shape[0]}×{Z.shape[1]}"
 
 
 # ---------------------------------------------------------------------------- matrices
@@ -287,7 +339,7 @@ def _cell_text(Z: np.ndarray) -> list[list[str]]:
 
 def _matrix_axes(
     shape: tuple[int, ...], *, labelled: tuple[bool, bool] = (False, False), square: bool = True, axes: str = ""
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Any]:
     """Layout of the x and y axes named by ``axes`` ("", "2", …) for a matrix: row 1 at the top, ticks 1..n."""
     rows, columns = shape
     plain = {"showgrid": False, "zeroline": False, "showline": False, "ticks": "", "constrain": "domain"}
@@ -339,7 +391,113 @@ def heatmap(
         colorscale=_colorscale(colorscale),
     )
     axes = _matrix_axes(Z.shape, labelled=(xs is not None, ys is not None))
-    return _figure([trace], title={"text": _text("title", title)}, **axes)
+    title = _text("title", title)
+    finite = np.abs(Z[np.isfinite(Z)])
+    largest = f"the largest |entry| is {_g(float(finite.max()))}" if finite.size else "no entry is finite"
+    blank = int((~np.isfinite(Z)).sum())
+    alt = (
+        f"Heatmap of {title or 'a matrix'}, {_shape(Z)}, row 1 at the top: blue for negative, white for 0, red for "
+        f"positive, on a scale from −{_g(float(zmax))} to {_g(float(zmax))}; {largest}"
+        + (f"; {blank} entries are not finite and left blank." if blank else ".")
+    )
+    return _figure([trace], title={"text": title}, alt=alt, **axes)
+
+
+def _powers(low: int, high: int) -> tuple[list[int], list[str]]:
+    """Colour-bar ticks at the whole powers of ten from 10^low to 10^high, at most about 8 of them."""
+    stride = max(1, math.ceil((high - low + 1) / 8))
+    exponents = list(range(low, high + 1, stride))
+    return exponents, [f"1e{e}" if e < -1 or e > 2 else f"{10.0**e:g}" for e in exponents]
+
+
+def _eps_of(values: Any) -> float:
+    """Machine epsilon of the values' precision: float64's for float64 data, float32's otherwise."""
+    dtype = getattr(values, "dtype", None)
+    wide = dtype in (torch.float64, np.float64) or (isinstance(dtype, np.dtype) and dtype == np.float64)
+    return float(np.finfo(np.float64 if wide else np.float32).eps)
+
+
+def error_heatmap(
+    values: Any,
+    *,
+    title: str = "",
+    eps: float | None = None,
+    top: float | None = None,
+    x_labels: Sequence[Any] | None = None,
+    y_labels: Sequence[Any] | None = None,
+    show_values: bool | None = None,
+) -> go.Figure:
+    """An error matrix such as X @ M − I as log10 |value|: white at rounding level, dark red for the largest.
+
+    A ±1 scale shows an error of 1e-3 and one of 1e-7 both as white; here each
+    power of ten gets its own colour and the colour bar is labelled in powers of
+    ten. The scale runs from ``eps`` (entries at or below it are rounding noise
+    and show white; by default the machine epsilon of the values' precision,
+    float32's 1.2e-7 unless they are float64) to ``top`` (by default the largest
+    |value|, at least 10·eps; give the same ``top`` to several figures to compare
+    them). Small matrices get |value| printed in the cells (e.g. "3e-04", "≤1.2e-07").
+    Non-finite entries are left blank.
+    """
+    raw = _array(values, "values", ndim=2)
+    eps = _eps_of(values) if eps is None else check_float("eps (the bottom of the scale)", eps, low=0.0, low_open=True)
+    Z = np.abs(_float32(raw).astype(np.float64))
+    _fitting(1, Z.size)
+    finite = np.isfinite(Z)
+    largest = float(Z[finite].max()) if finite.any() else 0.0
+    if top is None:
+        top = max(largest, 10 * eps)
+    else:
+        top = check_float("top (the top of the scale)", top, low=eps, low_open=True)
+    low, high = math.log10(eps), math.log10(top)
+    logs = np.where(finite, np.log10(np.maximum(Z, eps)), np.nan).astype(np.float32)
+    rows, columns = Z.shape
+    xs, ys = _labels(x_labels, columns, "x_labels"), _labels(y_labels, rows, "y_labels")
+    values_shown = _show_values(show_values, Z.shape)
+    text = None
+    if values_shown:
+        floor_text = f"≤{eps:.2g}"
+        text = [
+            [("" if not math.isfinite(v) else floor_text if v <= eps else f"{v:.0e}") for v in row]
+            for row in Z.tolist()
+        ]
+    tickvals, ticktext = _powers(math.ceil(low - 1e-9), math.floor(high + 1e-9))
+    small = max(Z.shape) <= 30
+    trace = go.Heatmap(
+        z=logs,
+        x=xs,
+        y=ys,
+        x0=1 if xs is None else None,
+        dx=1 if xs is None else None,
+        y0=1 if ys is None else None,
+        dy=1 if ys is None else None,
+        zmin=low,
+        zmax=high,
+        colorscale=SEQUENTIAL,
+        colorbar={
+            "thickness": 12,
+            "outlinewidth": 0,
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+        },
+        xgap=1 if small else None,
+        ygap=1 if small else None,
+        text=text,
+        texttemplate="%{text}" if values_shown else None,
+        hovertemplate="row %{y}, column %{x}: |value| ≈ 10^%{z:.2f}<extra></extra>",
+    )
+    axes = _matrix_axes(Z.shape, labelled=(xs is not None, ys is not None))
+    title = _text("title", title)
+    where = ""
+    if finite.any() and largest > 0:
+        i, j = np.unravel_index(int(np.argmax(np.where(finite, Z, -1.0))), Z.shape)
+        where = f" at row {i + 1}, column {j + 1}"
+    below = int((finite & (Z <= eps)).sum())
+    alt = (
+        f"Heatmap of {title or 'the magnitude of an error matrix'}, {_shape(Z)}, on a log colour scale from "
+        f"{eps:.1e} (white: rounding level) to {top:.1e} (dark red). The largest |entry| is {_g(largest, 2)}{where}; "
+        f"{below} of {Z.size} entries are at or below {eps:.1e}."
+    )
+    return _figure([trace], title={"text": title}, alt=alt, **axes)
 
 
 @functools.lru_cache(maxsize=64)
@@ -399,15 +557,25 @@ def residual_grid(
         axes = "" if i == 0 else str(i + 1)
         traces.append(_matrix_trace(R, zmax=zmax, show_values=values, showscale=i == 0, axes=axes))
         for name, axis in _matrix_axes(R.shape, axes=axes).items():
-            layout[name] |= axis | {"showticklabels": max(R.shape) <= 12}
+            # row numbers only left of the first column: elsewhere they would crowd the panel to their left
+            first_column = name.startswith("x") or i % columns == 0
+            layout[name] |= axis | {"showticklabels": max(R.shape) <= 12 and first_column, "tickfont": {"size": 10}}
         layout["annotations"][i] |= {"text": f"step {step}", "font": {"size": 12}}
     for i in range(len(steps), rows * columns):  # the empty cells of the last row
         layout[f"xaxis{i + 1}"]["visible"] = layout[f"yaxis{i + 1}"]["visible"] = False
-    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, **layout)
+    largest = [float(np.nanmax(np.abs(np.where(np.isfinite(R), R, np.nan)), initial=0.0)) for R in residuals]
+    alt = (
+        f"{len(steps)} small heatmaps of the residual X @ M − I ({residuals.shape[1]}×{residuals.shape[2]}) at steps "
+        f"{', '.join(map(str, steps))}, all on one colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red), white "
+        f"for 0. The largest |entry| goes from {_g(largest[0])} at step {steps[0]} to {_g(largest[-1])} at step "
+        f"{steps[-1]}."
+    )
+    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, alt=alt, **layout)
 
 
 def _player(steps: Sequence[int]) -> dict[str, Any]:
-    """Play/pause buttons and a slider over the frames named by ``steps``."""
+    """Play/pause buttons and, on the row below them (so that neither covers the other on a phone), a slider over
+    the frames named by ``steps``."""
     still = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
     play = {"frame": {"duration": 300, "redraw": True}, "fromcurrent": True, "transition": {"duration": 0}}
     pause = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
@@ -418,7 +586,7 @@ def _player(steps: Sequence[int]) -> dict[str, Any]:
         "y": 0,
         "xanchor": "left",
         "yanchor": "top",
-        "pad": {"t": 35, "r": 10},
+        "pad": {"t": 30, "r": 10},
         "buttons": [
             {"label": "▶ Play", "method": "animate", "args": [None, play]},
             {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
@@ -426,12 +594,13 @@ def _player(steps: Sequence[int]) -> dict[str, Any]:
     }
     slider = {
         "active": 0,
-        "x": 0.2,
-        "len": 0.8,
+        "x": 0,
+        "len": 1,
         "y": 0,
+        "xanchor": "left",
         "yanchor": "top",
-        "pad": {"t": 35},
-        "currentvalue": {"prefix": "step ", "font": {"color": "#222222"}},
+        "pad": {"t": 75, "r": 10},
+        "currentvalue": {"prefix": "step ", "font": {"color": INK}},
         # many step labels would overlap: hide them, the current value still shows the step
         "font": {"color": "rgba(0,0,0,0)"} if len(steps) > 12 else {},
         "steps": [{"label": str(step), "method": "animate", "args": [[str(step)], still]} for step in steps],
@@ -466,11 +635,17 @@ def residual_animation(result: DescentResult, *, max_frames: int = 50, show_valu
         }
         for step, R in zip(steps, residuals, strict=True)
     ]
+    alt = (
+        f"An animation of the residual X @ M − I ({_shape(first)}) over {len(steps)} recorded steps, from step "
+        f"{steps[0]} to step {steps[-1]}, on one fixed colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red); "
+        "Play runs it and the slider picks a step."
+    )
     return _figure(
         [trace],
         frames=frames,
         title={"text": "Residual X @ M − I"},
-        margin={"b": 120},
+        margin={"b": 175},
+        alt=alt,
         **_matrix_axes(first.shape),
         **_player(steps),
     )
@@ -516,7 +691,11 @@ def indicator_heatmap(
         hovertemplate="%{y}, %{x}: %{z}<extra></extra>",
     )
     layout = _matrix_axes(Z.shape, labelled=(True, True), square=False)
-    return _figure([trace], title={"text": _text("title", title)}, **layout)
+    alt = (
+        f"Heatmap of a {rows}×{columns} indicator matrix (documents × words): {int(Z.sum())} of {Z.size} cells are "
+        f"1 (dark) and the rest 0 (light); {int((Z.sum(axis=1) == 0).sum())} documents hold none of the words."
+    )
+    return _figure([trace], title={"text": _text("title", title)}, alt=alt, **layout)
 
 
 def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orientation: str = "h") -> go.Figure:
@@ -534,7 +713,10 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
         bar = go.Bar(x=names, y=values, hovertemplate="%{x}: %{y}<extra></extra>")
         axes = {"xaxis": category, "yaxis": counts}
     bar.marker.color = _DARK
-    return _figure([bar], title={"text": _text("title", title)}, bargap=0.2, **axes)
+    title = _text("title", title)
+    pairs = ", ".join(f"{name} {_g(float(v), 4)}" for name, v in zip(names[:12], values[:12].tolist(), strict=True))
+    alt = f"Bar chart{' of ' + title if title else ''}, one bar per label: {pairs}{', …' if len(names) > 12 else ''}."
+    return _figure([bar], title={"text": title}, bargap=0.2, alt=alt, **axes)
 
 
 # ---------------------------------------------------------------------------- curves
@@ -553,9 +735,9 @@ def _thin(y: np.ndarray, keep: Iterable[int] = (), limit: int = MAX_LINE_POINTS)
     present = np.flatnonzero(~np.isnan(y))
     ends = [present[0], present[-1]] if present.size else []
     stretch = math.ceil(n / max(1, limit // 2))
-    blocks = np.full(stretch * math.ceil(n / stretch), np.nan)
-    blocks[:n] = y
-    blocks = blocks.reshape(-1, stretch)
+    padded = np.full(stretch * math.ceil(n / stretch), np.nan)
+    padded[:n] = y
+    blocks = padded.reshape(-1, stretch)
     starts = np.arange(blocks.shape[0]) * stretch
     lowest = np.where(np.isnan(blocks), np.inf, blocks).argmin(axis=1) + starts
     highest = np.where(np.isnan(blocks), -np.inf, blocks).argmax(axis=1) + starts
@@ -576,14 +758,25 @@ def _curve(y: Any, *, log: bool, keep: Iterable[int] = (), name: str = "losses")
 
 
 def _loss_layout(*, title: str, x_title: str, log_y: bool) -> dict[str, Any]:
-    """Layout of a loss plot: titled axes, the loss on a log axis if ``log_y``."""
+    """Layout of a loss plot: titled axes, the loss on a log axis if ``log_y``, the legend under the plot."""
     return {
         "title": {"text": _text("title", title)},
         "xaxis": {"title": {"text": x_title}},
         "yaxis": {"title": {"text": "loss"}, "type": "log" if log_y else "linear", "exponentformat": "power"},
         "hovermode": "x unified",
-        "legend": {"yanchor": "top", "y": 1, "xanchor": "right", "x": 1},
+        "legend": LEGEND_BELOW,
+        "margin": {"b": 110},
     }
+
+
+def _single_point_range(values: np.ndarray, log_y: bool) -> dict[str, Any]:
+    """A y range for a curve of one distinct value (plotly would draw an axis from 10⁻¹ to 10¹ around nothing)."""
+    finite = values[np.isfinite(values)]
+    if np.unique(finite).size >= 2 or finite.size == 0:
+        return {}
+    v = float(finite[0])
+    y_range = [math.log10(v) - 2, math.log10(v) + 1] if log_y else [v - max(1.0, abs(v)), v + max(1.0, abs(v))]
+    return {"yaxis": {"range": y_range}}
 
 
 def loss_curve(
@@ -597,46 +790,158 @@ def loss_curve(
 ) -> go.Figure:
     """The loss against the step (``losses[t]`` after t steps), on a log axis by default.
 
-    ``marks`` are steps to mark with dots (e.g. the recorded ones);
-    ``predicted`` is the theory's curve, drawn dashed as "theory". On a log axis
+    ``marks`` are steps to mark with open circles (e.g. the recorded ones);
+    ``predicted`` is the theory's curve, drawn dashed in another colour on top
+    of the measured one, so both stay visible where they agree. On a log axis
     losses that are 0, negative or not finite are left out. Curves longer than
     :data:`MAX_LINE_POINTS` are thinned, keeping their ends, marks, highs and lows.
+    A curve of one point gets a sane axis around it (two decades below, one above).
     """
     n = _array(losses, "losses", ndim=1).size
     mark_steps = _steps(() if marks is None else marks, "marks", high=n - 1)
     log_y, marks_label = _flag("log_y", log_y), _text("marks_label", marks_label)
     steps, values = _curve(losses, log=log_y, keep=mark_steps)
-    traces = [go.Scatter(x=steps, y=values, mode="lines+markers" if steps.size <= 60 else "lines", name="loss")]
-    if predicted is not None:
-        p_steps, p_values = _curve(predicted, log=log_y, name="predicted")
-        theory_line = {"dash": "dash", "color": "#888888"}
-        traces.append(go.Scatter(x=p_steps, y=p_values, mode="lines", name="theory", line=theory_line))
+    few = steps.size <= 60
+    traces = [
+        go.Scatter(
+            x=steps,
+            y=values,
+            mode="lines+markers" if few else "lines",
+            name="loss (measured)",
+            line={"color": _BLUE, "width": 3},
+            marker={"symbol": "circle", "size": 5},
+        )
+    ]
     if mark_steps:
         at = np.isin(steps, mark_steps)
-        traces.append(go.Scatter(x=steps[at], y=values[at], mode="markers", name=marks_label))
-    return _figure(traces, **_loss_layout(title=title, x_title="step", log_y=log_y))
+        traces.append(
+            go.Scatter(
+                x=steps[at],
+                y=values[at],
+                mode="markers",
+                name=marks_label,
+                marker={"symbol": "circle-open", "size": 10, "color": INK, "line": {"width": 1.5}},
+            )
+        )
+    p_values = np.zeros(0, dtype=np.float32)
+    if predicted is not None:
+        p_steps, p_values = _curve(predicted, log=log_y, name="predicted")
+        theory_line = {"dash": "dash", "color": _VERMILLION, "width": 2}
+        traces.append(go.Scatter(x=p_steps, y=p_values, mode="lines", name="theory", line=theory_line))
+    layout = _loss_layout(title=title, x_title="step", log_y=log_y)
+    single = _single_point_range(np.concatenate([values, p_values]), log_y)
+    if single:
+        layout["yaxis"] = layout["yaxis"] | single["yaxis"]
+        layout["xaxis"] = layout["xaxis"] | {"range": [-0.5, 10]}
+    if steps.size:
+        alt = (
+            f"Line chart of the loss against the step{' on a log axis' if log_y else ''}: "
+            f"{_g(float(values[0]), 4)} at step {int(steps[0])}, {_g(float(values[-1]), 4)} at step {int(steps[-1])}"
+        )
+    else:
+        alt = "Line chart of the loss against the step: no loss can be drawn (none is finite and positive)"
+    if p_values.size:
+        alt += f"; the theory (dashed) predicts {_g(float(p_values[-1]), 4)} at step {int(p_steps[-1])}"
+    if n - 1 > (int(steps[-1]) if steps.size else -1):
+        alt += f"; {n - 1 - (int(steps[-1]) if steps.size else -1)} later losses are not finite or not positive"
+    return _figure(traces, alt=alt + ".", **layout)
+
+
+def noise_floor(result: DescentResult) -> float:
+    """The loss below which a run's loss is rounding noise: (eps·κ)², κ over the singular values the dtype resolves.
+
+    An exact inverse rounded to the run's precision leaves residual entries of
+    about eps·κ (``torch.linalg.inv`` typically 0.5·eps·κ), so a loss below
+    (eps·κ)² — the mean of their squares — is not a measurement of progress.
+    """
+    result = _check_result(result)
+    eps = torch.finfo(result.matrix.dtype).eps
+    bounds = result.bounds  # the run's theory: resolved in its dtype, from the matrix as given
+    return float((eps * bounds.sigma_max / bounds.resolved_sigma_min) ** 2)
 
 
 def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title: str = "Loss by method") -> go.Figure:
-    """One loss curve (log axis) per named run, against the step (``x="step"``) or seconds (``x="time"``)."""
+    """One loss curve (log axis) per named run, against the step (``x="step"``) or seconds (``x="time"``).
+
+    Each method has its own colour and dash (:data:`gdinverse.style.METHOD_STYLES`,
+    else :func:`gdinverse.style.series_style`). Losses below the precision floor
+    (:func:`noise_floor` of the first run) are rounding noise, not progress: a
+    grey band marks that region "below float32's resolution" (or float64's), and
+    the parts of the curves inside it are drawn thin and faded.
+    """
     x = check_choice("x", x, ("step", "time"))
     if not isinstance(results, Mapping) or not results:
         raise ParameterError(
             f"results must be a non-empty dict of name -> DescentResult, got {results!r:.60}; "
             "run gdinverse.gd_inverse once per method and pass {name: result}"
         )
-    traces = []
-    for name, result in results.items():
-        steps, values = _curve(_check_result(result).losses, log=True)
+    checked = {name: _check_result(result) for name, result in results.items()}
+    first = next(iter(checked.values()))
+    try:
+        floor = noise_floor(first)
+    except GdInverseError:  # an all-zero matrix has no κ: no band
+        floor = 0.0
+    dtype = str(first.matrix.dtype).removeprefix("torch.")
+    traces, lowest, finals = [], math.inf, []
+    for i, (name, result) in enumerate(checked.items()):
+        style = METHOD_STYLES.get(str(name), series_style(i))
+        steps, values = _curve(result.losses, log=True)
         xs = steps if x == "step" else _float32(result.times[steps])
         label = f"{name} (diverged)" if result.diverged else str(name)
-        traces.append(go.Scatter(x=xs, y=values, mode="lines", name=label))
-    return _figure(traces, **_loss_layout(title=title, x_title="step" if x == "step" else "seconds", log_y=True))
+        # above the floor as data; inside it thin and faded (each kept where it meets the other, so the line joins)
+        noise = values < floor
+        above = np.where(~noise | np.roll(~noise, 1) | np.roll(~noise, -1), values, np.nan)
+        line = {"color": style.color, "dash": style.dash, "width": 2.5}
+        traces.append(go.Scatter(x=xs, y=above, mode="lines", name=label, line=line, legendgroup=str(name)))
+        if noise.any():
+            faint = np.where(noise | np.roll(noise, 1) | np.roll(noise, -1), values, np.nan)
+            traces.append(
+                go.Scatter(
+                    x=xs,
+                    y=faint,
+                    mode="lines",
+                    name=f"{name}: rounding noise",
+                    showlegend=False,
+                    legendgroup=str(name),
+                    opacity=0.35,
+                    line={"color": style.color, "dash": "dot", "width": 1},
+                )
+            )
+        if values.size:
+            lowest = min(lowest, float(values.min()))
+        finals.append(f"{label} ends at {_g(float(result.losses[-1]))}")
+    shapes = []
+    if floor > 0 and lowest < floor:
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": min(lowest, floor) / 100,
+                "y1": floor,
+                "fillcolor": "rgba(140,140,140,0.18)",
+                "line": {"width": 0},
+                "layer": "below",
+                "showlegend": True,
+                "name": f"below {dtype}'s resolution: noise",
+            }
+        )
+    layout = _loss_layout(title=title, x_title="step" if x == "step" else "seconds", log_y=True)
+    alt = (
+        f"Line chart of the loss (log axis) of {len(checked)} methods against "
+        f"{'the step' if x == 'step' else 'wall-clock seconds'}: {'; '.join(finals)}."
+    )
+    if floor > 0:
+        alt += f" Losses below {floor:.1e} are {dtype} rounding noise" + (
+            ", shaded grey and drawn faint." if shapes else "; no curve reaches them."
+        )
+    return _figure(traces, alt=alt, shapes=shapes, **layout)
 
 
-def _vertical_line(x: float, text: str, color: str, at: str = "end") -> dict[str, Any]:
-    """A dotted vertical line across the plot at data ``x``, labelled ``text`` at its top (``at="end"``)
-    or bottom (``"start"``)."""
+def _vertical_line(x: float, name: str, color: str, dash: str) -> dict[str, Any]:
+    """A vertical line across the plot at data ``x``, named in the legend (labels on the plot would collide)."""
     return {
         "type": "line",
         "xref": "x",
@@ -645,16 +950,20 @@ def _vertical_line(x: float, text: str, color: str, at: str = "end") -> dict[str
         "x1": x,
         "y0": 0,
         "y1": 1,
-        "line": {"color": color, "dash": "dot", "width": 1.5},
-        "label": {"text": text, "textposition": at, "font": {"color": color, "size": 12}},
+        "line": {"color": color, "dash": dash, "width": 2},
+        "showlegend": True,
+        "name": name,
     }
 
 
 def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: Any = None) -> go.Figure:
-    """Final loss against learning rate (log-log) for a sweep; diverged runs are red crosses along the top.
+    """Final loss against learning rate (log-log) for a sweep; diverged runs are crosses along the top.
 
-    ``bounds`` adds vertical lines at the stable limit and the optimal lr;
-    ``predicted`` (one final loss per lr, from theory) is drawn dashed as "theory".
+    The measured final losses are open circles; ``predicted`` (one final loss
+    per lr, from theory) is a dashed line drawn over them, so it stays visible
+    where the two agree. ``bounds`` adds vertical lines at the stable limit and
+    the optimal lr, named with their values in the legend under the plot (the
+    two are often close: 0.94 and 1 for diag(1, 2, 3, 4)).
     """
     if not isinstance(sweep, LrSweep):
         raise ParameterError(f"sweep must be an LrSweep (what gdinverse.sweep.lr_sweep returns), got {sweep!r:.60}")
@@ -675,19 +984,16 @@ def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: A
     low, high = (float(drawn.min()), float(drawn.max())) if drawn.size else (0.1, 1.0)
     top = high * 10
     hover = "lr %{x:.4g}: %{y:.3g}<extra>%{fullData.name}</extra>"
-    traces = [go.Scatter(x=lrs[shown], y=finals[shown], mode="lines+markers", name="final loss", hovertemplate=hover)]
-    if theory is not None:
-        fine = np.isfinite(theory) & (theory > 0)
-        traces.append(
-            go.Scatter(
-                x=lrs[fine],
-                y=theory[fine],
-                mode="lines",
-                name="theory",
-                line={"dash": "dash", "color": "#888888"},
-                hovertemplate=hover,
-            )
+    traces = [
+        go.Scatter(
+            x=lrs[shown],
+            y=finals[shown],
+            mode="markers",
+            name="final loss (measured)",
+            marker={"symbol": "circle-open", "size": 9, "color": _BLUE, "line": {"width": 2}},
+            hovertemplate=hover,
         )
+    ]
     if diverged.any():
         traces.append(
             go.Scatter(
@@ -695,16 +1001,39 @@ def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: A
                 y=np.full(int(diverged.sum()), top, dtype=np.float32),
                 mode="markers",
                 name="diverged",
-                marker={"symbol": "x", "color": "#d62728", "size": 9},
+                marker={"symbol": "x", "color": _VERMILLION, "size": 9},
                 hovertemplate="lr %{x:.4g}: diverged<extra></extra>",
+            )
+        )
+    if theory is not None:
+        fine = np.isfinite(theory) & (theory > 0)
+        traces.append(  # last: drawn over the measured points
+            go.Scatter(
+                x=lrs[fine],
+                y=theory[fine],
+                mode="lines",
+                name="theory",
+                line={"dash": "dash", "color": INK, "width": 2},
+                hovertemplate=hover,
             )
         )
     lines = []
     if bounds is not None:
         lines = [
-            _vertical_line(bounds.stable_below, "stable limit", "#d62728"),
-            _vertical_line(bounds.optimal, "optimal lr", "#2ca02c", at="start"),  # the two are often close
+            _vertical_line(bounds.optimal, f"optimal lr {bounds.optimal:.4g}", _GREEN, "dot"),
+            _vertical_line(bounds.stable_below, f"stable limit {bounds.stable_below:.4g}", _VERMILLION, "dashdot"),
         ]
+    best = f"lowest {_g(float(finals[shown].min()))} at lr {_g(float(lrs[shown][np.argmin(finals[shown])]), 4)}"
+    alt = (
+        f"Final loss after {sweep.steps} steps against the learning rate, both on log axes, for {lrs.size} learning "
+        f"rates from {_g(float(lrs[0]))} to {_g(float(lrs[-1]))}: "
+        + (best if shown.any() else "no run converged")
+        + f"; {int(diverged.sum())} diverged (crosses along the top)."
+    )
+    if bounds is not None:
+        alt += f" Vertical lines: the optimal lr {bounds.optimal:.4g} and the stable limit {bounds.stable_below:.4g}."
+    if theory is not None:
+        alt += " The dashed line is the theory's final loss."
     return _figure(
         traces,
         title={"text": f"Final loss after {sweep.steps} steps"},
@@ -715,5 +1044,8 @@ def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: A
             "exponentformat": "power",
             "range": [math.log10(low) - 0.5, math.log10(top) + 0.5],
         },
+        legend=LEGEND_BELOW,
+        margin={"b": 110},
         shapes=lines,
+        alt=alt,
     )

@@ -1,8 +1,11 @@
 """The optimizer race: several methods on the same matrix from the same start, reported honestly.
 
-"Steps to tolerance" is the first step after which the loss *stays* below it: Adam
-with a constant lr can dip under 1e-6 for a step and climb back to 1e-2, and that
-is not a win. The table shows both that step and the first dip.
+"Steps to tolerance" is the first step after which the loss *stays* below it, for
+at least max(10, 5% of the run) more steps (:meth:`DescentResult.steps_to_tolerance`):
+Adam with a constant lr can dip under 1e-6 for a step and climb back to 1e-2, and
+a loss that is below it only at the last step or two has not settled either. The
+table shows both that step and the first dip, and says "not settled" when the loss
+dipped but did not stay.
 """
 
 from __future__ import annotations
@@ -11,8 +14,6 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from .descent import METHODS, DescentResult, gd_inverse
 from .errors import ParameterError, check_choice, check_float
@@ -29,7 +30,8 @@ class RaceRow:
     lr: float
     momentum: float | None
     steps_to_tolerance: int | None
-    """The first step after which the loss stays below the tolerance (None: it never settles there)."""
+    """The first step after which the loss stays below the tolerance for the rest of a long enough run (None:
+    not settled)."""
     first_below: int | None
     """The first step the loss dipped below the tolerance, even if it climbed back."""
     milliseconds: float | None
@@ -41,6 +43,16 @@ class RaceRow:
     stalled: bool
     grew: bool
     """The loss ended above where it started (a diverging or not yet settled run)."""
+    status: str
+    """The run's verdict: "converged", "running", "stalled" or "diverged" (:class:`gdinverse.verdict.Verdict`)."""
+
+    @property
+    def settled(self) -> str:
+        """The steps-to-tolerance cell as words: the step, "not settled" (it dipped below but did not stay)
+        or "never below"."""
+        if self.steps_to_tolerance is not None:
+            return f"{self.steps_to_tolerance:,}"
+        return "not settled" if self.first_below is not None else "never below"
 
 
 def race(
@@ -86,7 +98,6 @@ def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6) -> li
     rows = []
     for method, result in results.items():
         settled = result.steps_to_tolerance(tol)
-        below = np.flatnonzero(result.losses < tol)
         error = result.distance_to(reference)
         rows.append(
             RaceRow(
@@ -94,13 +105,14 @@ def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6) -> li
                 lr=result.lr,
                 momentum=result.momentum,
                 steps_to_tolerance=settled,
-                first_below=int(below[0]) if below.size else None,
+                first_below=result.first_below(tol),
                 milliseconds=None if settled is None else float(result.times[settled] * 1000),
                 final_loss=result.final_loss,
                 error=error if math.isfinite(error) else math.inf,
                 diverged=result.diverged,
                 stalled=result.stalled,
                 grew=bool(result.final_loss > result.losses[0]),
+                status=result.verdict.status,
             )
         )
     return rows

@@ -10,13 +10,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from .descent import MAX_STEPS, GradientDescent, _diverged
+from .descent import GradientDescent
 from .errors import ParameterError, check_float, check_int
+from .limits import MAX_RUNS, MAX_STEPS
 from .theory import predicted_final_losses
 
 __all__ = ["LrSweep", "lr_sweep"]
-
-MAX_RUNS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,17 +57,16 @@ def lr_sweep(
     """
     values = _learning_rates(lrs)
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
-    engine = GradientDescent(A, lr=float(values[0]), seed=seed, init=init, dtype=dtype, device=device)
-    engine._use_batch(values.tolist())
-    start, X0 = engine._norms_now(), engine.X
-    norms = torch.empty(steps, values.size, **engine._like)
-    engine._advance(steps, norms)
-    bad = _diverged(norms, start).cpu().numpy()
-    norms = norms.double().cpu().numpy()
-    first_bad = np.where(bad.any(axis=0), bad.argmax(axis=0), steps - 1)
-    final = norms[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
+    engine = GradientDescent.batched(A, values.tolist(), seed=seed, init=init, dtype=dtype, device=device)
+    X0 = engine.X
+    norms = torch.empty(steps, engine.runs, **engine.options)
+    engine.advance(steps, norms)
+    bad = engine.divergence(norms).cpu().numpy()
+    diverged = np.asarray(bad.any(axis=0))
+    first_bad = np.where(diverged, bad.argmax(axis=0), steps - 1)
+    final = norms.double().cpu().numpy()[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
     theory = predicted_final_losses(engine.A, values, steps=steps, X0=X0)
-    return LrSweep(lrs=values, final_losses=final, diverged=bad.any(axis=0), predicted=theory, steps=steps)
+    return LrSweep(lrs=values, final_losses=final, diverged=diverged, predicted=theory, steps=steps)
 
 
 def _learning_rates(lrs: Any) -> np.ndarray:

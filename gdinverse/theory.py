@@ -35,49 +35,114 @@ import numpy as np
 import torch
 
 from .errors import MatrixInputError, ParameterError, check_float, check_int
+from .limits import MAX_ENTRIES, MAX_STEPS
 from .matrices import as_matrix
 
-__all__ = ["LrBounds", "lr_bounds", "predicted_final_losses", "predicted_losses", "steps_to_tolerance"]
+__all__ = [
+    "LrBounds",
+    "format_condition",
+    "lr_bounds",
+    "predicted_final_losses",
+    "predicted_losses",
+    "residual",
+    "steps_to_residual",
+    "steps_to_tolerance",
+]
 
 SEED_LR = 0.2 * math.log(10)
 """The seed's learning rate: ``np.log(np.logspace(2e-1, 2e-1, 100))`` is 0.2·ln 10 ≈ 0.4605 a step."""
 
+MAX_PREDICTED_STEPS = 2**62
+"""Beyond this many steps the theory's step counts give up and say "never" (None)."""
+
+
+def format_condition(kappa: float) -> str:
+    """A condition number as every part of gdinverse shows it: 3 significant digits, ``∞`` when singular.
+
+    ``format_condition(14464156.4)`` is ``"1.45e+07"``, ``format_condition(18.6)`` is ``"18.6"``,
+    ``format_condition(4.0)`` is ``"4"``.
+    """
+    return "∞" if math.isinf(kappa) and kappa > 0 else f"{kappa:.3g}"
+
+
+def residual(X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """X @ A − I: the residual the seed calls ``Diff`` and every loss here is built from (k×k, or a batch of them)."""
+    product = X @ A
+    return product - torch.eye(product.shape[-1], dtype=product.dtype, device=product.device)
+
 
 @dataclass(frozen=True)
 class LrBounds:
-    """Learning rates for plain gradient descent on ``mean((X @ A − I)²)``; see the module docstring."""
+    """Learning rates for plain gradient descent on ``mean((X @ A − I)²)``; see the module docstring.
+
+    Two ranks: ``rank`` and ``condition_number`` describe the matrix as entered (float64 arithmetic on its
+    values); ``resolved_rank`` and ``resolved_sigma_min`` describe what gradient descent in the working
+    ``dtype`` sees: a singular value below ``resolution`` (max(m, k)·eps·σ_max) is lost in rounding. The
+    learning rates and the rates of convergence use the resolved ones; :meth:`resolution_note` says when
+    the two differ.
+    """
 
     stable_below: float
     """Plain GD converges iff 0 < lr < stable_below = k²/σ_max²."""
     optimal: float
-    """The best constant lr, k²/(σ_min² + σ_max²), σ over the nonzero singular values."""
+    """The best constant lr, k²/(σ_min² + σ_max²), with σ_min the smallest singular value the dtype resolves."""
     sigma_max: float
     sigma_min: float
-    """The smallest nonzero singular value."""
+    """The smallest nonzero singular value of A, in float64 (σ_rank)."""
     rank: int
+    """The rank of A in float64."""
     k: int
     """Number of columns of A: X @ A is k×k."""
-
-    @property
-    def condition_number(self) -> float:
-        """σ_max/σ_min over the nonzero singular values."""
-        return self.sigma_max / self.sigma_min
+    condition_number: float
+    """κ = σ_max/σ_min over all singular values of A, in float64: :func:`gdinverse.condition_number` (inf if
+    a singular value is exactly 0). Show it with :func:`format_condition`."""
+    resolved_rank: int
+    """How many singular values the working dtype resolves: the rank gradient descent sees."""
+    resolved_sigma_min: float
+    """The smallest singular value the working dtype resolves; the optimal lr and the rates use it."""
+    resolution: float
+    """The smallest singular value the working dtype resolves at this scale: max(m, k)·eps·σ_max."""
+    dtype: str
+    """The working precision: "float32" or "float64"."""
 
     @property
     def floor(self) -> float:
         """The lowest loss any X reaches: (k − rank)/k², zero for an invertible matrix."""
         return (self.k - self.rank) / self.k**2
 
+    @property
+    def resolved_floor(self) -> float:
+        """The lowest loss gradient descent in the working dtype reaches: (k − resolved_rank)/k²."""
+        return (self.k - self.resolved_rank) / self.k**2
+
+    def resolution_note(self) -> str | None:
+        """The sentence to show when the dtype resolves fewer singular values than the matrix has, else None."""
+        if self.resolved_rank == self.rank:
+            return None
+        lost = self.rank - self.resolved_rank
+        what = (
+            f"σ_min = {self.sigma_min:.2g} is"
+            if lost == 1
+            else f"{lost} singular values, down to {self.sigma_min:.2g}, are"
+        )
+        return (
+            f"In {self.dtype}, {what} below what {self.dtype} resolves at this scale ({self.resolution:.2g}):"
+            f" gradient descent sees rank {self.resolved_rank} of {self.rank}."
+        )
+
     def factor(self, lr: float) -> float:
         """How much the slowest direction's residual is multiplied by each step at ``lr`` (below 1 shrinks)."""
         return self.slowest(lr)[1]
 
     def slowest(self, lr: float) -> tuple[float, float]:
-        """The singular value whose direction shrinks slowest at ``lr``, and its factor |1 − 2·lr·σ²/k²| a step."""
+        """The singular value whose direction shrinks slowest at ``lr``, and its factor |1 − 2·lr·σ²/k²| a step.
+
+        Over the singular values the dtype resolves: the smallest is ``resolved_sigma_min``.
+        """
         c = 2 * lr / self.k**2
-        low, high = abs(1 - c * self.sigma_min**2), abs(1 - c * self.sigma_max**2)
+        low, high = abs(1 - c * self.resolved_sigma_min**2), abs(1 - c * self.sigma_max**2)
         # at the optimal lr the two are equal (up to rounding): the small σ is the one to name
-        return (self.sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
+        return (self.resolved_sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
 
     def grid(self, count: int = 40, *, low: float = 1e-3, high: float = 2.0) -> np.ndarray:
         """``count`` learning rates spaced geometrically from low·stable_below to high·stable_below (for a sweep)."""
@@ -88,14 +153,15 @@ class LrBounds:
 
     @property
     def heavy_ball(self) -> tuple[float, float]:
-        """Polyak's optimal heavy-ball (lr, β): 2k²/(σ_max+σ_min)² and ((κ−1)/(κ+1))²."""
-        kappa = self.condition_number
-        return 2 * self.k**2 / (self.sigma_max + self.sigma_min) ** 2, ((kappa - 1) / (kappa + 1)) ** 2
+        """Polyak's optimal heavy-ball (lr, β): 2k²/(σ_max+σ_min)² and ((κ−1)/(κ+1))², over the resolved σ."""
+        kappa = self.sigma_max / self.resolved_sigma_min
+        lr = 2 * self.k**2 / (self.sigma_max + self.resolved_sigma_min) ** 2
+        return lr, ((kappa - 1) / (kappa + 1)) ** 2
 
     @property
     def nesterov(self) -> tuple[float, float]:
-        """Nesterov's constant-step (lr, β) for a quadratic: 1/L = k²/(2σ_max²) and (κ−1)/(κ+1)."""
-        kappa = self.condition_number
+        """Nesterov's constant-step (lr, β) for a quadratic: 1/L = k²/(2σ_max²) and (κ−1)/(κ+1), over the resolved σ."""
+        kappa = self.sigma_max / self.resolved_sigma_min
         return self.k**2 / (2 * self.sigma_max**2), (kappa - 1) / (kappa + 1)
 
 
@@ -110,10 +176,6 @@ def numerical_rank(sigma: np.ndarray, shape: tuple[int, int], dtype: torch.dtype
         return 0
     tol = max(shape) * torch.finfo(dtype).eps * sigma[0]
     return int((sigma > tol).sum())
-
-
-MAX_ENTRIES = 10**8
-"""Most entries gradient descent's k×k residual X @ A − I may have (summed over the runs of a sweep)."""
 
 
 def check_size(A: torch.Tensor, runs: int = 1) -> None:
@@ -148,25 +210,39 @@ def check_scale(A: torch.Tensor, dtype: torch.dtype = torch.float64) -> None:
         )
 
 
-def lr_bounds(A: Any) -> LrBounds:
-    """Stable limit and optimal constant learning rate of plain gradient descent for ``A``."""
-    A = as_matrix(A)
+def lr_bounds(A: Any, *, dtype: Any = None) -> LrBounds:
+    """Stable limit and optimal constant learning rate of plain gradient descent for ``A``.
+
+    ``dtype`` is the working precision (by default A's: float64 for a float64 tensor, float32 otherwise, as
+    :func:`gdinverse.as_matrix` decides). The singular values are always computed in float64 from the values
+    as given, before any cast to ``dtype`` (so float64 values with ``dtype="float32"`` give the κ of the matrix
+    as entered, :func:`gdinverse.condition_number`); the dtype decides which of them gradient descent can
+    resolve (see :class:`LrBounds`).
+    """
+    given = as_matrix(A, dtype=torch.float64)  # the values as given: exact for every float32 or float64 input
+    A = as_matrix(A, dtype=dtype)  # the working precision (and its check that the values fit in it)
     check_scale(A)
-    sigma = singular_values(A)
-    rank = numerical_rank(sigma, tuple(A.shape), A.dtype)
-    if rank == 0:
+    sigma = singular_values(given)
+    resolved = numerical_rank(sigma, tuple(A.shape), A.dtype)
+    if resolved == 0:
         raise MatrixInputError(
             f"the {A.shape[0]}×{A.shape[1]} matrix is all zeros; gradient descent has nothing to learn from it"
         )
+    rank = numerical_rank(sigma, tuple(A.shape), torch.float64)
     k = A.shape[1]
-    smax, smin = float(sigma[0]), float(sigma[rank - 1])
+    smax, smin = float(sigma[0]), float(sigma[resolved - 1])
     return LrBounds(
         stable_below=k**2 / smax**2,
         optimal=k**2 / (smin**2 + smax**2),
         sigma_max=smax,
-        sigma_min=smin,
+        sigma_min=float(sigma[rank - 1]),
         rank=rank,
         k=k,
+        condition_number=math.inf if sigma[-1] == 0 else smax / float(sigma[-1]),
+        resolved_rank=resolved,
+        resolved_sigma_min=smin,
+        resolution=max(A.shape) * torch.finfo(A.dtype).eps * smax,
+        dtype=str(A.dtype).removeprefix("torch."),
     )
 
 
@@ -193,8 +269,7 @@ def _modes(A: torch.Tensor, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
     _, sigma, Vh = torch.linalg.svd(A64, full_matrices=True)
     s2 = np.zeros(k)
     s2[: sigma.numel()] = sigma.numpy() ** 2
-    R0 = X0 @ A64 - torch.eye(k, dtype=torch.float64)
-    weights = ((R0 @ Vh.T) ** 2).sum(dim=0).numpy()
+    weights = ((residual(X0, A64) @ Vh.T) ** 2).sum(dim=0).numpy()
     return weights, s2, k
 
 
@@ -207,7 +282,7 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
     """
     A = as_matrix(A)
     lr = resolve_lr(lr, A)
-    steps = check_int("steps", steps, low=0, high=10**7)
+    steps = check_int("steps", steps, low=0, high=MAX_STEPS)
     weights, s2, k = _modes(A, X0)
     t = np.arange(steps + 1, dtype=np.float64)
     rows = max(1, 2**22 // k)  # bound the (steps × k) table to 32 MB at a time
@@ -221,7 +296,7 @@ def predicted_final_losses(A: Any, lrs: Any, *, steps: int, X0: Any = None) -> n
     """The theory's loss after ``steps`` steps for each learning rate in ``lrs`` (the curve of a sweep)."""
     A = as_matrix(A)
     lrs = np.asarray([check_float("every lr", float(lr), low=0.0, low_open=True) for lr in np.ravel(lrs)])
-    steps = check_int("steps", steps, low=0, high=10**7)
+    steps = check_int("steps", steps, low=0, high=MAX_STEPS)
     weights, s2, k = _modes(A, X0)
     with np.errstate(over="ignore", under="ignore"):
         q2 = (1 - 2 * lrs[:, None] * s2[None, :] / k**2) ** 2
@@ -238,24 +313,45 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     lr = resolve_lr(lr, A)
     tol = check_float("tol", tol, low=0.0, low_open=True)
     weights, s2, k = _modes(A, X0)
-    with np.errstate(over="ignore"):
-        log_q2 = np.log(np.maximum((1 - 2 * lr * s2 / k**2) ** 2, 1e-300))
+    return _first_step(weights, 1 - 2 * lr * s2 / k**2, tol, scale=k**2)
 
-    def loss(t: float) -> float:
+
+def steps_to_residual(A: Any, *, lr: Any, target: float, X0: Any = None, rank: int | None = None) -> int | None:
+    """The first step at which the theory's removable residual ‖(X_t A − I)P‖_F is at or below ``target``.
+
+    P projects on the ``rank`` largest right singular directions of A (by default the ones the working dtype
+    resolves, :attr:`LrBounds.resolved_rank`): the part of the residual gradient descent can remove. None if
+    that never happens (lr outside the stable range, or more than :data:`MAX_PREDICTED_STEPS` steps).
+    """
+    A = as_matrix(A)
+    lr = resolve_lr(lr, A)
+    target = check_float("target", target, low=0.0, low_open=True)
+    rank = lr_bounds(A).resolved_rank if rank is None else check_int("rank", rank, low=0, high=min(A.shape))
+    weights, s2, k = _modes(A, X0)
+    return _first_step(weights[:rank], (1 - 2 * lr * s2 / k**2)[:rank], target**2)
+
+
+def _first_step(weights: np.ndarray, q: np.ndarray, tol: float, *, scale: float = 1.0) -> int | None:
+    """The first t with Σᵢ weightsᵢ·qᵢ^(2t) / scale ≤ tol, by doubling then bisection; None if none up to
+    :data:`MAX_PREDICTED_STEPS` does."""
+    with np.errstate(over="ignore", divide="ignore"):
+        log_q2 = np.log(np.maximum(q**2, 1e-300))
+
+    def value(t: float) -> float:
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # 0·inf at t = 0 past the stable limit
-            return float((weights * np.exp(t * log_q2)).sum() / k**2)
+            return float((weights * np.exp(t * log_q2)).sum() / scale)
 
-    if loss(0) <= tol:
+    if value(0) <= tol:
         return 0
     if np.any((log_q2 > 0) & (weights > 0)):
         return None
     high = 1
-    while loss(high) > tol:
+    while value(high) > tol:
         high *= 2
-        if high > 2**62:
+        if high > MAX_PREDICTED_STEPS:
             return None
     low = high // 2
     while high - low > 1:
         mid = (low + high) // 2
-        low, high = (low, mid) if loss(mid) <= tol else (mid, high)
+        low, high = (low, mid) if value(mid) <= tol else (mid, high)
     return high

@@ -29,6 +29,11 @@ matrix one would invert next, though it is not square.
 st.subheader("The pages")
 for path, title, icon, blurb in frame.PAGES[1:]:
     st.page_link(path, label=f"{title} — {blurb}", icon=icon)
+st.markdown(
+    "**Teaching with it:** the *Lecture* walks through the story in order, one figure a step, and *Exercises* "
+    "deals a sheet the whole class shares (predict, then reveal). **Projector mode** — the toggle in the sidebar, "
+    "or `?present=1` in any link — makes text and figures large enough for a lecture hall."
+)
 st.caption(
     "Every page keeps its settings in the link: copy the address bar to share exactly what you see. "
     "The maths lives in the `gdinverse` Python package, which installs with pip; the pages only draw it."

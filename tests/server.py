@@ -1,15 +1,22 @@
-"""Start ``streamlit run streamlit_app.py`` on a free loopback port for the browser and load tests."""
+"""Start the app on free loopback ports for the browser and load tests: ``streamlit run streamlit_app.py`` alone
+(:func:`streamlit_server`), or N replicas behind HAProxy through ``deploy/serve-local`` (:func:`proxy_server`)."""
 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +66,101 @@ def streamlit_server(*options: str, log: Path | None = None) -> Iterator[tuple[s
             process.kill()
         if log:
             out.close()
+
+
+SERVE_LOCAL = ROOT / "deploy" / "serve-local"
+
+
+def free_port_range(count: int) -> int:
+    """A port P such that P, P+1, ..., P+count are all free on 127.0.0.1 (serve-local's proxy and replicas)."""
+    for _ in range(200):
+        port = free_port()
+        if port + count > 65535:
+            continue
+        with contextlib.ExitStack() as stack:
+            try:
+                for offset in range(count + 1):
+                    sock = stack.enter_context(socket.socket())
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    sock.bind(("127.0.0.1", port + offset))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no {count + 1} consecutive free ports found")
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """``deploy/serve-local N PORT`` running: the proxy's URL, each replica's, and HAProxy's stats socket."""
+
+    url: str
+    replicas: dict[str, str]
+    """Replica name ("r1", ...) to its own URL (bypassing the proxy)."""
+    workdir: Path
+    process: subprocess.Popen
+
+    def pids(self) -> dict[str, int]:
+        """Replica name (and "haproxy") to its current process id, as serve-local last wrote them."""
+        return json.loads((self.workdir / "pids.json").read_text())
+
+    def stats(self) -> dict[str, str]:
+        """HAProxy's view of the replicas: name to status ("UP", "DOWN", "UP 1/2", "MAINT", ...)."""
+        rows = csv.DictReader(io.StringIO(self.command("show stat").lstrip("# ")))
+        return {
+            row["svname"]: row["status"]
+            for row in rows
+            if row["pxname"] == "replicas" and row["svname"] in self.replicas
+        }
+
+    def command(self, line: str) -> str:
+        """One command on HAProxy's stats socket, and its whole answer."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(self.workdir / "haproxy.sock"))
+            sock.sendall(line.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+
+@contextlib.contextmanager
+def proxy_server(replicas: int, *options: str, log: Path | None = None) -> Iterator[Proxy]:
+    """Run ``deploy/serve-local replicas PORT *options`` on free ports; yield once the proxy serves; stop it all."""
+    port = free_port_range(replicas)
+    workdir = Path(tempfile.mkdtemp(prefix="gdinverse-serve-"))
+    env = os.environ | {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # this venv's streamlit
+        "GDINVERSE_SERVE_DIR": str(workdir),
+    }
+    out = open(log or workdir / "serve-local.log", "w")  # noqa: SIM115
+    command = [sys.executable, str(SERVE_LOCAL), str(replicas), str(port), *options]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    proxy = Proxy(url, {f"r{i}": f"http://127.0.0.1:{port + i}" for i in range(1, replicas + 1)}, workdir, process)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200 and set(proxy.stats().values()) == {"UP"}:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"serve-local did not start (exit code {process.poll()}); see {out.name}"
+                    ) from None
+            time.sleep(0.3)
+        yield proxy
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # serve-local stops HAProxy and the replicas (their own groups)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for pid in proxy.pids().values() if (workdir / "pids.json").exists() else ():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)  # left over only if serve-local itself failed to stop them
+        out.close()

@@ -78,10 +78,12 @@ def test_home_links_every_page_in_lesson_order():
     sidebar = [(link.proto.label, link.proto.page) for link in at.sidebar.get("page_link")]
     assert sidebar == [
         ("Home", ""),
+        ("Lecture", "lecture"),
         ("Exact inverse", "exact_inverse"),
         ("Gradient descent", "gradient_descent"),
         ("Compare", "compare"),
         ("Indicator matrix", "indicator_matrix"),
+        ("Exercises", "exercises"),
     ]
     assert [link.proto.page for link in at.main.get("page_link")] == [page for _, page in sidebar[1:]]
 
@@ -89,9 +91,22 @@ def test_home_links_every_page_in_lesson_order():
 # ---------------------------------------------------------------------------- gradient descent
 
 
+def verdict(at: AppTest) -> str:
+    """The text of the run's verdict box, whichever kind it is (success, info, warning or error)."""
+    boxes = [
+        t
+        for kind in ("success", "info", "warning", "error")
+        for t in texts(at, kind)
+        if t.startswith(("Loss", "Diverged"))
+    ]
+    assert len(boxes) == 1, boxes
+    return boxes[0]
+
+
 def test_the_seed_numbers_appear_on_the_gradient_descent_page():
     at = clean(open_page("descent"))
-    assert texts(at, "success") == ["Loss 1.665 → 4.124e-07 in 100 steps at lr 0.4605."]
+    assert verdict(at).startswith("Loss 1.665 → 4.124e-07 in 100 steps at lr 0.4605.")
+    assert not at.success  # 0.2% from the inverse after 100 steps: on its way, not converged
     assert "shrinks by 5.8% per step" in " ".join(texts(at, "markdown"))
     grid = next(c for c in charts(at) if len(c["data"]) == 6)  # the residual grid: steps 0, 20, …, 100
     assert [" ".join(row) for row in grid["data"][1]["text"]] == [
@@ -116,7 +131,7 @@ def test_each_setting_changes_the_run(kind, label, value, expect):
     at = open_page("descent")
     widget(at, kind, label).set_value(value).run()
     clean(at)
-    assert expect in " ".join(texts(at, "success"))
+    assert expect in verdict(at)
 
 
 def test_record_every_changes_the_recorded_steps():
@@ -131,7 +146,7 @@ def test_learning_rate_slider_and_optimal_button():
     assert lr.value == pytest.approx(g.SEED_LR)
     at.button(key="optimal_lr").click().run()
     assert widget(clean(at), "select_slider", "Learning rate (log scale)").value == pytest.approx(16 / 17)
-    assert "at lr 0.9412" in texts(at, "success")[0]
+    assert "at lr 0.9412" in verdict(at)
 
 
 def test_a_divergent_learning_rate_warns_and_stops():
@@ -154,7 +169,7 @@ def test_another_matrix_gets_its_own_learning_rate_range_and_default():
 
 
 def test_float32_stall_is_reported_with_a_float64_button():
-    at = open_page("descent", preset="random", n="8", cond="20", steps="5000")
+    at = open_page("descent", preset="random", n="8", cond="50", steps="20000")
     clean(at)
     assert any("Stalled" in w for w in texts(at, "warning"))
     next(b for b in at.button if b.label == "Switch to float64").click().run()
@@ -185,7 +200,7 @@ def test_step_through_restarts_when_a_setting_changes():
 
 def test_non_square_matrix_learns_a_left_inverse():
     at = clean(open_page("descent", source="text", matrix="1 0; 0 1; 1 1", init="zeros"))
-    assert any("least-squares left inverse" in i for i in texts(at, "info"))
+    assert any("it has left inverses, X (2×3) with X @ M = I" in i for i in texts(at, "info"))
     assert metric(at, "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖") != ""
 
 
@@ -195,7 +210,8 @@ def test_non_square_matrix_learns_a_left_inverse():
 def test_exact_page_shows_float32_and_float64():
     at = clean(open_page("exact"))
     assert [s.value for s in at.subheader] == ["float32", "float64"]
-    assert "inverse" in json.dumps(charts(at))
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert "M⁻¹ in float32" in titles and "|M⁻¹ @ M − I| in float64" in titles
 
 
 def test_singular_matrix_shows_an_error_and_the_pseudo_inverse():
@@ -203,13 +219,14 @@ def test_singular_matrix_shows_an_error_and_the_pseudo_inverse():
     widget(at, "selectbox", "Preset").set_value("singular").run()
     clean(at)
     assert any("singular" in e and "pseudo" in e for e in texts(at, "error"))
-    assert "The pseudo-inverse instead" in [s.value for s in at.subheader]
+    assert "The pseudo-inverse M⁺" in [s.value for s in at.subheader]
 
 
-def test_ill_conditioned_matrix_fails_in_float32_only():
+def test_ill_conditioned_matrix_is_inverted_in_both_and_warned_in_float32_only():
     at = clean(open_page("exact", preset="hilbert", n="6"))
-    errors = texts(at, "error")
-    assert len(errors) == 1 and "float32" in errors[0]
+    assert not at.error
+    warnings = texts(at, "warning")
+    assert len(warnings) == 1 and "Ill-conditioned in float32" in warnings[0]
 
 
 def test_pasted_matrix_and_its_errors():
@@ -229,7 +246,7 @@ def test_a_ten_thousand_line_paste_is_refused_clearly():
 
 def test_non_square_matrix_on_the_exact_page():
     at = clean(open_page("exact", preset="indicator"))
-    assert "not square" in at.error[0].value
+    assert "not square: it has a left inverse" in at.subheader[0].value
 
 
 # ---------------------------------------------------------------------------- indicator matrix
@@ -300,7 +317,7 @@ def test_settings_round_trip_through_the_link():
     [
         ({"steps": "abc"}, "steps='abc' is not a whole number"),
         ({"steps": "-5"}, "steps=-5 is below the lowest value 1"),
-        ({"steps": "99999999"}, "steps=99999999 is above the cap 5000"),
+        ({"steps": "99999999"}, "steps=99999999 is above the cap 20000"),
         ({"lr": "nan"}, "lr='nan' is not a finite number"),
         ({"preset": "<script>alert(1)</script>"}, "is not one of"),
         ({"init": "ones"}, "init='ones' is not one of rand, zeros"),
@@ -327,9 +344,10 @@ def test_compare_page_races_every_method_and_sweeps():
     table = race_table(at)
     assert list(table.index) == list(g.METHODS)
     assert table.loc["newton_schulz", "steps to 1e-06"] != "never"
-    assert [s.value for s in at.subheader] == ["The race", "The learning-rate sweep"]
-    sweep = next(c for c in charts(at) if c["layout"]["xaxis"].get("type") == "log")
-    assert {shape["label"]["text"] for shape in sweep["layout"]["shapes"]} == {"stable limit", "optimal lr"}
+    assert [s.value for s in at.subheader] == ["The race", "Along each singular direction", "The learning-rate sweep"]
+    sweep = next(c for c in charts(at) if any(d.get("name") == "final loss (measured)" for d in c["data"]))
+    named = {shape["name"].split(" ")[0] for shape in sweep["layout"]["shapes"] if "name" in shape}
+    assert named == {"stable", "optimal"}
     assert any("Lowest final loss at lr" in m for m in texts(at, "markdown"))
     assert any("np.logspace" in c for c in texts(at, "caption"))
 
@@ -345,23 +363,22 @@ def test_compare_controls_change_the_race():
 
 
 def test_adam_lr_control_shows_a_dip_that_does_not_last():
-    at = clean(open_page("compare", preset="random", n="8", rsteps="500", adam_lr="0.3"))
+    # at tol 1e-8 Adam's dips go 1e5x below it and its last window stays 1e3x above it on any CPU
+    # (tests/test_race.py prints both); at 1e-6 the last window sat only ~20x above, and one CPU settled at 499
+    at = clean(open_page("compare", preset="random", n="8", rsteps="500", adam_lr="0.3", tol="1e-08"))
     adam = race_table(at).loc["adam"]
-    assert (adam["first below"], adam["steps to 1e-06"]) == ("112", "never")
+    assert adam["first below"] not in ("never", "") and adam["steps to 1e-08"] == "not settled"
 
 
 @pytest.mark.parametrize("lesson", ["conditioned", "seed", "hilbert", "singular"])
-def test_each_lesson_is_one_click(lesson):
-    at = open_page("compare")
-    at.button(key=f"lesson_{lesson}").click().run()
-    clean(at)
+def test_each_lesson_is_one_link(lesson):
+    at = clean(open_page("compare", lesson=lesson))
     assert len(at.info) >= 1 and len(race_table(at)) == 5
     assert widget(at, "selectbox", "Preset").value == {"conditioned": "random", "seed": "diag1234"}.get(lesson, lesson)
 
 
 def test_singular_lesson_shows_newton_schulz_blowing_up_and_descent_at_the_floor():
-    at = open_page("compare")
-    at.button(key="lesson_singular").click().run()
+    at = open_page("compare", lesson="singular")
     table = race_table(clean(at))
     assert table.loc["newton_schulz", "note"] == "diverged"
     assert table.loc["gd", "final loss"] == "0.125"

@@ -27,7 +27,19 @@ PAGES = {
     "descent_shared_link": "gradient_descent?preset=random&n=6&cond=100&steps=400&init=zeros",
     "descent_diverging": "gradient_descent?lr=1.5",
     "indicator_text": "indicator_matrix?isource=text",
+    "lecture": "lecture",
+    "lecture_step5": "lecture?step=5",
+    "exercises": "exercises?sheet=42",
 }
+LAYOUTS = {
+    "desktop": ({"width": 1400, "height": 1000}, ""),
+    "phone": ({"width": 390, "height": 844}, ""),
+    "projector": ({"width": 1400, "height": 1000}, "present=1"),
+}
+"""Every page at 1400×1000, on a phone (390×844), and in projector mode."""
+LAYOUT_PAGES = ("home", "lecture", "exact_inverse", "gradient_descent", "descent_step", "compare",
+                "indicator_matrix", "exercises")  # fmt: skip
+PATHS = {**PAGES, "descent_step": "gradient_descent?mode=step"}
 
 SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
 
@@ -60,21 +72,30 @@ def browser():
 def settle(page) -> None:
     """Wait until the page's script has finished and its charts are drawn."""
     page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
-    page.locator(SIDEBAR_LINKS).nth(4).wait_for(timeout=60_000)  # every page draws them first
+    page.locator(SIDEBAR_LINKS).nth(6).wait_for(state="attached", timeout=60_000)  # every page draws them first
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
     )
     page.wait_for_timeout(500)
 
 
-def screenshot(page, name: str) -> None:
-    """A screenshot of the whole page (the app scrolls inside its main block, so grow the viewport to fit)."""
+def screenshot(page, name: str, width: int = 1400, height: int = 900) -> None:
+    """A screenshot of the whole page (the app scrolls inside its main block, so grow the viewport to fit), and one of
+    the first screen, ``{name}_top.png``."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(900, min(height + 40, 12_000))})
+    page.screenshot(path=str(SHOTS / f"{name}_top.png"))
+    full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": max(height, min(full + 40, 12_000))})
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
-    page.set_viewport_size({"width": 1400, "height": 900})
+    page.set_viewport_size({"width": width, "height": height})
+
+
+OVERFLOW = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {page: document.documentElement.scrollWidth - window.innerWidth,
+          main: main ? main.scrollWidth - main.clientWidth : 0};
+}"""
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -83,20 +104,55 @@ def test_page_renders_without_exception(app, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{url}/{PAGES[name]}")
     settle(page)
-    if name != "home":
-        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    if name not in ("home", "exercises"):
+        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     links = [text.split() for text in page.locator(SIDEBAR_LINKS).all_inner_texts()]
     assert links == [
         ["home", "Home"],
+        ["co_present", "Lecture"],
         ["function", "Exact", "inverse"],
         ["trending_down", "Gradient", "descent"],
         ["compare_arrows", "Compare"],
         ["grid_on", "Indicator", "matrix"],
+        ["quiz", "Exercises"],
     ]  # icon, then title
     screenshot(page, name)
     page.close()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("name", LAYOUT_PAGES)
+def test_every_page_fits_the_screen(app, browser, name, layout):
+    """No horizontal overflow of the page or of its main block, no exception; screenshots of each layout."""
+    url, _ = app
+    viewport, query = LAYOUTS[layout]
+    path = PATHS[name]
+    joined = f"{path}{'&' if '?' in path else '?'}{query}" if query else path
+    context = browser.new_context(viewport=viewport, is_mobile=layout == "phone", has_touch=layout == "phone")
+    page = context.new_page()
+    page.goto(f"{url}/{joined}")
+    settle(page)
+    if name not in ("home", "exercises"):
+        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
+    if name == "exercises":
+        page.get_by_role("button", name="Reveal").first.click()
+        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
+        settle(page)
+    page.wait_for_timeout(500)
+    assert page.locator("[data-testid='stException']").count() == 0
+    overflow = page.evaluate(OVERFLOW)
+    assert overflow["page"] <= 0 and overflow["main"] <= 0, overflow
+    hint = page.get_by_text("The sidebar holds the list of pages")
+    assert hint.is_visible() == (layout == "phone"), "the hint shows where the sidebar starts collapsed"
+    if layout == "projector":
+        size = page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMarkdownContainer\"] p')).fontSize)"
+        )
+        assert size >= 24
+    screenshot(page, f"{layout}_{name}", viewport["width"], viewport["height"])
+    context.close()
 
 
 def test_step_button_moves_the_counter(app, browser):
@@ -123,7 +179,7 @@ def test_a_script_document_is_shown_as_text(app, browser):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{url}/indicator_matrix?isource=text&documents=%3Cscript%3Ealert(1)%3C%2Fscript%3E%20hello")
     settle(page)
-    page.get_by_text("From your own text").wait_for()
+    page.get_by_text("From your own text").first.wait_for(state="attached")
     assert not dialogs
     assert page.locator("script:text('alert(1)')").count() == 0
     page.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -136,6 +137,46 @@ def test_exact_matrix_text_and_stdin(capsys, monkeypatch):
     assert strict_json(out)["inverse"] == [[0.5, 0.0], [0.0, 0.25]]
 
 
+def test_exact_reports_kappa_trusted_digits_and_the_warning(capsys):
+    code, out, err = run(capsys, "exact", "--preset", "hilbert", "--n", "6")
+    assert (code, err) == (0, "")
+    kappa = gdinverse.condition_number(gdinverse.preset("hilbert", n=6, dtype="float64"))
+    shown = gdinverse.format_condition(kappa)
+    assert f"condition number: {shown} (of the matrix as entered, computed in float64)" in out
+    assert "trusted digits: 0.0 of float32's 6.9" in out
+    assert "ill-conditioned: eps·κ = 1.8 ≥ 1 in float32: the bound guarantees no correct digit" in out
+    code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6", "--json")
+    data = strict_json(out)
+    assert data["condition_number"] == kappa  # the entered matrix's κ, not its float32 rounding's (1.446e7)
+    assert (data["dtype"], data["ill_conditioned"], data["trusted_digits"]) == ("float32", True, 0.0)
+    assert data["eps"] == torch.finfo(torch.float32).eps and data["condition_resolved"] is True
+    assert data["warning"].startswith("eps·κ = 1.8 ≥ 1")
+    code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6", "--dtype", "float64", "--json")
+    data = strict_json(out)
+    assert data["condition_number"] == kappa
+    assert (data["ill_conditioned"], data["warning"]) == (False, None)
+    assert data["trusted_digits"] == pytest.approx(-math.log10(torch.finfo(torch.float64).eps * kappa))
+
+
+def test_exact_of_a_non_square_matrix_gives_its_one_sided_inverse(capsys):
+    code, out, err = run(capsys, "exact", "--matrix", "[1 2 3; 4 5 6]")
+    assert (code, err) == (0, "")
+    assert (
+        "M is 2×3 with full row rank 2: it has right inverses X with M @ X = I₂ (this is the one of least norm, M⁺); "
+        "no left inverse exists, since X @ M is 3×3 of rank 2.\nright inverse X (M⁺, 3x2):"
+    ) in out
+    assert "max error |matrix @ X - I|: " in out
+    code, out, _ = run(capsys, "exact", "--preset", "indicator", "--json")
+    data = strict_json(out)
+    assert (data["kind"], data["rank"]) == ("left", 3)
+    expected = torch.linalg.pinv(gdinverse.preset("indicator", dtype="float64")).float()
+    assert torch.allclose(torch.tensor(data["inverse"]), expected, atol=1e-6)
+    assert data["max_error"] < 1e-5 and data["description"].startswith("M is 17×3 with full column rank 3")
+    code, out, _ = run(capsys, "exact", "--matrix", "1 2; 2 4; 3 6", "--json")
+    data = strict_json(out)
+    assert (data["kind"], data["rank"], data["max_error"]) == ("pseudo", 1, None)  # NaN: X @ M is a projection
+
+
 def test_exact_pinv_of_singular(capsys):
     code, out, _ = run(capsys, "exact", "--preset", "singular", "--pinv", "--json")
     assert code == 0
@@ -188,7 +229,7 @@ BAD_INPUT = {
     "empty matrix": ["exact", "--matrix", ""],
     "unknown preset": ["descent", "--preset", "nope"],
     "singular": ["exact", "--preset", "singular"],
-    "not square": ["exact", "--preset", "indicator"],
+    "exactly singular in float64": ["exact", "--matrix", "1 2; 2 4", "--dtype", "float64"],
     "negative steps": ["descent", "--steps", "-1"],
     "steps not an int": ["descent", "--steps", "ten"],
     "lr 0": ["descent", "--lr", "0"],
@@ -275,3 +316,13 @@ def test_python_m_bad_input():
     assert done.stderr.splitlines() == [
         "gdinverse: error: row 2 has 1 entries but row 1 has 2; every row needs the same number of entries"
     ]
+
+
+def test_descent_in_float32_shows_the_kappa_of_the_matrix_as_entered(capsys):
+    code, out, err = run(capsys, "descent", "--preset", "hilbert", "--n", "6", "--lr", "optimal")
+    assert (code, err) == (0, "")
+    kappa = gdinverse.format_condition(gdinverse.condition_number(gdinverse.preset("hilbert", n=6, dtype="float64")))
+    assert f"(condition number {kappa})" in out and kappa == "1.5e+07"
+    assert "1.45e+07" not in out  # the κ of the float32 rounding, which no page or command shows
+    code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6")
+    assert f"condition number: {kappa} (of the matrix as entered" in out

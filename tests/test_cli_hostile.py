@@ -67,11 +67,9 @@ BAD_ARGUMENTS = {
     "1e300 in float32": (["exact", "--matrix", "1e300 0; 0 1"], "beyond torch.float32's largest number"),
     "1e-300 in float32": (["exact", "--pinv", "--matrix", "1e-300 1"], "below torch.float32's smallest normal"),
     "nan with pinv": (["exact", "--pinv", "--matrix", "nan"], "finite"),
-    "numerically singular in float32": (
-        ["exact", "--preset", "hilbert", "--n", "6"],
-        "numerically singular in float32",
-    ),
-    "cond 1e300": (["exact", "--preset", "random", "--cond", "1e300"], "singular"),
+    "singular once rounded to float32": (["exact", "--matrix", "1 1; 1 1.000000001"], "use float64"),
+    "1,5; 2,5": (["exact", "--matrix", "1,5; 2,5"], "row 1, column 1: '1,5'"),
+    "empty cell": (["exact", "--matrix", "1,,3\n4,5,6"], "row 1, column 2 is empty"),
     "empty preset": (["exact", "--preset", ""], "unknown preset ''"),
     "emoji preset": (["exact", "--preset", "😀"], "unknown preset"),
     "n 0": (["exact", "--preset", "identity", "--n", "0"], "n must be between 1"),
@@ -130,6 +128,19 @@ def test_bad_text_files(capsys, tmp_path, content, says):
     code, out, err = run(capsys, "indicator", "--text", str(path))
     assert_one_line_error(code, out, err)
     assert says in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["exact", "--preset", "random", "--cond", "1e300"], ["exact", "--preset", "singular", "--dtype", "float64"]],
+    ids=["cond 1e300", "singular preset in float64"],
+)
+def test_an_inverse_lu_finds_but_float64_cannot_vouch_for_is_shown_with_a_warning(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert "(beyond what float64 resolves: not reliable, the matrix is singular or nearly so)" in out
+    assert "trusted digits: 0.0 of" in out
+    assert "ill-conditioned: κ ≈ " in out and "no digit of this inverse is guaranteed" in out
 
 
 def test_bad_matrices_on_stdin(capsys, monkeypatch):

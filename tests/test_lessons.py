@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -15,6 +16,7 @@ from gdinverse_app.ui import export, lessons
 from gdinverse_app.ui.spec import MatrixSpec
 
 from .server import ROOT
+from .test_app_exact import precision_table
 
 SEED_SPEC = MatrixSpec()
 
@@ -23,7 +25,11 @@ def run_script(cells: list[export.Cell], tmp_path) -> str:
     path = tmp_path / "lesson.py"
     path.write_text(export.to_script(cells))
     done = subprocess.run(
-        [sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        [sys.executable, str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -44,7 +50,9 @@ def test_descent_script_prints_what_the_page_shows(tmp_path):
     spec = MatrixSpec("preset", "random", n=5)
     lr = float(next(s.value for s in at.select_slider if s.label.startswith("Learning rate")))
     out = run_script(lessons.descent(spec, lr, 300, 314, 50, "zeros", "float32"), tmp_path)
-    assert at.success[0].value in out.splitlines()
+    boxes = [b.value for kind in ("success", "info", "warning", "error") for b in getattr(at, kind)]
+    verdict = next(b for b in boxes if b.startswith(("Loss", "Diverged")))
+    assert verdict.split(". ")[0] in out  # the verdict's first sentence: the losses, the steps and the lr
     distance = next(m.value for m in at.metric if m.label.startswith("‖X"))
     assert f"‖X − exact inverse‖ / ‖exact inverse‖ = {distance}" in out
 
@@ -55,13 +63,28 @@ def test_seed_lesson_prints_the_seed_losses(tmp_path):
         assert line in out
 
 
-def test_exact_script_prints_what_the_page_shows(tmp_path):
-    at = page("pages/exact_inverse.py", preset="hilbert", n="5")
-    table = at.dataframe[0].value
-    out = run_script(lessons.exact(MatrixSpec("preset", "hilbert", n=5)), tmp_path)
-    for dtype in ("float32", "float64"):
-        det, kappa, error = table[dtype]
-        assert f"{dtype}: determinant {det}, condition number {kappa}, max |inverse @ M - I| {error}" in out
+@pytest.mark.parametrize(
+    ("query", "spec"),
+    [
+        ({"preset": "hilbert", "n": "5"}, MatrixSpec("preset", "hilbert", n=5)),
+        ({"preset": "hilbert", "n": "8"}, MatrixSpec("preset", "hilbert", n=8)),
+        ({"source": "text", "matrix": "1 2 3\n4 5 6"}, MatrixSpec("text", text="1 2 3\n4 5 6")),
+    ],
+)
+def test_exact_script_prints_what_the_page_shows(tmp_path, query, spec):
+    at = page("pages/exact_inverse.py", **query)
+    out = run_script(lessons.exact(spec), tmp_path)
+    kappa = g.format_condition(g.condition_number(spec.build("float64")))
+    assert f"condition number {kappa}" in out
+    assert f"κ = {kappa}" in at.expander[0].label
+    if table := precision_table(at):
+        for dtype in ("float32", "float64"):
+            _, bound, digits, error = table[dtype]
+            digits = digits.split(" (")[0]
+            assert f"{dtype}: bound eps*kappa {bound}, digits guaranteed {digits}, max |inverse @ M - I| " in out
+            assert error.split(" (")[0].replace("0 (exact)", "0") in out
+    else:
+        assert at.info[0].value in out  # which one-sided inverse the matrix has, word for word
 
 
 def test_indicator_script_prints_what_the_page_shows(tmp_path):

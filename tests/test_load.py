@@ -33,5 +33,5 @@ def test_a_crowd_opens_the_page(url, page):
     assert [run.exceptions for run in runs] == [[]] * SESSIONS
     assert not any(run.page_not_found for run in runs)
     assert all(run.bytes > 0 and run.elements["heading"] >= 1 for run in runs)  # every page has a title
-    if page != "home":
+    if page not in ("home", "exercises"):  # the exercises page draws a chart only when a question is revealed
         assert all(run.elements["plotly_chart"] >= 1 for run in runs)

@@ -11,6 +11,7 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
+from gdinverse.style import METHOD_STYLES
 from gdinverse.sweep import lr_sweep
 
 MB = 1_000_000
@@ -245,9 +246,10 @@ def test_loss_curve_on_a_log_axis_with_marks_and_theory(seed_run):
     theory = g.predicted_losses(A, lr="seed", steps=100, X0=seed_run.snapshots[0])
     fig = plots.loss_curve(seed_run.losses, marks=seed_run.snapshots, predicted=theory)
     assert fig.layout.yaxis.type == "log"
-    loss, predicted, marks = fig.data
+    loss, marks, predicted = fig.data  # the theory last: drawn over the measured curve, so both stay visible
     assert list(loss.x) == list(range(101))
     assert predicted.name == "theory" and predicted.line.dash == "dash"
+    assert predicted.line.color != loss.line.color and (loss.line.dash or "solid") == "solid"
     assert list(marks.x) == [0, 20, 40, 60, 80, 100]
     np.testing.assert_allclose(marks.y, seed_run.losses[[0, 20, 40, 60, 80, 100]], rtol=1e-6)
 
@@ -260,6 +262,14 @@ def test_zeros_and_non_finite_losses_do_not_break_a_log_axis():
     assert list(marks.x) == [6]
     linear = plots.loss_curve(losses, log_y=False).data[0]
     assert list(linear.x) == [0, 1, 3, 4, 6, 7]
+
+
+def test_a_single_loss_gets_an_axis_around_it_not_one_from_a_tenth_to_ten():
+    fig = plots.loss_curve([1.665])
+    low, high = fig.layout.yaxis.range
+    assert low < np.log10(1.665) < high and high - low == pytest.approx(3)
+    assert fig.layout.xaxis.range is not None
+    assert plots.loss_curve([1.0, 0.5]).layout.yaxis.range is None  # two values: plotly's own range
 
 
 def test_long_curves_are_thinned_keeping_ends_marks_and_spikes():
@@ -283,7 +293,7 @@ def test_loss_curve_rejects_bad_arguments():
 def test_race_against_steps_or_seconds(seed_run):
     momentum = g.gd_inverse(g.preset("diag1234"), method="momentum")
     fig = plots.race_figure({"gd": seed_run, "momentum": momentum}, x="time")
-    assert [t.name for t in fig.data] == ["gd", "momentum"]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["gd", "momentum"]
     np.testing.assert_allclose(fig.data[0].x, seed_run.times.astype(np.float32))
     assert fig.layout.xaxis.title.text == "seconds" and fig.layout.yaxis.type == "log"
     by_step = plots.race_figure({"gd": seed_run})
@@ -318,12 +328,18 @@ def test_sweep_on_log_axes_with_bounds_theory_and_diverged(sweep):
     assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
     traces = {t.name: t for t in fig.data}
     assert traces["theory"].line.dash == "dash"
+    assert fig.data[-1].name == "theory"  # drawn last: over the measured points, never hidden under them
+    measured = traces["final loss (measured)"]
+    assert measured.mode == "markers" and measured.marker.symbol == "circle-open"  # the theory shows through
     diverged = traces["diverged"]
     assert len(diverged.x) == result.diverged.sum() > 0
     assert diverged.marker.symbol == "x"
-    assert len(traces["final loss"].x) == (~result.diverged).sum()
-    lines = {s.label.text: s.x0 for s in fig.layout.shapes}
-    assert lines == {"stable limit": bounds.stable_below, "optimal lr": bounds.optimal}
+    assert len(measured.x) == (~result.diverged).sum()
+    # the two lines are 0.94 and 1 apart: named in the legend, not labelled on the plot where they would collide
+    lines = {s.name: s.x0 for s in fig.layout.shapes}
+    assert lines == {"stable limit 1": bounds.stable_below, "optimal lr 0.9412": bounds.optimal}
+    assert all(s.showlegend and not (s.label and s.label.text) for s in fig.layout.shapes)
+    assert len({s.line.dash for s in fig.layout.shapes}) == 2
     assert all(y > fig.layout.yaxis.range[1] - 1 for y in np.log10(diverged.y))  # along the top
 
 
@@ -388,3 +404,121 @@ def test_every_figure_uses_the_small_template(seed_run, sweep):
     for fig in figures:
         assert fig.layout.template == plots.TEMPLATE
         assert len(fig.to_json()) < 12_000
+
+
+# ---------------------------------------------------------------------------- the error view
+
+
+def test_error_heatmap_gives_each_power_of_ten_its_own_colour():
+    errors = np.array([[1e-3, -1e-7], [0.0, 2e-5]], dtype=np.float32)  # float32 data: float32's eps at the bottom
+    fig = plots.error_heatmap(errors, title="|X @ M − I|")
+    (trace,) = fig.data
+    eps = np.finfo(np.float32).eps
+    assert trace.zmin == pytest.approx(np.log10(eps)) and trace.zmax == pytest.approx(-3, abs=1e-6)
+    np.testing.assert_allclose(trace.z, [[-3, np.log10(eps)], [np.log10(eps), np.log10(2e-5)]], atol=1e-5)
+    # 1e-3 and 2e-5 are far apart on this scale (on a ±1 scale both would be white)
+    assert trace.z[0, 0] - trace.z[1, 1] > 1.5
+    assert [list(row) for row in trace.text] == [["1e-03", "≤1.2e-07"], ["≤1.2e-07", "2e-05"]]
+    assert list(trace.colorbar.ticktext) == ["1e-6", "1e-5", "1e-4", "1e-3"]  # the powers of ten on the scale
+    assert list(trace.colorbar.tickvals) == [-6, -5, -4, -3]
+    assert trace.colorscale[0][1] == plots.SEQUENTIAL[0][1]  # near-white at the rounding level
+    assert "log colour scale" in plots.text_alternative(fig) and "row 1, column 1" in plots.text_alternative(fig)
+
+
+def test_error_heatmap_scale_follows_the_precision_or_is_given():
+    float64 = plots.error_heatmap(torch.tensor([[1e-12, 0.0]], dtype=torch.float64)).data[0]
+    assert float64.zmin == pytest.approx(np.log10(np.finfo(np.float64).eps))
+    given = plots.error_heatmap([[1e-3]], eps=1e-8, top=1.0).data[0]
+    assert (given.zmin, given.zmax) == (pytest.approx(-8), pytest.approx(0))
+    with pytest.raises(g.GdInverseError, match="top"):
+        plots.error_heatmap([[1e-3]], eps=1e-8, top=1e-9)
+    blank = plots.error_heatmap([[np.inf, 1.0]]).data[0]
+    assert np.isnan(blank.z[0, 0])
+
+
+# ---------------------------------------------------------------------------- legends, styles, text alternatives
+
+
+def test_legends_sit_under_the_plot_never_over_the_data(seed_run, sweep):
+    figures = [
+        plots.loss_curve(seed_run.losses, marks=[0, 100]),
+        plots.race_figure({"gd": seed_run}),
+        plots.sweep_figure(sweep[0], bounds=sweep[1]),
+    ]
+    for fig in figures:
+        legend = fig.layout.legend
+        assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == ("h", "container", 0, "bottom")
+        assert fig.layout.margin.b >= 100  # room for the axis title and the legend under it
+
+
+def test_every_method_has_its_own_colour_and_dash(seed_run):
+    methods = {
+        m: g.gd_inverse(g.preset("diag1234"), method=m, steps=50) for m in ("gd", "momentum", "nesterov", "adam")
+    }
+    fig = plots.race_figure(methods)
+    lines = [t for t in fig.data if t.showlegend is not False]
+    assert len({t.line.color for t in lines}) == len({t.line.dash for t in lines}) == 4
+    assert [t.line.color for t in lines] == [METHOD_STYLES[m].color for m in methods]  # the same on every page
+
+
+def test_race_marks_losses_below_the_precision_floor_as_noise():
+    A = g.preset("random", n=5, cond=10)
+    results = {m: g.gd_inverse(A, method=m, steps=600) for m in ("gd", "newton_schulz")}
+    floor = plots.noise_floor(results["gd"])
+    assert floor == pytest.approx((np.finfo(np.float32).eps * 10) ** 2, rel=1e-3)  # (eps·κ)², κ = 10
+    assert results["newton_schulz"].losses.min() < floor / 2  # Newton–Schulz reaches rounding noise
+    fig = plots.race_figure(results)
+    (band,) = fig.layout.shapes
+    assert band.y1 == pytest.approx(floor) and band.name == "below float32's resolution: noise" and band.showlegend
+    solid = next(t for t in fig.data if t.name == "newton_schulz")
+    faint = next(t for t in fig.data if t.name == "newton_schulz: rounding noise")
+    assert faint.opacity < 0.5 and faint.line.width < solid.line.width and faint.showlegend is False
+    y = np.asarray(solid.y, dtype=float)
+    below = y[np.isfinite(y)] < floor
+    assert below.sum() <= 2  # only where the faint part joins on: nothing under the floor is drawn as data
+    assert "rounding noise" in plots.text_alternative(fig)
+
+
+def test_a_race_that_never_reaches_the_floor_has_no_band(seed_run):
+    assert not plots.race_figure({"gd": seed_run}).layout.shapes
+
+
+def test_grid_row_numbers_only_left_of_the_first_column(seed_run):
+    fig = plots.residual_grid(seed_run)  # 6 panels in 4 columns
+    shown = [fig.layout["yaxis" + ("" if i == 0 else str(i + 1))].showticklabels for i in range(6)]
+    assert shown == [True, False, False, False, True, False]
+    assert all(fig.layout["xaxis" + ("" if i == 0 else str(i + 1))].showticklabels for i in range(6))
+
+
+def test_animation_slider_sits_under_its_buttons(seed_run):
+    fig = plots.residual_animation(seed_run)
+    (menu,), (slider,) = fig.layout.updatemenus, fig.layout.sliders
+    assert slider.x == menu.x == 0 and slider.len == 1
+    assert slider.pad.t > menu.pad.t + 30  # a row of its own under Play/Pause, which never cover it
+
+
+def test_every_figure_has_a_text_alternative_with_its_numbers(seed_run, sweep):
+    cases = {
+        "heatmap": (plots.heatmap([[1.0, -3.0], [0.5, 2.0]], title="M"), ["Heatmap of M, 2×2", "−3 to 3"]),
+        "grid": (plots.residual_grid(seed_run), ["steps 0, 20, 40, 60, 80, 100", "from 2.2 at step 0"]),
+        "animation": (plots.residual_animation(seed_run), ["6 recorded steps", "step 0 to step 100"]),
+        "loss": (plots.loss_curve(seed_run.losses), ["1.665 at step 0", "4.124e-07 at step 100"]),
+        "race": (plots.race_figure({"gd": seed_run}), ["gd ends at 4.12e-07"]),
+        "sweep": (plots.sweep_figure(sweep[0], bounds=sweep[1]), ["25 learning rates", "stable limit 1"]),
+        "indicator": (plots.indicator_heatmap(g.indicator_matrix(17, 3)), ["17×3 indicator matrix"]),
+        "counts": (plots.counts_figure([3, 1], ["a", "b"], title="words"), ["a 3, b 1"]),
+        "error": (plots.error_heatmap([[1e-3]]), ["log colour scale"]),
+    }
+    for name, (fig, phrases) in cases.items():
+        text = plots.text_alternative(fig)
+        assert text == plots.text_alternative(fig.to_dict())
+        for phrase in phrases:
+            assert phrase in text, (name, text)
+    assert "no text alternative" in plots.text_alternative({"layout": {"title": {"text": "other"}}})
+
+
+def test_figure_titles_say_m_not_a(seed_run, sweep):
+    figures = [plots.residual_grid(seed_run), plots.residual_animation(seed_run), plots.loss_curve(seed_run.losses)]
+    for fig in figures:
+        title = fig.layout.title.text or ""
+        assert "A" not in title.replace("Loss", ""), title

@@ -1,5 +1,7 @@
 """The theory of the learning rate and the closed-form loss curve, checked against real runs."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -126,3 +128,94 @@ def test_at_the_optimal_lr_the_smallest_singular_value_is_named():
     bounds = g.lr_bounds(g.preset("random", n=6, cond=100))
     sigma, factor = bounds.slowest(bounds.optimal)
     assert sigma == pytest.approx(0.01) and factor == pytest.approx((100**2 - 1) / (100**2 + 1))
+
+
+# ---------------------------------------------------------------------------- one κ, one rank
+
+
+WIDE = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    "A",
+    [
+        g.preset("diag1234"),
+        g.preset("hilbert", n=6),
+        g.preset("hilbert", n=6, dtype="float64"),
+        g.preset("singular"),
+        g.preset("indicator"),
+        g.preset("random", n=7, cond=300, seed=3),
+        WIDE,
+    ],
+)
+def test_lr_bounds_condition_number_is_the_package_condition_number(A):
+    assert g.lr_bounds(A).condition_number == g.condition_number(A)  # the same float64 singular values
+
+
+def test_hilbert_6_has_one_condition_number_and_two_named_ranks():
+    A = g.preset("hilbert", n=6)  # float32: σ_min = 1.1e-7 is below float32's resolution 6·eps·σ_max ≈ 1.2e-6
+    bounds = g.lr_bounds(A)
+    assert bounds.dtype == "float32" and g.format_condition(bounds.condition_number) == "1.45e+07"
+    assert (bounds.rank, bounds.resolved_rank) == (6, 5)
+    assert bounds.sigma_min == pytest.approx(1.1e-7, rel=0.05)
+    assert bounds.resolved_sigma_min == pytest.approx(1.26e-5, rel=0.05)
+    assert bounds.optimal == pytest.approx(36 / (bounds.sigma_max**2 + bounds.resolved_sigma_min**2))
+    assert bounds.resolution_note() == (
+        "In float32, σ_min = 1.1e-07 is below what float32 resolves at this scale (1.2e-06):"
+        " gradient descent sees rank 5 of 6."
+    )
+    f64 = g.lr_bounds(A, dtype="float64")  # the same float32 values, worked on in float64
+    assert (f64.rank, f64.resolved_rank, f64.dtype) == (6, 6, "float64") and f64.resolution_note() is None
+    assert f64.condition_number == bounds.condition_number
+
+
+@pytest.mark.parametrize("A", [g.preset("diag1234"), g.preset("singular"), WIDE, g.preset("indicator")])
+def test_no_resolution_note_where_the_ranks_agree(A):
+    bounds = g.lr_bounds(A)
+    assert bounds.rank == bounds.resolved_rank and bounds.resolution_note() is None
+
+
+def test_a_singular_matrix_has_its_floor_and_a_huge_condition_number():
+    bounds = g.lr_bounds(g.preset("singular"))
+    assert (bounds.rank, bounds.floor, bounds.resolved_floor) == (2, 2 / 16, 2 / 16)
+    assert bounds.condition_number > 1e15
+    assert g.lr_bounds([[1.0, 1.0], [1.0, 1.0]]).condition_number == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("kappa", "text"),
+    [(14464156.45, "1.45e+07"), (1.5e7, "1.5e+07"), (18.63, "18.6"), (4.0, "4"), (1000.0, "1e+03"), (math.inf, "∞")],
+)
+def test_format_condition(kappa, text):
+    assert g.format_condition(kappa) == text
+
+
+def test_steps_to_residual_is_when_the_removable_residual_reaches_the_target():
+    A = g.preset("random", n=5, cond=10, dtype="float64")
+    lr = g.lr_bounds(A).optimal
+    n = g.theory.steps_to_residual(A, lr=lr, target=1e-9)
+    engine = g.GradientDescent(A, lr=lr, init="zeros")
+    before = 5 * np.sqrt(engine.step(n - 1)[-1])  # ‖X@A − I‖_F = k·√loss: all of it is removable here
+    after = 5 * np.sqrt(engine.step(1)[-1])
+    assert after <= 1e-9 < before
+
+
+def test_steps_to_residual_ignores_what_the_dtype_cannot_resolve():
+    A = g.preset("hilbert", n=6)
+    X = torch.zeros(6, 6)
+    everything = g.theory.steps_to_residual(A, lr="optimal", target=1e-3, X0=X, rank=6)
+    resolved = g.theory.steps_to_residual(A, lr="optimal", target=1e-3, X0=X)
+    assert everything is None or everything > resolved  # the unresolved direction barely moves
+
+
+@pytest.mark.parametrize("given", ["tensor", "list", "numpy"])
+def test_lr_bounds_kappa_is_of_the_values_as_given_not_of_their_float32_rounding(given):
+    H = g.preset("hilbert", n=6, dtype="float64")
+    A = {"tensor": H, "list": H.tolist(), "numpy": H.numpy()}[given]
+    bounds = g.lr_bounds(A, dtype="float32")
+    assert bounds.condition_number == g.condition_number(H)  # 1.5e+07, not float32's 1.45e+07
+    assert g.format_condition(bounds.condition_number) == "1.5e+07"
+    assert g.format_condition(g.lr_bounds(H.float()).condition_number) == "1.45e+07"  # other values, other κ
+    # the working dtype still decides what gradient descent resolves
+    assert (bounds.dtype, bounds.rank, bounds.resolved_rank) == ("float32", 6, 5)
+    assert bounds.optimal == pytest.approx(36 / (bounds.sigma_max**2 + bounds.resolved_sigma_min**2))

@@ -1,54 +1,86 @@
 """Compare: an optimizer race on one matrix, and a learning-rate sweep measured against the theory."""
 
-import pandas as pd
 import streamlit as st
 
 from gdinverse_app.ui import cached, compare_controls, export, frame, lessons, matrix_source
 
 frame.page("Compare")
 st.markdown(
-    "Plain gradient descent is one of several ways to learn an inverse. Here they race on the same matrix from "
+    "Plain gradient descent is one of several ways to learn an inverse. Here they race on the same matrix M from "
     "the same start, each with the parameters theory gives it, and a sweep shows the final loss for every "
     "learning rate at once — with the theory's prediction drawn over it."
 )
-st.markdown("**Ready-made lessons**: one click sets the matrix and the race.")
-for column, (name, lesson) in zip(st.columns(len(compare_controls.LESSONS)), compare_controls.LESSONS.items(),
-                                  strict=True):  # fmt: skip
-    column.button(lesson.title, on_click=compare_controls.apply, args=(name,), key=f"lesson_{name}", width="stretch")
-if "_lesson" in st.session_state:
-    st.info(compare_controls.LESSONS[st.session_state["_lesson"]].commentary)
+compare_controls.open_lesson()
+st.markdown("**Ready-made lessons**: each is a link (for a slide, too) that sets every setting of this page.")
+compare_controls.lesson_links()
 
 choice = matrix_source.choose()
 race = compare_controls.controls(choice.spec)
+lesson = compare_controls.current_lesson()
 
 st.subheader("The race")
 if not race.methods:
-    st.info("Choose at least one method in the sidebar.")
+    st.info("Choose at least one method under “Race and sweep settings”.")
 else:
     with st.spinner("Racing…"), frame.stop_on_error("The race"):
-        race_args = (race.spec, race.methods, race.steps, race.seed, race.init, race.dtype, race.adam_lr)
-        cached.race(*race_args)
-        rows = cached.race_rows(race.spec, race.methods, race.steps, race.seed, race.init, race.dtype,
-                                race.adam_lr, race.tol)  # fmt: skip
-    by_step, by_time = cached.race_figures(*race_args)
+        cached.race(*race.args)
+        table = cached.race_table(*race.args, race.tol)
+        rows = cached.race_frame(*race.args, race.tol)
+    if lesson is not None:
+        facts = compare_controls.Facts(
+            rows={row.method: row for row in table},
+            kappa=cached.condition_text(race.spec),
+            tol=race.tol,
+            steps=race.steps,
+            bounds=cached.bounds(race.spec, race.dtype),
+        )
+        chosen = compare_controls.LESSONS[lesson]
+        st.info(f"**Lesson: {chosen.title}.** {chosen.commentary(facts)}", icon=":material/school:")
+    by_step, by_time = cached.race_figures(*race.args)
+    finals = ", ".join(f"{row.method} {row.final_loss:.3g}" for row in table)
     left, right = st.columns(2)
-    left.plotly_chart(by_step, key="race_step")
-    right.plotly_chart(by_time, key="race_time")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(
-        f"**steps to {race.tol:g}**: the first step after which the loss stays below the tolerance to the end; "
-        "**first below**: the first time it dipped under it. When the two differ, the method touched the "
-        "tolerance and climbed back — no win. Times include each method's setup (an SVD for the learning rate, "
-        "a power iteration for Newton–Schulz) and vary with the server's load."
+    frame.show_chart(
+        by_step,
+        key="race_step",
+        container=left,
+        caption=f"Loss (log scale) against step, one line per method, {race.steps:,} steps in {race.dtype}. "
+        f"Final losses: {finals}.",
     )
+    frame.show_chart(
+        by_time,
+        key="race_time",
+        container=right,
+        caption="The same losses against wall-clock time in seconds, each method's setup included (it varies "
+        "with the server's load).",
+    )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        f"**steps to {race.tol:g}**: the first step after which the loss stays below the tolerance to the end, for "
+        "a window long enough to count (“not settled” when it only dipped below and climbed back, or got there "
+        "too late to tell; “never” when it never got below). **first below**: the first time it dipped under. "
+        "**error vs inverse**: ‖X − M⁻¹‖/‖M⁻¹‖, or against M⁺ when M is not square, singular, or too close to "
+        "singular for float64 to tell. Times include each "
+        "method's setup (an SVD for the learning rate, a power iteration for Newton–Schulz) and vary with the "
+        "server's load."
+    )
+    from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
+
+    st.subheader("Along each singular direction")
+    direction_view.show_race(race.args, race.methods)
 
 st.subheader("The learning-rate sweep")
-sweep_args = (race.spec, race.sweep_count, race.sweep_steps, race.seed, race.init, race.dtype)
 with frame.stop_on_error("The sweep"):
-    st.plotly_chart(cached.sweep_figure(*sweep_args), key="sweep")
-    st.markdown(cached.sweep_summary(*sweep_args))
+    summary = cached.sweep_summary(*race.sweep_args)
+    frame.show_chart(
+        cached.sweep_figure(*race.sweep_args),
+        key="sweep",
+        caption=f"Final loss after {race.sweep_steps:,} steps against the learning rate, both on log scales, "
+        f"{race.sweep_count} runs: measured points, the theory dashed, and vertical lines at the stable limit and "
+        "the optimal lr. " + summary.replace("**", ""),
+    )
+    st.markdown(summary)
 st.caption(
-    "This is where the seed notebook's `lrs = np.log(np.logspace(2e-1, 2e-1, 100))` was heading: a list of "
+    "This is where the seed notebook's lrs = np.log(np.logspace(2e-1, 2e-1, 100)) was heading: a list of "
     "learning rates, one per step — there all equal to 0.46. Here each learning rate is its own run, and all of "
     "them advance together as one batched tensor computation."
 )

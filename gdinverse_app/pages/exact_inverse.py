@@ -1,72 +1,208 @@
-"""Exact inverse: torch.linalg.inv, the check inverse @ M, and what float32 loses against float64."""
+"""Exact inverse: torch.linalg.inv in float32 and float64 side by side, what κ guarantees, and what was measured."""
+
+import math
 
 import streamlit as st
 
 import gdinverse as g
 from gdinverse_app.ui import cached, export, frame, lessons, matrix_source
+from gdinverse_app.ui.spec import MatrixSpec
+
+DTYPES = ("float32", "float64")
 
 frame.page("Exact inverse")
 st.markdown(
-    "`torch.linalg.inv` solves for the inverse directly (an LU factorisation). The check is the product "
-    "**inverse @ M**, which should be the identity. How close it gets depends on the **condition number** κ: "
-    "rounding errors of relative size *eps* (1.2e-7 in float32, 2.2e-16 in float64) can grow by up to κ."
+    "`torch.linalg.inv` solves for the inverse M⁻¹ directly (an LU factorisation). The check is the product "
+    "**M⁻¹ @ M**, which should be the identity I. How many digits of M⁻¹ to trust depends on the **condition "
+    "number** κ = σ_max/σ_min: rounding errors of relative size *eps* (1.2e-7 in float32, 2.2e-16 in float64) can "
+    "grow by up to κ, so the bound guarantees about −log10(eps·κ) correct digits, and none once eps·κ ≥ 1."
 )
 choice = matrix_source.choose()
-M = cached.matrix(choice.spec)
+spec = choice.spec
+M = cached.matrix(spec)
 rows, cols = M.shape
-st.plotly_chart(cached.heatmap(choice.spec, "M"), key="M")
+kappa = cached.condition_text(spec)
+found = cached.one_sided(spec)
+frame.show_chart(cached.heatmap(spec, "M"), key="M", caption=matrix_source.matrix_caption(spec))
+
+
+def digits(result: g.ExactInverse) -> str:
+    if result.ill_conditioned:
+        return "none (eps·κ ≥ 1)"
+    return f"{result.trusted_digits:.1f}"
+
+
+def measured(error: float, eps: float) -> str:
+    return "0 (exact)" if error == 0 else f"{error:.2g} ({error / eps:.3g} eps)"
+
+
+def comparison(r32: g.ExactInverse, r64: g.ExactInverse) -> str:
+    """One true sentence comparing the two measured errors (never a ratio with a zero in it)."""
+    e32, e64 = r32.max_error, r64.max_error
+    if e32 == 0 and e64 == 0:
+        return "Both checks come out exact: max |M⁻¹ @ M − I| is 0 in float32 and in float64."
+    level = 10 * rows
+    if e32 <= level * r32.eps and e64 <= level * r64.eps:
+        return (
+            f"Both at rounding level (within 10·n = {level} eps of each precision): max |M⁻¹ @ M − I| is "
+            f"{measured(e32, r32.eps)} in float32 and {measured(e64, r64.eps)} in float64."
+        )
+    if e64 == 0:
+        return f"float32 leaves max |M⁻¹ @ M − I| = {e32:.2g}; float64's check comes out exact (0)."
+    if e32 == 0:
+        return f"float32's check comes out exact (0); float64 leaves max |M⁻¹ @ M − I| = {e64:.2g}."
+    return (
+        f"float32 leaves max |M⁻¹ @ M − I| = {e32:.2g}, float64 {e64:.2g}: float32's error is "
+        f"{e32 / e64:.2g} times float64's."
+    )
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of text this page writes ("|" in a cell escaped): four rows need no data grid, whose
+    browser code a first visit would otherwise download."""
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)])
+
+
+def warning(result: g.ExactInverse) -> str:
+    measured_error = f"max |M⁻¹ @ M − I| = {result.max_error:.2g}"
+    if not result.condition_resolved:
+        return (
+            f"κ = {kappa} is beyond what float64 can resolve: M is singular or too close to singular to tell. No "
+            f"digit of the {result.dtype} inverse is guaranteed (the check measured {measured_error}). The "
+            "pseudo-inverse below treats M as singular."
+        )
+    return (
+        f"Ill-conditioned in {result.dtype}: eps·κ = {result.error_bound:.2g} ≥ 1, so the bound guarantees no "
+        f"correct digit of this inverse. It may still be accurate — the check measured {measured_error}."
+    )
+
 
 if rows != cols:
-    st.error(
-        f"M is {rows}×{cols}, not square, so it has no inverse. "
-        "The pseudo-inverse below is the least-squares answer: with full column rank it is a left inverse, "
-        "A⁺ @ M = I."
+    names = {"left": "a left inverse", "right": "a right inverse", "pseudo": "no left or right inverse"}
+    st.subheader(f"M is {rows}×{cols}, not square: it has {names[found.kind]}")
+    st.info(found.description)
+    X = found.inverse
+    if found.kind == "pseudo":
+        check = "M⁺ @ M"
+        what = (
+            f"It is not I: it is the projection onto M's row space, of rank {found.rank}; M⁺ gives the least-squares "
+            "solution of least norm."
+        )
+    else:
+        check = "M⁺ @ M" if found.kind == "left" else "M @ M⁺"
+        what = f"It should be I: max |{check} − I| = {found.max_error:.2g}, computed in float64."
+    left, right = st.columns(2)
+    frame.show_chart(
+        cached.heatmap(spec, "one_sided"),
+        key="one_sided",
+        container=left,
+        caption=f"Heatmap of M⁺ = torch.linalg.pinv(M), {X.shape[0]}×{X.shape[1]}: entries from "
+        f"{float(X.min()):.3g} to {float(X.max()):.3g}.",
     )
-    results = {}
+    frame.show_chart(
+        cached.heatmap(spec, "one_sided_check"), key="one_sided_check", container=right, caption=f"{check}. {what}"
+    )
 else:
-    results, errors = {}, {}
-    for dtype in ("float32", "float64"):
+    results: dict[str, g.ExactInverse] = {}
+    errors: dict[str, str] = {}
+    for dtype in DTYPES:
         try:
-            results[dtype] = cached.exact(choice.spec, dtype)
+            results[dtype] = cached.exact(spec, dtype)
         except g.GdInverseError as exc:
             errors[dtype] = str(exc)
-    st.dataframe(
-        {
-            "": ["determinant", "condition number κ", "max |inverse @ M − I|"],
-            **{
-                dtype: [f"{r.determinant:.6g}", f"{r.condition_number:.4g}", f"{r.max_error:.3g}"]
-                if (r := results.get(dtype))
-                else ["—", "—", "no inverse"]
-                for dtype in ("float32", "float64")
-            },
-        },
-        hide_index=True,
+    det = next(iter(results.values())).determinant if results else math.nan
+    st.markdown(
+        f"**κ = {kappa}** (σ_max/σ_min of M as entered, computed in float64; the same κ in both precisions)"
+        + (f", determinant {det:.6g}." if results else ".")
     )
-    for column, dtype in zip(st.columns(2), ("float32", "float64"), strict=True):
+    cells = {
+        dtype: [f"{r.eps:.2g}", f"{r.error_bound:.2g}", digits(r), measured(r.max_error, r.eps)]
+        if (r := results.get(dtype))
+        else ["—", "—", "—", "no inverse: LU broke down"]
+        for dtype in DTYPES
+    }
+    labels = ["eps of the precision", "bound eps·κ", "digits the bound guarantees", "measured max |M⁻¹ @ M − I|"]
+    st.markdown(
+        markdown_table(["", *DTYPES], [[label, *(cells[d][i] for d in DTYPES)] for i, label in enumerate(labels)])
+    )
+    for result in results.values():  # above the columns, so the two columns' figures stay level
+        if result.ill_conditioned:
+            st.warning(warning(result), icon=":material/warning:")
+    for dtype, message in errors.items():
+        frame.error(f"{dtype}: {message}")
+    for column, dtype in zip(st.columns(2), DTYPES, strict=True):
         with column:
             st.subheader(dtype)
             if dtype in errors:
-                frame.error(errors[dtype])
+                st.markdown(f"No inverse in {dtype}: LU elimination broke down (see the error above).")
                 continue
-            st.plotly_chart(cached.heatmap(choice.spec, "inverse", dtype), key=f"inv_{dtype}")
-            st.plotly_chart(cached.heatmap(choice.spec, "product", dtype), key=f"prod_{dtype}")
+            result = results[dtype]
+            inverse = result.inverse
+            frame.show_chart(
+                cached.heatmap(spec, "inverse", dtype),
+                key=f"inv_{dtype}",
+                caption=f"Heatmap of M⁻¹ in {dtype}: entries from {float(inverse.min()):.4g} to "
+                f"{float(inverse.max()):.4g}.",
+            )
+            top, floor = cached.error_scale(spec)
+            frame.show_chart(
+                cached.heatmap(spec, "error", dtype),
+                key=f"err_{dtype}",
+                caption=f"|M⁻¹ @ M − I| in {dtype} on a log colour scale shared by both precisions: white at "
+                f"{floor:.1e} (float64's eps) or below, darkest at {top:.1e}. Here the largest is "
+                f"{result.max_error:.2g}.",
+            )
     if len(results) == 2:
-        ratio = results["float32"].max_error / max(results["float64"].max_error, 1e-300)
-        st.info(
-            f"float32 leaves an error {ratio:.3g}× larger than float64 on this matrix (κ = "
-            f"{results['float64'].condition_number:.3g}). Try the Hilbert preset with n = 5 or 6 to watch "
-            "float32 lose every digit."
-        )
+        st.info(comparison(results["float32"], results["float64"]), icon=":material/compare_arrows:")
+    if not (spec.source == "preset" and spec.preset == "hilbert"):
+        hilbert = {}
+        for n in (5, 6, 8):
+            try:
+                hilbert[n] = [cached.exact(MatrixSpec("preset", "hilbert", n=n), dtype) for dtype in DTYPES]
+            except g.GdInverseError:
+                continue
+        if len(hilbert) == 3:
+            guaranteed = {
+                dtype: "{}, {} and {}".format(*(f"{pair[i].trusted_digits:.1f}" for pair in hilbert.values()))
+                for i, dtype in enumerate(DTYPES)
+            }
+            st.markdown(
+                "Try the **Hilbert** preset with n = 5, 6 and 8 to watch float32 lose its digits: the bound "
+                f"guarantees float32 {guaranteed['float32']} digits and float64 {guaranteed['float64']}, and the "
+                "error heatmaps darken."
+            )
 
-if len(results) < 2:
-    st.subheader("The pseudo-inverse instead")
+if rows == cols and (found.kind != "inverse" or len(results) < 2):
+    st.subheader("The pseudo-inverse M⁺")
     st.markdown(
-        "`torch.linalg.pinv` exists for every matrix: it inverts M on the directions M does not "
-        "collapse and ignores the rest. It is what gradient descent from zeros finds (see Gradient descent)."
+        f"M has numerical rank {found.rank} of {rows}. `torch.linalg.pinv` exists for every matrix: it inverts M "
+        "on the directions M keeps (singular values above rounding level) and gives 0 on the rest — the "
+        "least-squares answer of least norm. It is what gradient descent from zeros finds (see Gradient descent)."
     )
+    X = found.inverse
     left, right = st.columns(2)
-    left.plotly_chart(cached.heatmap(choice.spec, "pinv"), key="pinv")
-    right.plotly_chart(cached.heatmap(choice.spec, "pinv_check"), key="pinv_check")
+    symbol = "M⁻¹" if found.kind == "inverse" else "M⁺"
+    frame.show_chart(
+        cached.heatmap(spec, "one_sided"),
+        key="pinv",
+        container=left,
+        caption=f"Heatmap of {symbol} in float64: entries from {float(X.min()):.4g} to {float(X.max()):.4g}.",
+    )
+    frame.show_chart(
+        cached.heatmap(spec, "one_sided_check"),
+        key="pinv_check",
+        container=right,
+        caption=f"{symbol} @ M: "
+        + (
+            f"the projection onto M's row space (rank {found.rank}), not I."
+            if found.kind == "pseudo"
+            else f"I up to max |{symbol} @ M − I| = {found.max_error:.2g}."
+        ),
+    )
 
 with st.expander("Why did the notebook print −0.0000?"):
     st.markdown(
@@ -78,4 +214,4 @@ with st.expander("Why did the notebook print −0.0000?"):
         "which is why this app may print 0.0000 where the notebook printed −0.0000."
     )
 
-export.buttons(lessons.exact(choice.spec), "exact_inverse")
+export.buttons(lessons.exact(spec), "exact_inverse")

@@ -14,75 +14,101 @@ from gdinverse_app.ui import (
     stepper,
 )
 
+VERDICT_BOXES = {"converged": st.success, "running": st.info, "stalled": st.warning, "diverged": st.error}
+"""Green only for a run that converged; a run still on its way is neutral."""
+
 frame.page("Gradient descent")
 st.markdown(
     "Start from a random X and nudge it downhill on the loss **mean((X @ M − I)²)**, as the seed notebook does. "
     "Each step multiplies what is left of the error along every singular direction of M by a fixed factor — "
-    "below 1 it shrinks, above 1 it explodes. The heatmaps show the residual X @ M − I fading to zero."
+    "below 1 it shrinks, above 1 it explodes. The heatmaps show the residual X @ M − I fading: to zero when M "
+    "has an inverse (or a left inverse), to a floor when it has none."
 )
 choice = matrix_source.choose()
-A = cached.matrix(choice.spec)
 with frame.stop_on_error("Gradient descent"):
-    run = descent_controls.controls(choice.spec, max(A.shape))
-    bounds = cached.bounds(choice.spec)
+    run = descent_controls.controls(choice.spec, max(cached.matrix(choice.spec).shape))
+    bounds = cached.bounds(choice.spec, run.dtype)
+A = cached.matrix(choice.spec, run.dtype)
+m, k = A.shape
 
+# ---------------------------------------------------------------------------- what the theory says about M
+facts = [f"M is {m}×{k} with condition number κ = {cached.condition_text(choice.spec)} (σ_max/σ_min in float64)."]
+if bounds.rank < min(m, k):
+    facts[0] = facts[0][:-1] + (
+        f"; M has rank {bounds.rank}, so in exact arithmetic σ_min = 0 and κ is infinite; float64's SVD returns "
+        "rounding errors, below eps·σ_max = 2.2e-16·σ_max, in place of the zero singular values."
+    )
+note = bounds.resolution_note()
+if note:
+    facts.append(note)
+sigma, factor = bounds.slowest(run.lr)
+which = "smallest" if sigma == bounds.resolved_sigma_min else "largest"
+if factor < 1:
+    change = f"shrinks by {(1 - factor) * 100:.2g}% per step"
+else:
+    change = f"grows by {(factor - 1) * 100:.3g}% per step"
+resolved = " gradient descent can resolve" if note else " that is not 0" if bounds.rank < min(m, k) else ""
+facts.append(f"The error left is along the {which} singular value{resolved}, {sigma:.3g}; it {change}.")
+st.markdown(" ".join(facts))
 if run.lr >= bounds.stable_below:
     st.warning(
         f"The learning rate {run.lr:.4g} is at or above the stable limit {bounds.stable_below:.4g} = k²/σ_max² "
         "for this matrix: the run will not converge.",
         icon="⚠️",
     )
-sigma, factor = bounds.slowest(run.lr)
-which = "smallest" if sigma == bounds.sigma_min else "largest"
-change = f"shrinks by {(1 - factor) * 100:.2g}%" if factor < 1 else f"grows by {(factor - 1) * 100:.3g}%"
-st.markdown(f"The error left is along the {which} singular value, {sigma:.4g}; it {change} per step.")
-if A.shape[0] != A.shape[1] or bounds.rank < min(A.shape):
+if bounds.rank < k:
     st.info(
-        f"M is {A.shape[0]}×{A.shape[1]} with rank {bounds.rank}: X is {A.shape[1]}×{A.shape[0]} and X @ M ≈ I "
-        f"is a least-squares left inverse; the loss cannot go below {bounds.floor:.4g}. From zeros, gradient "
-        "descent finds the pseudo-inverse; from a random start, the part of X it never touches stays."
+        f"M is {m}×{k} with rank {bounds.rank} < {k}: no X makes X @ M = I. X is {k}×{m}, and the best it can do "
+        f"is the least-squares inverse, at a loss floor of (k − rank)/k² = {bounds.floor:.4g}. From zeros, "
+        "gradient descent finds the pseudo-inverse M⁺; from a random start, M⁺ plus the part of the start it "
+        "never touches."
+    )
+elif m != k:
+    st.info(
+        f"M is {m}×{k} with rank {k}: not square, so it has no inverse, but it has left inverses, X ({k}×{m}) with "
+        "X @ M = I, and the loss can reach 0. From zeros, gradient descent finds the pseudo-inverse M⁺ (the left "
+        "inverse of least norm); from a random start, M⁺ plus the part of the start it never touches."
     )
 
-mode = st.radio(
-    "Mode",
-    ["run", "step"],
-    key="mode",
-    horizontal=True,
-    format_func={"run": "Whole run", "step": "Step through"}.get,
-)
-
-if mode == "step":
+if run.mode == "step":
     with frame.stop_on_error("Step through"):
-        stepper.show(run, A)
+        stepper.show(run, cached.matrix(choice.spec, "float64"))
 else:
     with cached.progress("Running gradient descent…"), frame.stop_on_error("Gradient descent"):
         result = cached.descent(*run.args)
         figures = cached.descent_figures(*run.args)
-    if result.diverged:
-        st.error(result.message + " The plots show what was recorded before.")
-    elif result.stalled:
-        st.warning(result.message)
-        st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
+        verdict = result.verdict
+    recorded = list(result.snapshots)
+    box = VERDICT_BOXES[verdict.status]
+    message = verdict.message.removesuffix(f" {note}") if note else verdict.message  # said above already
+    if verdict.status == "diverged":
+        before = ", ".join(map(str, recorded[:12])) + (", …" if len(recorded) > 12 else "")
+        box(f"{message} The plots show the steps recorded before it: {before}.")
     else:
-        st.success(result.message)
+        box(message)
+    if verdict.status == "stalled":
+        st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
     name, reference = cached.reference(run.spec, run.dtype)
     a, b, c = st.columns(3)
     a.metric("final loss", f"{result.final_loss:.4g}")
     b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{result.distance_to(reference):.3g}")
     c.metric("steps run", f"{len(result.losses) - 1:,}")
 
-    st.plotly_chart(figures["loss"], key="loss")
-    st.caption("Log scale, as in the notebook. Dots mark the recorded steps; the dashed line is the theory.")
+    frame.show_chart(figures["loss"], key="loss")
 
     st.subheader("Progress heatmaps: the residual X @ M − I")
-    st.plotly_chart(figures["grid"], key="grid")
-    st.plotly_chart(figures["animation"], key="animation")
-    recorded = list(result.snapshots)
+    frame.show_chart(figures["grid"], key="grid")
+    frame.show_chart(figures["animation"], key="animation")
     at = st.select_slider("Show X at step", options=recorded, value=recorded[-1], key="at")
     for column, figure, key in zip(
         st.columns(3), cached.step_figures(run.args, at), ("X_at", "XM_at", "ref"), strict=True
     ):
-        column.plotly_chart(figure, key=key)
+        frame.show_chart(figure, key=key, container=column)
+
+    from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
+
+    st.subheader("Along each singular direction")
+    direction_view.show_run(run.args)
 
     one, two = st.columns(2)
     one.download_button("Losses (CSV)", lambda: downloads.losses_csv(result), "losses.csv", "text/csv")

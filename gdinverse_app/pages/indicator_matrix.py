@@ -3,17 +3,18 @@
 import streamlit as st
 
 import gdinverse as g
-from gdinverse_app.ui import downloads, export, frame, indicator_view, lessons, settings
+from gdinverse_app.ui import downloads, export, frame, indicator_view, lessons, matrix_source, settings
 
 frame.page("Indicator matrix")
 st.markdown(
-    "An indicator matrix records which words occur in which documents: a 1 in row *d*, column *w* when word *w* "
-    "is in document *d*. It is the kind of matrix a learner would invert next. It is not square, so it has no "
-    "inverse, but with as many independent columns as words it has a **left inverse** X (words × documents) with "
-    "X @ M = I."
+    "An indicator matrix M records which words occur in which documents: a 1 in row *d*, column *w* when word *w* "
+    "is in document *d*. It is the kind of matrix a learner would invert next. Usually it is not square, so it has no "
+    "inverse. With full column rank (as many independent columns as words) it has a **left inverse** X "
+    "(words × documents) with X @ M = I; otherwise only the **pseudo-inverse** M⁺, the least-squares answer."
 )
 view = indicator_view.choose()
 stats = indicator_view.stats(view.key)
+found = indicator_view.one_sided(view.key)
 docs, words = view.matrix.shape
 
 a, b, c, d = st.columns(4)
@@ -24,7 +25,7 @@ b.metric(
     delta=None if view.p is None else f"{stats.density - view.p:+.3f} against p = {view.p:g}",
     delta_color="off",
 )
-c.metric("rank", f"{stats.rank}")
+c.metric("rank", f"{found.rank}")
 d.metric("empty documents", f"{len(stats.empty_documents)}")
 if stats.empty_documents:
     st.warning(
@@ -34,20 +35,38 @@ if stats.empty_documents:
     )
 if stats.unused_words:
     st.warning("Never used: " + frame.plain(", ".join(view.words[j] for j in stats.unused_words[:20])))
-if stats.rank < words:
-    st.info(
-        f"The rank {stats.rank} is below the {words} words: no X gives X @ M = I exactly. Gradient descent still "
-        "finds the least-squares answer, the pseudo-inverse."
-    )
+st.info(found.description, icon=":material/info:")
 
 heat, per_document, per_word = indicator_view.figures(view.key)
-st.plotly_chart(heat, key="indicator")
+shown_words = ", ".join(view.words[:8]) + (" …" if words > 8 else "")
+frame.show_chart(
+    heat,
+    key="indicator",
+    caption=frame.plain(
+        f"Heatmap of M: {docs} documents (rows) × {words} words (columns: {shown_words}); dark cells are 1s, "
+        f"{int(view.matrix.sum())} of {docs * words} (density {stats.density:.3f})."
+    ),
+)
 left, right = st.columns(2)
-left.plotly_chart(per_document, key="per_doc")
-right.plotly_chart(per_word, key="per_word")
-with st.expander("The matrix as a table"):
-    st.dataframe(indicator_view.table(view), width="stretch")
+frame.show_chart(
+    per_document,
+    key="per_doc",
+    container=left,
+    caption=f"Bars: how many of the {words} words each document holds; {len(stats.empty_documents)} hold none.",
+)
+frame.show_chart(
+    per_word,
+    key="per_word",
+    container=right,
+    caption=f"Bars: in how many of the {docs} documents each word occurs; {len(stats.unused_words)} occur in none.",
+)
+# Drawn only while open (``on_change="rerun"``): a closed table costs a rerun nothing, and a first visit does not
+# download the data grid's browser code.
+table_box = st.expander("The matrix as a table", key="indicator_table", on_change="rerun")
+if table_box.open:
+    table_box.dataframe(indicator_view.table(view), width="stretch")
 
+target = {"left": "its left inverse", "inverse": "its inverse"}.get(found.kind, "its pseudo-inverse")
 one, two = st.columns(2)
 one.download_button(
     "Matrix (CSV)",
@@ -55,11 +74,17 @@ one.download_button(
     "indicator.csv",
     "text/csv",
 )
-if two.button("Learn its left inverse by gradient descent →", type="primary"):
+if two.button(f"Learn {target} by gradient descent →", type="primary"):
     settings.keep("source", "text")
     settings.keep("matrix", g.format_matrix(view.matrix))
+    settings.keep("rows", matrix_source.join_labels(view.documents))
+    settings.keep("cols", matrix_source.join_labels(view.words))
     settings.keep("init", "zeros")  # from zeros, descent finds the pseudo-inverse the page compares with
     st.switch_page("pages/gradient_descent.py")
+two.caption(
+    f"Gradient descent on mean((X @ M − I)²) from zeros: X @ M → I when M has full column rank (rank {found.rank} "
+    f"of {words} words here); otherwise the loss stops at its floor and X ends at M⁺."
+)
 
 state = st.session_state
 export.buttons(

@@ -3,28 +3,107 @@
 Moving a display-only widget reruns a page but none of these. They use
 ``st.cache_resource``: every session gets the same object, never a copy. The
 results (frozen dataclasses, tensors nobody writes to) and figures
-(``st.plotly_chart`` copies a figure before sending it) are never changed, so
-sharing is safe — and measured faster: ``st.cache_data`` unpickles each hit,
-about 60 ms of a Gradient descent run and 130 tensors on Compare, while 30
-students wait for the one Python process. ``max_entries`` bounds the memory.
+(:class:`ReadyFigure`; projector mode restyles a copy) are never changed, so
+sharing is safe — and cheaper than ``st.cache_data``, which unpickles every hit
+while a class waits for the one Python process (benchmarks/load.py measures it).
+``max_entries`` bounds the memory.
+
+In front of each sits a small memo keyed by the exact arguments (:func:`exact_key`): Streamlit hashes every
+argument of every call (a matrix spec field by field), and a page makes 10 to 25 such calls a rerun. A memo hit
+returns the object Streamlit's cache returned for the same arguments; a miss (or an argument the memo cannot key)
+goes to Streamlit's cache as before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
+import dataclasses
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 import gdinverse as g
 from gdinverse import plots
-from gdinverse_app.ui.spec import MatrixSpec
+from gdinverse_app.ui.spec import DescentArgs, MatrixSpec
 
-cache = st.cache_resource(max_entries=64, show_spinner=False)
-"""A few kB an entry at the defaults, a few MB at the caps: 64 entries stay well under 1 GB."""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MEMO_ENTRIES = 32
+"""Results each function's memo keeps (the most recently used); Streamlit's cache keeps 64 more behind it."""
+
+
+class _Unkeyable(Exception):
+    """An argument :func:`exact_key` does not key (the call goes to Streamlit's cache)."""
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+"""The field names of each frozen dataclass :func:`exact_key` has met."""
+
+
+def exact_key(value: object) -> Hashable:
+    """A key equal for two arguments only if every computation gives the same result for both: types count
+    (1, 1.0 and True differ) and floats by their bits (0.0 and −0.0 differ, every NaN the same). Handles str,
+    int, bool, float, None, tuples of these and frozen dataclasses of these (a matrix spec)."""
+    kind = type(value)
+    if kind is float:
+        return (float, value.hex())  # type: ignore[attr-defined]
+    if kind is str or kind is int or kind is bool or value is None:
+        return (kind, value)
+    if kind is tuple:
+        return (tuple, tuple(exact_key(item) for item in value))  # type: ignore[attr-defined]
+    names = _FIELDS.get(kind)
+    if names is None:
+        if not (dataclasses.is_dataclass(value) and kind.__dataclass_params__.frozen):  # type: ignore[attr-defined]
+            raise _Unkeyable
+        names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))
+    return (kind, tuple(exact_key(getattr(value, name)) for name in names))
+
+
+def cache(func: Callable[P, R]) -> Callable[P, R]:
+    """``st.cache_resource`` (64 entries, no spinner) behind a memo of the last :data:`MEMO_ENTRIES` results.
+
+    A few kB an entry at the defaults, a few MB at the caps: 64 + 32 entries a function stay well under 1 GB.
+    Exceptions are not kept (as in Streamlit's cache): a call that raised raises again, computing again.
+    """
+    shared = st.cache_resource(max_entries=64, show_spinner=False)(func)
+    memo: OrderedDict[Hashable, Any] = OrderedDict()
+    lock = threading.Lock()
+
+    @functools.wraps(func)
+    def cached(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            key = (exact_key(args), exact_key(tuple(sorted(kwargs.items()))))
+        except _Unkeyable:
+            return shared(*args, **kwargs)
+        with lock:
+            if key in memo:
+                memo.move_to_end(key)
+                return memo[key]
+        value = shared(*args, **kwargs)
+        with lock:
+            memo[key] = value
+            while len(memo) > MEMO_ENTRIES:
+                memo.popitem(last=False)
+        return value
+
+    def clear() -> None:
+        """Forget every result (both the memo and Streamlit's cache)."""
+        with lock:
+            memo.clear()
+        shared.clear()
+
+    cached.clear = clear  # type: ignore[attr-defined]
+    return cached
+
 
 _progress: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar("progress", default=None)
 
@@ -50,10 +129,28 @@ def progress(text: str) -> Iterator[None]:
         holder.empty()
 
 
+class ReadyFigure(go.Figure):
+    """A cached figure, drawn as it is on every rerun: its dict (what ``st.plotly_chart`` serialises) is made once.
+
+    ``st.plotly_chart`` asks for ``figure.to_dict()`` on every call, which deep-copies the figure and walks it for
+    arrays to encode: most of the work of drawing a cached figure again. Here ``to_dict`` returns the dict made
+    when the figure was built. Cached figures are never changed (a restyled copy, ``go.Figure(figure)``, is a plain
+    figure); one that was changed would still send its old dict.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sent = super().to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figure as a dict, arrays in plotly's base64 form; the same dict every call: do not change it."""
+        return self._sent
+
+
 def ready(figure: go.Figure) -> go.Figure:
-    """The figure with its arrays already in plotly's base64 form: ``st.plotly_chart`` converts a figure's numpy
-    arrays on every call, which is 40% of drawing a cached figure; converted once, it only copies them."""
-    return go.Figure(figure.to_dict())
+    """The figure as a :class:`ReadyFigure`, its arrays already in plotly's base64 form (``st.plotly_chart``
+    would convert a figure's numpy arrays on every call)."""
+    return ReadyFigure(figure.to_dict())
 
 
 def _report(done: int, total: int) -> None:
@@ -72,8 +169,26 @@ def matrix(spec: MatrixSpec, dtype: str = "float32") -> torch.Tensor:
 
 
 @cache
+def condition(spec: MatrixSpec) -> float:
+    """κ of the matrix as entered (its float64 build): the one condition number every page shows."""
+    return g.condition_number(matrix(spec, "float64"))
+
+
+def condition_text(spec: MatrixSpec) -> str:
+    """κ of the matrix as every page writes it (``g.format_condition``)."""
+    return g.format_condition(condition(spec))
+
+
+@cache
 def exact(spec: MatrixSpec, dtype: str) -> g.ExactInverse:
-    return g.exact_inverse(matrix(spec, dtype))
+    """``torch.linalg.inv`` in ``dtype`` of the matrix as entered (its κ is the one :func:`condition` gives)."""
+    return g.exact_inverse(matrix(spec, "float64"), dtype=dtype)
+
+
+@cache
+def one_sided(spec: MatrixSpec, dtype: str = "float64") -> g.OneSidedInverse:
+    """Which inverse the matrix has (inverse, left, right or only the pseudo-inverse), and that inverse."""
+    return g.one_sided_inverse(matrix(spec, "float64"), dtype=dtype)
 
 
 @cache
@@ -82,8 +197,10 @@ def pseudo_inverse(spec: MatrixSpec, dtype: str) -> torch.Tensor:
 
 
 @cache
-def bounds(spec: MatrixSpec) -> g.LrBounds:
-    return g.lr_bounds(matrix(spec))
+def bounds(spec: MatrixSpec, dtype: str = "float32") -> g.LrBounds:
+    """Learning rates and rates of convergence of plain descent in ``dtype`` on the matrix as entered (its κ is
+    the one :func:`condition` gives)."""
+    return g.lr_bounds(matrix(spec, "float64"), dtype=dtype)
 
 
 @cache
@@ -92,22 +209,51 @@ def reference(spec: MatrixSpec, dtype: str) -> tuple[str, torch.Tensor]:
     return g.best_inverse(matrix(spec, dtype))
 
 
+def error_scale(spec: MatrixSpec) -> tuple[float, float]:
+    """The colour scale both precisions' error heatmaps share, (top, bottom): from float64's eps (white) to the
+    larger measured max |M⁻¹ @ M − I| (at least 10·eps), so float32's lost digits show as colour."""
+    floor = float(torch.finfo(torch.float64).eps)
+    errors = []
+    for dtype in ("float32", "float64"):
+        try:
+            errors.append(exact(spec, dtype).max_error)
+        except g.GdInverseError:
+            continue
+    finite = [e for e in errors if e == e and e != float("inf")]
+    return max([10 * floor, *finite]), floor
+
+
+def _labels(labels: tuple[str, ...]) -> list[str] | None:
+    return list(labels) if labels else None
+
+
 @cache
 def heatmap(spec: MatrixSpec, what: str, dtype: str = "float32") -> go.Figure:
-    """A heatmap of the matrix ("M"), its inverse or check in ``dtype`` ("inverse", "product"), or its
-    pseudo-inverse and that check in float64 ("pinv", "pinv_check")."""
+    """A figure of the matrix ("M"); of its exact inverse in ``dtype`` ("inverse") and that inverse's error
+    |inverse @ M − I| on a log colour scale ("error"); or of the inverse :func:`one_sided` finds ("one_sided")
+    and its check, X @ M or M @ X ("one_sided_check"). The matrix's labels go on the matching axes."""
+    rows, cols = _labels(spec.row_labels), _labels(spec.column_labels)
     if what == "M":
         M = matrix(spec)
-        return ready(plots.heatmap(M, title=f"M ({M.shape[0]}×{M.shape[1]})"))
-    if what in ("inverse", "product"):
+        return ready(plots.heatmap(M, title=f"M ({M.shape[0]}×{M.shape[1]})", x_labels=cols, y_labels=rows))
+    if what in ("inverse", "error"):
         result = exact(spec, dtype)
         if what == "inverse":
-            return ready(plots.heatmap(result.inverse, title="inverse"))
-        return ready(plots.heatmap(result.product, title="inverse @ M (should be I)"))
-    P = pseudo_inverse(spec, "float64")
-    if what == "pinv":
-        return ready(plots.heatmap(P, title=f"pseudo-inverse A⁺ ({P.shape[0]}×{P.shape[1]})"))
-    return ready(plots.heatmap(P @ matrix(spec, "float64"), title="A⁺ @ M"))
+            return ready(plots.heatmap(result.inverse, title=f"M⁻¹ in {dtype}", x_labels=rows, y_labels=cols))
+        top, floor = error_scale(spec)
+        return ready(
+            plots.error_heatmap(
+                result.residual, title=f"|M⁻¹ @ M − I| in {dtype}", eps=floor, top=top, x_labels=cols, y_labels=cols
+            )
+        )
+    found = one_sided(spec)
+    symbol = "M⁻¹" if found.kind == "inverse" else "M⁺"
+    if what == "one_sided":
+        X = found.inverse
+        return ready(plots.heatmap(X, title=f"{symbol} ({X.shape[0]}×{X.shape[1]})", x_labels=rows, y_labels=cols))
+    if found.kind == "right":
+        return ready(plots.heatmap(found.product, title=f"M @ {symbol}", x_labels=rows, y_labels=rows))
+    return ready(plots.heatmap(found.product, title=f"{symbol} @ M", x_labels=cols, y_labels=cols))
 
 
 # ---------------------------------------------------------------------------- gradient descent
@@ -117,10 +263,21 @@ def heatmap(spec: MatrixSpec, what: str, dtype: str = "float32") -> go.Figure:
 def descent(
     spec: MatrixSpec, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
 ) -> g.DescentResult:
-    """The gradient-descent run the page shows (at most 51 snapshots: the animation shows 50 frames)."""
-    A = matrix(spec, dtype)
+    """The gradient-descent run the page shows (at most 51 snapshots: the animation shows 50 frames).
+
+    The matrix goes in as entered (its float64 build) and gdinverse casts it to ``dtype``, so that the run's κ is
+    the one every page shows (:func:`condition`); the cast gives the same values as building it in ``dtype``.
+    """
     return g.gd_inverse(
-        A, lr=lr, steps=steps, seed=seed, record_every=record_every, init=init, max_snapshots=51, on_step=_report
+        matrix(spec, "float64"),
+        lr=lr,
+        steps=steps,
+        seed=seed,
+        record_every=record_every,
+        init=init,
+        dtype=dtype,
+        max_snapshots=51,
+        on_step=_report,
     )
 
 
@@ -128,24 +285,30 @@ def descent(
 def descent_figures(
     spec: MatrixSpec, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
 ) -> dict[str, go.Figure]:
-    """The loss curve (with the theory dashed), the residual grid and the residual animation of a run."""
+    """The loss curve (with the theory dashed), the residual grid and the residual animation of a run.
+
+    After a divergence the theory is drawn only as far as the run went, and the grid and the animation show
+    the recorded steps before the blow-up.
+    """
     run = descent(spec, lr, steps, seed, record_every, init, dtype)
-    theory = g.predicted_losses(matrix(spec, dtype), lr=lr, steps=steps, X0=run.snapshots[0])
+    theory = g.predicted_losses(matrix(spec, dtype), lr=lr, steps=run.losses.size - 1, X0=run.snapshots[0])
     return {
-        "loss": ready(plots.loss_curve(run.losses, marks=list(run.snapshots), predicted=theory[: run.losses.size])),
-        "grid": ready(plots.residual_grid(run)),
+        "loss": ready(plots.loss_curve(run.losses, marks=list(run.snapshots), predicted=theory)),
+        "grid": ready(plots.residual_grid(run, columns=2)),  # 2 a row: panels stay readable on a phone
         "animation": ready(plots.residual_animation(run)),
     }
 
 
 @cache
-def step_figures(args: tuple, step: int) -> tuple[go.Figure, go.Figure, go.Figure]:
-    """X at a recorded step, X @ M there, and the reference inverse, for a run of :func:`descent`."""
+def step_figures(args: DescentArgs, step: int) -> tuple[go.Figure, go.Figure, go.Figure]:
+    """X at a recorded step, its error |X @ M − I| on a log scale, and the reference inverse, for a run of
+    :func:`descent`."""
     run = descent(*args)
     name, inverse = reference(args[0], args[-1])
+    eps = float(torch.finfo(run.matrix.dtype).eps)
     return (
         ready(plots.heatmap(run.snapshots[step], title=f"X at step {step}")),
-        ready(plots.heatmap(run.product(step), title="X @ M")),
+        ready(plots.error_heatmap(run.residual(step), title=f"|X @ M − I| at step {step}", eps=eps)),
         ready(plots.heatmap(inverse, title=name)),
     )
 
@@ -157,23 +320,28 @@ def step_figures(args: tuple, step: int) -> tuple[go.Figure, go.Figure, go.Figur
 def race(
     spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float
 ) -> dict[str, g.DescentResult]:
-    """The optimizer race of the Compare page (every method's run from the same start)."""
-    A = matrix(spec, dtype)
+    """The optimizer race of the Compare page (every method's run from the same start), on the matrix as entered."""
+    A = matrix(spec, "float64")
     return g.race(A, methods, steps=steps, seed=seed, init=init, dtype=dtype, lrs={"adam": adam_lr})
 
 
 @cache
-def race_figures(*args: object) -> tuple[go.Figure, go.Figure]:
+def race_figures(
+    spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float
+) -> tuple[go.Figure, go.Figure]:
     """Loss against step and against wall-clock time for :func:`race` with the same arguments."""
-    results = race(*args)
+    results = race(spec, methods, steps, seed, init, dtype, adam_lr)
     return (
         ready(plots.race_figure(results, x="step", title="Loss against step")),
         ready(plots.race_figure(results, x="time", title="Loss against wall-clock time")),
     )
 
 
-def _steps(value: int | None) -> str:
-    return "never" if value is None else f"{value:,}"
+def _steps(row: g.RaceRow) -> str:
+    """Steps to the tolerance: the count, "not settled" (it dipped below and climbed back), or "never"."""
+    if row.steps_to_tolerance is not None:
+        return f"{row.steps_to_tolerance:,}"
+    return "never" if row.first_below is None else "not settled"
 
 
 def _note(row: g.RaceRow) -> str:
@@ -181,45 +349,60 @@ def _note(row: g.RaceRow) -> str:
 
 
 @cache
+def race_table(
+    spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
+) -> list[g.RaceRow]:
+    """``g.race_table`` of :func:`race` at tolerance ``tol``."""
+    return g.race_table(race(spec, methods, steps, seed, init, dtype, adam_lr), tol=tol)
+
+
+@cache
 def race_rows(
     spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
 ) -> list[dict[str, str]]:
     """The race table at tolerance ``tol``, one formatted row per method."""
-    results = race(spec, methods, steps, seed, init, dtype, adam_lr)
     return [
         {
             "method": row.method,
             "lr": "—" if row.lr != row.lr else f"{row.lr:.4g}",
             "β": "—" if row.momentum is None else f"{row.momentum:.7g}",
-            f"steps to {tol:g}": _steps(row.steps_to_tolerance),
-            "first below": _steps(row.first_below),
+            f"steps to {tol:g}": _steps(row),
+            "first below": "never" if row.first_below is None else f"{row.first_below:,}",
             "ms to tol": "—" if row.milliseconds is None else f"{row.milliseconds:.1f}",
             "final loss": f"{row.final_loss:.3g}",
             "error vs inverse": f"{row.error:.3g}",
             "note": _note(row),
         }
-        for row in g.race_table(results, tol=tol)
+        for row in race_table(spec, methods, steps, seed, init, dtype, adam_lr, tol)
     ]
+
+
+@cache
+def race_frame(
+    spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
+) -> pd.DataFrame:
+    """:func:`race_rows` as a data frame, built once per race and tolerance."""
+    return pd.DataFrame(race_rows(spec, methods, steps, seed, init, dtype, adam_lr, tol))
 
 
 @cache
 def sweep(spec: MatrixSpec, count: int, steps: int, seed: int, init: str, dtype: str) -> g.LrSweep:
     """The learning-rate sweep of the Compare page, over the matrix's own range of learning rates."""
-    A = matrix(spec, dtype)
-    return g.lr_sweep(A, g.lr_bounds(A).grid(count), steps=steps, seed=seed, init=init, dtype=dtype)
+    A = matrix(spec, "float64")
+    return g.lr_sweep(A, bounds(spec, dtype).grid(count).tolist(), steps=steps, seed=seed, init=init, dtype=dtype)
 
 
 @cache
-def sweep_figure(*args: object) -> go.Figure:
+def sweep_figure(spec: MatrixSpec, count: int, steps: int, seed: int, init: str, dtype: str) -> go.Figure:
     """Final loss against lr for :func:`sweep` with the same arguments, with the theory and the two limits."""
-    result = sweep(*args)
-    return ready(plots.sweep_figure(result, bounds=bounds(args[0]), predicted=result.predicted))
+    result = sweep(spec, count, steps, seed, init, dtype)
+    return ready(plots.sweep_figure(result, bounds=bounds(spec, dtype), predicted=result.predicted))
 
 
 @cache
 def sweep_summary(spec: MatrixSpec, count: int, steps: int, seed: int, init: str, dtype: str) -> str:
     """One sentence on the sweep: the best measured lr against the theory's optimum and stable limit."""
-    result, limits = sweep(spec, count, steps, seed, init, dtype), bounds(spec)
+    result, limits = sweep(spec, count, steps, seed, init, dtype), bounds(spec, dtype)
     diverged = int(result.diverged.sum())
     text = (
         f"Lowest final loss at lr **{result.best_lr:.4g}**; the theory's optimal lr is **{limits.optimal:.4g}** "

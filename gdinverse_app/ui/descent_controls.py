@@ -1,7 +1,13 @@
-"""The Gradient descent page's controls: the learning-rate slider that follows the matrix, and the run settings."""
+"""The Gradient descent page's controls: the learning-rate slider that follows the matrix, and the run settings.
+
+The main ones (learning rate, steps, mode) are drawn in the page itself, in a "Run settings" expander that is
+open on a first visit, so that a phone reaches them without opening the sidebar; the rest (record every, seed,
+start, precision) are in the sidebar. All of them live in the link (``ui/settings.py``).
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -11,21 +17,25 @@ from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
 from gdinverse_app.ui import cached, settings
-from gdinverse_app.ui.settings import Setting
-from gdinverse_app.ui.spec import MatrixSpec
+from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
+from gdinverse_app.ui.spec import DescentArgs, MatrixSpec
 
-MAX_STEPS = 5000
+MAX_STEPS = 20_000
+"""Most steps of a whole run in the app: enough for float32 to stall on a κ = 50 matrix (about 20,000 steps)."""
 WORK_BUDGET = 4e10
-"""Flops a run may cost (two products of 2n³ each a step): about 2 s on one core. Caps steps for big matrices."""
+"""Flops a run may cost (two products of 2n³ each a step): caps the steps for big matrices, keeping runs interactive."""
 
 START_LABELS = {"rand": "random (seed)", "zeros": "zeros"}
+MODE_LABELS = {"run": "Whole run", "step": "Step through"}
+COLOUR_LABELS = {"signed": "signed, fixed scale", "log": "log magnitude"}
 SETTINGS = (
     Setting("steps", 100, low=1, high=MAX_STEPS),
-    Setting("seed", 314, low=0, high=2**31 - 1),
+    Setting("seed", 314, low=0, high=MAX_WIDGET_SEED),
     Setting("every", 20, low=1, high=MAX_STEPS),
     Setting("init", "rand", choices=("rand", "zeros")),
     Setting("dtype", "float32", choices=("float32", "float64")),
     Setting("mode", "run", choices=("run", "step")),
+    Setting("colours", "signed", choices=("signed", "log")),
 )
 
 
@@ -40,9 +50,11 @@ class Run:
     every: int
     init: str
     dtype: str
+    mode: str = "run"
+    """"run" (the whole run at once) or "step" (step through); not part of :attr:`args`."""
 
     @property
-    def args(self) -> tuple:
+    def args(self) -> DescentArgs:
         return (self.spec, self.lr, self.steps, self.seed, self.every, self.init, self.dtype)
 
 
@@ -51,6 +63,7 @@ def default_lr(spec: MatrixSpec, bounds: g.LrBounds) -> float:
     return g.SEED_LR if spec.is_seed else bounds.optimal
 
 
+@functools.lru_cache(maxsize=64)  # the same few matrices on every rerun of every session
 def lr_options(bounds: g.LrBounds, default: float, linked: str | None = None) -> tuple[float, ...]:
     """Log-spaced learning rates from stable/1000 to 2×stable, with the default, optimal and stable limit.
 
@@ -74,13 +87,13 @@ def step_cap(n: int) -> int:
 
 
 def controls(spec: MatrixSpec, n: int) -> Run:
-    """Draw the run settings in the sidebar and return them."""
+    """Draw the run settings (the main ones in the page, the others in the sidebar) and return them."""
     bounds = cached.bounds(spec)
     default = default_lr(spec, bounds)
     options = lr_options(bounds, default, st.query_params.get("lr"))
     lr_setting = Setting("lr", default, options=options)
-    if st.session_state.get("_lr_matrix", spec) != spec:  # another matrix: its own range and default
-        settings.keep("lr", default)
+    if st.session_state.get("_lr_matrix", spec) != spec and "lr" not in st.query_params:
+        settings.keep("lr", default)  # another matrix, and no lr in the link: the new matrix's own default
     st.session_state["_lr_matrix"] = spec
     cap = step_cap(n)
     all_settings = (lr_setting, *SETTINGS)
@@ -91,29 +104,42 @@ def controls(spec: MatrixSpec, n: int) -> Run:
         st.session_state.steps = cap
         st.info(f"Steps capped at {cap:,} for a {n}×{n} matrix to keep the page responsive.")
 
+    with st.expander("Run settings: learning rate, steps, mode", expanded=True, icon=":material/tune:"):
+        st.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=lambda v: f"{v:.4g}")
+        note, button = st.columns([3, 1], vertical_alignment="center")
+        note.caption(
+            f"Stable below **{bounds.stable_below:.4g}** · optimal **{bounds.optimal:.4g}** · seed {g.SEED_LR:.4g}"
+        )
+        button.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
+        steps, mode = st.columns([3, 2])
+        steps.slider(
+            "Steps",
+            1,
+            cap,
+            key="steps",
+            help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
+        )
+        mode.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
     side = st.sidebar
     side.header("Gradient descent")
-    side.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=lambda v: f"{v:.4g}")
-    side.caption(
-        f"Stable below **{bounds.stable_below:.4g}** · optimal **{bounds.optimal:.4g}** · seed {g.SEED_LR:.4g}"
-    )
-    side.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
-    side.slider(
-        "Steps",
-        1,
-        cap,
-        key="steps",
-        help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no such cap.",
-    )
     side.number_input("Record every k steps", 1, MAX_STEPS, key="every")
     start_controls(side, seed="seed", init="init", dtype="dtype")
     settings.save(all_settings)
     state = st.session_state
-    return Run(spec, float(state.lr), int(state.steps), int(state.seed), int(state.every), state.init, state.dtype)
+    return Run(
+        spec,
+        float(state.lr),
+        int(state.steps),
+        int(state.seed),
+        int(state.every),
+        state.init,
+        state.dtype,
+        mode=state.mode,
+    )
 
 
 def start_controls(side: DeltaGenerator, *, seed: str, init: str, dtype: str) -> None:
     """The random start's seed, random or zero start, and the precision, under the given widget keys."""
-    side.number_input("Seed (random start)", 0, 2**31 - 1, key=seed)
+    side.number_input("Seed (random start)", 0, MAX_WIDGET_SEED, key=seed)
     side.radio("Start", ["rand", "zeros"], key=init, horizontal=True, format_func=START_LABELS.get)
     side.radio("Precision", ["float32", "float64"], key=dtype, horizontal=True)

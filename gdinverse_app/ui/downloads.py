@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -11,7 +12,7 @@ import torch
 import gdinverse as g
 
 
-def _csv(rows: list[list[object]]) -> str:
+def _csv(rows: Iterable[Iterable[object]]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     return buffer.getvalue()

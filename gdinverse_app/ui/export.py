@@ -60,7 +60,9 @@ def to_script(cells: list[Cell]) -> str:
 
 def buttons(cells: list[Cell], name: str) -> None:
     """Two download buttons: the lesson as a notebook and as a script."""
-    st.caption("Take this page home: the same computation, with these settings, as code that uses `gdinverse`.")
+    st.caption(
+        "Take this page home: the same computation, with these settings, as code that uses the gdinverse package."
+    )
     left, right = st.columns(2)
     # the files are built when clicked, not on every run of the page
     notebook, script = (lambda: to_notebook(cells)), (lambda: to_script(cells))

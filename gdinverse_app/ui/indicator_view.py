@@ -1,8 +1,10 @@
-"""The Indicator matrix page's chooser: a random matrix (the notebook's) or the document-term matrix of your text."""
+"""The Indicator matrix page's chooser (in the page, for phones): a random matrix (the notebook's) or the
+document-term matrix of your text; and which inverse it has."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,19 +15,22 @@ import gdinverse as g
 from gdinverse import plots
 from gdinverse_app.ui import frame, settings
 from gdinverse_app.ui.cached import cache, ready
-from gdinverse_app.ui.settings import Setting
+from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 
 MAX_DOCUMENTS = 500
 MAX_WORDS = 200
 MAX_TEXT = 50_000
 EXAMPLE = "The cat sat on the mat\nThe dog sat on the log\nA cat and a dog\nThe mat"
 
+IndicatorKey: TypeAlias = tuple[str, int, int, float, int] | tuple[str, str]
+"""The plain settings a matrix is built from: ("random", documents, words, p, seed) or ("text", text)."""
+
 SETTINGS = (
     Setting("isource", "random", choices=("random", "text")),
     Setting("docs", 17, low=1, high=MAX_DOCUMENTS),
     Setting("words", 3, low=1, high=MAX_WORDS),
     Setting("p", 0.2, low=0.0, high=1.0),
-    Setting("iseed", 123, low=0, high=2**31 - 1),
+    Setting("iseed", 123, low=0, high=MAX_WIDGET_SEED),
     Setting("documents", EXAMPLE),
 )
 
@@ -34,7 +39,7 @@ SETTINGS = (
 class View:
     """The matrix to show, with its row and column labels."""
 
-    key: tuple
+    key: IndicatorKey
     """The plain settings it was built from: ("random", documents, words, p, seed) or ("text", text)."""
     matrix: torch.Tensor
     documents: tuple[str, ...]
@@ -51,9 +56,9 @@ def _labels(prefix: str, n: int) -> tuple[str, ...]:
 
 
 @cache
-def view(key: tuple) -> View:
+def view(key: IndicatorKey) -> View:
     """The matrix a key describes, random or from text."""
-    if key[0] == "random":
+    if len(key) == 5:  # ("random", documents, words, p, seed); the other key is ("text", text)
         _, docs, words, p, seed = key
         M = g.indicator_matrix(docs, words, p, seed)
         return View(key, M, _labels("doc", M.shape[0]), _labels("word", M.shape[1]), p=p)
@@ -62,12 +67,12 @@ def view(key: tuple) -> View:
 
 
 @cache
-def stats(key: tuple) -> g.IndicatorStats:
+def stats(key: IndicatorKey) -> g.IndicatorStats:
     return g.indicator_stats(view(key).matrix)
 
 
 @cache
-def figures(key: tuple) -> tuple[go.Figure, go.Figure, go.Figure]:
+def figures(key: IndicatorKey) -> tuple[go.Figure, go.Figure, go.Figure]:
     """The labelled heatmap, words per document and documents per word."""
     shown, counts = view(key), stats(key)
     return (
@@ -77,12 +82,34 @@ def figures(key: tuple) -> tuple[go.Figure, go.Figure, go.Figure]:
     )
 
 
+@cache
+def one_sided(key: IndicatorKey) -> g.OneSidedInverse:
+    """Which inverse the matrix has: a left inverse only with full column rank (rank = words)."""
+    return g.one_sided_inverse(view(key).matrix, dtype="float64")
+
+
+def _title() -> str:
+    """The expander's title: what the matrix is, from the settings."""
+    state = st.session_state
+    if state.isource == "random":
+        return (
+            f"Indicator matrix M: {int(state.docs)} documents × {int(state.words)} words, random "
+            f"(p = {float(state.p):g}, seed {int(state.iseed)})"
+        )
+    lines = sum(1 for line in str(state.documents).splitlines() if line.strip())
+    return f"Indicator matrix M: from your text, {lines} documents"
+
+
 def choose() -> View:
-    """Draw the sidebar controls and return the matrix; stops the page with an error if the text is unusable."""
+    """Draw the controls in an expander at the top of the page and return the matrix; stops the page with an
+    error if the text is unusable. The expander is open on a first visit whose link sets nothing."""
+    first_visit = "_indicator_seen" not in st.session_state and not any(s.key in st.query_params for s in SETTINGS)
+    st.session_state["_indicator_seen"] = True
     settings.load(SETTINGS)
-    side = st.sidebar
-    side.header("Indicator matrix")
-    source = side.radio(
+    for key in (setting.key for setting in SETTINGS):  # a widget met on another page would start from its default
+        st.session_state[key] = st.session_state[key]
+    box = st.expander(_title(), expanded=first_visit, icon=":material/grid_on:")
+    source = box.radio(
         "Source",
         ["random", "text"],
         key="isource",
@@ -90,14 +117,15 @@ def choose() -> View:
         format_func={"random": "Random", "text": "From your own text"}.get,
     )
     if source == "random":
-        side.slider("Documents", 1, MAX_DOCUMENTS, key="docs")
-        side.slider("Words", 1, MAX_WORDS, key="words")
-        side.slider("Probability p of a word in a document", 0.0, 1.0, step=0.01, key="p")
-        side.number_input("Seed", 0, 2**31 - 1, key="iseed")
+        left, right = box.columns(2)
+        left.slider("Documents", 1, MAX_DOCUMENTS, key="docs")
+        right.slider("Words", 1, MAX_WORDS, key="words")
+        left.slider("Probability p of a word in a document", 0.0, 1.0, step=0.01, key="p")
+        right.number_input("Seed", 0, MAX_WIDGET_SEED, key="iseed")
         settings.save(SETTINGS)
         state = st.session_state
         return view(("random", int(state.docs), int(state.words), float(state.p), int(state.iseed)))
-    text = side.text_area("Documents, one per line", key="documents", height=200)
+    text = box.text_area("Documents, one per line", key="documents", height=200)
     settings.save(SETTINGS)
     lines = [line for line in text.splitlines() if line.strip()]
     if len(text) > MAX_TEXT or len(lines) > MAX_DOCUMENTS:

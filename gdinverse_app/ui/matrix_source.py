@@ -1,4 +1,11 @@
-"""The sidebar matrix chooser every matrix page shares: a preset, an editable grid, or pasted text."""
+"""The matrix chooser every matrix page shares: a preset, an editable grid, or pasted text, with optional labels.
+
+It is drawn in the page itself (not the sidebar), in an expander titled with the matrix and its condition
+number — "Matrix M: Hilbert 6×6 · κ = 1.5e+07" — so a phone reaches it without opening the sidebar. The
+expander is open on a first visit whose link names no matrix. Row and column labels (an indicator matrix's
+documents and words) travel with the matrix as the link's ``rows`` and ``cols``; labels that no longer fit the
+matrix are dropped with a notice, never shown on the wrong rows.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import torch
 
 import gdinverse as g
 from gdinverse_app.ui import cached, frame, settings
-from gdinverse_app.ui.settings import Setting
+from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 from gdinverse_app.ui.spec import MatrixSpec
 
 MAX_N = 128
@@ -23,16 +30,33 @@ CONDITION_NUMBERS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 300.0, 1
 SIZED = ("identity", "hilbert", "rotation", "singular", "random")
 SOURCES = {"preset": "Preset", "grid": "Type in a grid", "text": "Paste text"}
 DEFAULT_TEXT = "1 0 0 0\n0 2 0 0\n0 0 3 0\n0 0 0 4"
+LABEL_SEPARATOR = ","
+"""Labels are written into the link joined by commas (document names and tokenized words hold none)."""
+
+PRESET_TEXT = {
+    "diag1234": "The seed notebook's diag(1, 2, 3, 4); its inverse is diag(1, 1/2, 1/3, 1/4).",
+    "identity": "The n×n identity matrix, its own inverse.",
+    "hilbert": "The Hilbert matrix 1/(i+j−1): famously ill-conditioned, κ grows about 30-fold with each n.",
+    "rotation": "A rotation by an angle in each pair of coordinates: its inverse is its transpose (κ = 1).",
+    "singular": "The n×n matrix of 1, 2, …, n² row by row: rank 2, so it has no inverse.",
+    "random": "A random n×n matrix with a chosen condition number and seed.",
+    "indicator": "The seed's 17×3 word/document indicator matrix: not square, it has a left inverse.",
+}
+"""What each preset is (the condition number itself is measured and shown in the chooser's title)."""
 
 SETTINGS = (
     Setting("source", "preset", choices=tuple(SOURCES)),
     Setting("preset", "diag1234", choices=tuple(g.PRESETS)),
     Setting("n", 4, low=1, high=MAX_N),
     Setting("cond", 10.0, options=CONDITION_NUMBERS),
-    Setting("mseed", 0, low=0, high=2**31 - 1),
+    Setting("mseed", 0, low=0, high=MAX_WIDGET_SEED),
     Setting("angle", 30.0, low=-360.0, high=360.0),
     Setting("matrix", DEFAULT_TEXT),
+    Setting("rows", ""),
+    Setting("cols", ""),
 )
+MATRIX_KEYS = (*(setting.key for setting in SETTINGS), "lesson")
+"""The link parameters that name a matrix (a lesson does too): with none of them, a first visit opens the chooser."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +64,31 @@ class Choice:
     """The chosen matrix as plain values: ``spec`` keys every cached computation on it."""
 
     spec: MatrixSpec
+
+
+def join_labels(labels: tuple[str, ...] | list[str]) -> str:
+    """Labels as one link parameter; "" when any label holds the separator (then the link carries none)."""
+    return "" if any(LABEL_SEPARATOR in label for label in labels) else LABEL_SEPARATOR.join(labels)
+
+
+def split_labels(text: str) -> tuple[str, ...]:
+    return tuple(text.split(LABEL_SEPARATOR)) if text else ()
+
+
+def describe(spec: MatrixSpec, shape: tuple[int, ...] | None) -> str:
+    """A short name of the matrix for the chooser's title: "diag(1, 2, 3, 4)", "Hilbert 6×6", "pasted 2×3"."""
+    size = "" if shape is None else f"{shape[0]}×{shape[1]}"
+    if spec.source != "preset":
+        return f"pasted {size}".strip()
+    return {
+        "diag1234": "diag(1, 2, 3, 4)",
+        "identity": f"identity {size}",
+        "hilbert": f"Hilbert {size}",
+        "rotation": f"rotation {size} by {spec.angle:g}°",
+        "singular": f"singular {size}",
+        "random": f"random {size} (seed {spec.seed})",
+        "indicator": f"the seed's {size} indicator matrix",
+    }[spec.preset]
 
 
 def _check_text(text: str) -> str | None:
@@ -64,56 +113,90 @@ def _grid(text: str) -> str:
     sized = np.zeros((rows, cols), dtype=np.float64)
     r, c = min(rows, current.shape[0]), min(cols, current.shape[1])
     sized[:r, :c] = current[:r, :c]
-    frame = pd.DataFrame(sized, columns=[str(j + 1) for j in range(cols)])
-    edited = st.data_editor(frame, key=f"grid_{hash(sized.tobytes())}", hide_index=False, width="stretch")
+    table = pd.DataFrame(sized, columns=[str(j + 1) for j in range(cols)])
+    edited = st.data_editor(table, key=f"grid_{hash(sized.tobytes())}", hide_index=False, width="stretch")
     values = edited.to_numpy(dtype=np.float64, na_value=0.0)
     return g.format_matrix(torch.from_numpy(values), decimals=None) if np.isfinite(values).all() else text
 
 
-def choose(*, title: str = "Matrix") -> Choice:
-    """Draw the matrix chooser in the sidebar and return the choice; stops the page with an error if it is unusable."""
+def _spec_from_state() -> MatrixSpec:
+    """The matrix the widgets' current values describe (labels not yet checked against its shape)."""
+    state = st.session_state
+    if state.source == "preset":
+        name = state.preset
+        n = max(int(state.n), 2) if name in ("rotation", "singular") else int(state.n)
+        return MatrixSpec("preset", name, n=n, cond=float(state.cond), seed=int(state.mseed), angle=float(state.angle))
+    return MatrixSpec(
+        "text", text=state.matrix, row_labels=split_labels(state.rows), column_labels=split_labels(state.cols)
+    )
+
+
+def _title(spec: MatrixSpec, title: str) -> str:
+    """The expander's title: the matrix's name and its condition number, or just the title if it is unusable."""
+    if spec.source == "text" and _check_text(spec.text):
+        return f"{title}: (too big to read)"
+    try:
+        shape = tuple(cached.matrix(spec).shape)
+    except g.GdInverseError:
+        return f"{title}: (not readable yet)"
+    if max(shape) > MAX_N:
+        return f"{title}: {shape[0]}×{shape[1]} (too big)"
+    name = describe(spec, shape) if st.session_state.source != "grid" else f"typed {shape[0]}×{shape[1]}"
+    return f"{title}: {name} · κ = {cached.condition_text(spec)}"
+
+
+def hold(keys: tuple[str, ...] | list[str]) -> None:
+    """Re-assign the widgets' values through the session-state API before they are drawn: a widget met on another
+    page (another element) would otherwise start from its default, and the matrix would not follow the student."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
+    """Draw the matrix chooser at the top of the page and return the choice; stops the page if it is unusable.
+
+    ``show_matrix`` draws M as a heatmap (with its labels) inside the chooser, for pages that show it nowhere else.
+    """
+    first_visit = "_matrix_seen" not in st.session_state and not any(k in st.query_params for k in MATRIX_KEYS)
+    st.session_state["_matrix_seen"] = True
     settings.load(SETTINGS)
-    side = st.sidebar
-    side.header(title)
-    source = side.radio("Source", list(SOURCES), format_func=SOURCES.get, key="source", horizontal=True)
+    hold([setting.key for setting in SETTINGS])
+    box = st.expander(_title(_spec_from_state(), title), expanded=first_visit, icon=":material/grid_view:")
+    source = box.radio("Source", list(SOURCES), format_func=SOURCES.get, key="source", horizontal=True)
     if source == "preset":
-        name = side.selectbox(
-            "Preset", list(g.PRESETS), key="preset", help="\n\n".join(f"**{k}**: {v}" for k, v in g.PRESETS.items())
+        name = box.selectbox(
+            "Preset", list(g.PRESETS), key="preset", help="\n\n".join(f"**{k}**: {v}" for k, v in PRESET_TEXT.items())
         )
-        side.caption(g.PRESETS[name])
+        box.caption(PRESET_TEXT.get(name, ""))
         if name in SIZED:
-            side.slider("Size n", 2 if name in ("rotation", "singular") else 1, MAX_N, key="n")
+            box.slider("Size n", 2 if name in ("rotation", "singular") else 1, MAX_N, key="n")
         if name == "random":
-            side.select_slider(
+            box.select_slider(
                 "Condition number κ", options=CONDITION_NUMBERS, key="cond", format_func=lambda v: f"{v:g}"
             )
-            side.number_input("Matrix seed", 0, 2**31 - 1, key="mseed")
+            box.number_input("Matrix seed", 0, MAX_WIDGET_SEED, key="mseed")
         if name == "rotation":
-            side.slider("Angle (degrees)", -360.0, 360.0, step=1.0, key="angle")
-        state = st.session_state
-        spec = MatrixSpec(
-            "preset", name, n=_n_for(name), cond=float(state.cond), seed=int(state.mseed), angle=float(state.angle)
-        )
+            box.slider("Angle (degrees)", -360.0, 360.0, step=1.0, key="angle")
     else:
         if source == "text":
-            text = side.text_area(
+            box.text_area(
                 "Matrix (rows on lines or separated by ;)",
                 key="matrix",
                 height=150,
-                help="Entries separated by spaces or commas; fractions like 1/3 work; numpy and "
-                "torch prints can be pasted as they are.",
+                help="Entries separated by spaces or commas; fractions like 1/3 work; MATLAB, numpy, torch, "
+                "LaTeX and Mathematica text and spreadsheet copies can be pasted as they are.",
             )
         else:
-            with side:
-                text = _grid(st.session_state.matrix)
-            st.session_state.matrix = text
-        problem = _check_text(text)
+            with box:
+                st.session_state.matrix = _grid(st.session_state.matrix)
+        problem = _check_text(st.session_state.matrix)
         if problem:
             settings.save(SETTINGS)
             frame.error(f"Matrix: {problem}.")
             st.stop()
-        spec = MatrixSpec("text", text=text)
     settings.save(SETTINGS)
+    spec = _spec_from_state()
     try:
         shape = tuple(cached.matrix(spec).shape)
     except g.GdInverseError as exc:
@@ -122,8 +205,41 @@ def choose(*, title: str = "Matrix") -> Choice:
     if max(shape) > MAX_N:
         st.error(f"Matrix: it is {shape[0]}×{shape[1]}; the app handles at most {MAX_N} rows and columns.")
         st.stop()
+    spec = _fit_labels(spec, shape, box)
+    if show_matrix:
+        box.plotly_chart(cached.heatmap(spec, "M"), key="chooser_M")
+        box.caption(matrix_caption(spec))
     return Choice(spec=spec)
 
 
-def _n_for(name: str) -> int:
-    return max(int(st.session_state.n), 2) if name in ("rotation", "singular") else int(st.session_state.n)
+def _fit_labels(spec: MatrixSpec, shape: tuple[int, ...], box: st.delta_generator.DeltaGenerator) -> MatrixSpec:
+    """``spec`` with its labels if they fit ``shape``; otherwise without them, and a notice that says why."""
+    rows, cols = spec.row_labels, spec.column_labels
+    if not rows and not cols:
+        return spec
+    wrong = [
+        f"{len(given)} {what} labels for {count} {what}s"
+        for given, count, what in ((rows, shape[0], "row"), (cols, shape[1], "column"))
+        if given and len(given) != count
+    ]
+    if not wrong:
+        return spec
+    st.warning(
+        f"The matrix is now {shape[0]}×{shape[1]}, but the link carries {' and '.join(wrong)}: they no longer "
+        "fit, so no labels are shown.",
+        icon=":material/label_off:",
+    )
+    return MatrixSpec("text", text=spec.text)
+
+
+def matrix_caption(spec: MatrixSpec) -> str:
+    """A text alternative for the heatmap of M: its size, range of entries, κ and labels."""
+    M = cached.matrix(spec, "float64")
+    labels = ""
+    for what, given in (("Rows", spec.row_labels), ("Columns", spec.column_labels)):
+        if given:
+            labels += f" {what}: {frame.plain(', '.join(given[:8]))}" + (", …" if len(given) > 8 else ".")
+    return (
+        f"Heatmap of M, {M.shape[0]}×{M.shape[1]}: entries from {float(M.min()):.4g} to {float(M.max()):.4g} "
+        f"(red positive, blue negative, white 0); condition number κ = {cached.condition_text(spec)}.{labels}"
+    )

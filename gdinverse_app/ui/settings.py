@@ -1,10 +1,20 @@
 """Page settings that live in the URL (so a link reopens the same lesson) and in the session (kept across pages).
 
 Each widget is drawn with ``key=setting.key`` and no ``value``: :func:`load` puts
-its value into ``st.session_state`` first — from the link on a first visit, else
-the value kept from another page, else the default. Values from a link are
-checked like the widget would check them: out of range is clamped, garbage falls
-back to the default, and either way the user is told.
+its value into ``st.session_state`` first — from the link on a first visit, or
+when a link followed inside the session (``st.page_link``, ``st.switch_page``)
+carries a value other than the one :func:`save` last wrote, else the value kept
+from another page, else the default. Values from a link are checked like the
+widget would check them: out of range is clamped, garbage falls back to the
+default, and either way the user is told.
+
+Why not Streamlit's own ``bind="query-params"`` on the widgets: it drops a bad
+value from a link silently (here the user is told what was changed), it drops
+out-of-range numbers instead of clamping them to the cap, it binds a widget on
+one page only (here the matrix and the run's settings follow the student from
+page to page), it cannot snap a learning rate to the options of a slider whose
+range follows the matrix, and it would write a pasted matrix of any length into
+the link (here text over :data:`MAX_URL_TEXT` characters stays in the session).
 """
 
 from __future__ import annotations
@@ -18,7 +28,12 @@ import streamlit as st
 
 from gdinverse_app.ui.frame import plain
 
+MAX_WIDGET_SEED = 2**31 - 1
+"""Largest seed the app's number inputs take (Streamlit's widgets hold 32-bit integers); the package takes up to
+``gdinverse.MAX_SEED``."""
 KEPT = "_kept_settings"
+WRITTEN = "_written_to_link"
+"""What :func:`save` last wrote into the link for each key (None: left out), to tell a followed link from our own."""
 MAX_URL_TEXT = 2000
 """Longest text written into a link; longer text stays in the session only."""
 
@@ -92,11 +107,13 @@ def _shown(raw: str) -> str:
 def load(settings: Iterable[Setting]) -> None:
     """Put each setting's value into session state before its widget is drawn; tell the user what a link got wrong."""
     kept = st.session_state.setdefault(KEPT, {})
+    written = st.session_state.setdefault(WRITTEN, {})
     notices = []
     for setting in settings:
-        if setting.key in st.session_state:
-            continue
         raw = st.query_params.get(setting.key)
+        followed = raw is not None and raw != written.get(setting.key)  # a link's value, not the one we wrote
+        if setting.key in st.session_state and not followed:
+            continue
         if raw is not None:
             value, notice = setting.read(raw)
             if notice:
@@ -112,10 +129,12 @@ def load(settings: Iterable[Setting]) -> None:
 def save(settings: Iterable[Setting]) -> None:
     """Keep the widgets' values for other pages and put the ones not at their default into the URL."""
     kept = st.session_state.setdefault(KEPT, {})
+    written = st.session_state.setdefault(WRITTEN, {})
     for setting in settings:
         value = st.session_state.get(setting.key, setting.default)
         kept[setting.key] = value
         text = setting.write(value)
+        written[setting.key] = text
         if text is None:
             if setting.key in st.query_params:
                 del st.query_params[setting.key]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import torch
 
 import gdinverse as g
 
-__all__ = ["SEED_SPEC", "MatrixSpec"]
+__all__ = ["SEED_SPEC", "DescentArgs", "MatrixSpec", "RaceArgs", "SweepArgs"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,11 @@ class MatrixSpec:
 
 SEED_SPEC = MatrixSpec()
 """The seed notebook's matrix, diag(1, 2, 3, 4)."""
+
+
+DescentArgs: TypeAlias = tuple[MatrixSpec, float, int, int, int, str, str]
+"""The arguments of ``cached.descent``: spec, lr, steps, seed, record_every, init, dtype."""
+RaceArgs: TypeAlias = tuple[MatrixSpec, tuple[str, ...], int, int, str, str, float]
+"""The arguments of ``cached.race``: spec, methods, steps, seed, init, dtype, adam_lr."""
+SweepArgs: TypeAlias = tuple[MatrixSpec, int, int, int, str, str]
+"""The arguments of ``cached.sweep``: spec, count, steps, seed, init, dtype."""

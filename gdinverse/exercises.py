@@ -1,0 +1,471 @@
+r"""Seeded exercise sheets on gradient descent towards an inverse, with answers a class can check.
+
+:func:`sheet` deals ``n`` questions from a seed: the same seed gives the same sheet on any
+machine (numpy's PCG64 generator, matrices with small integer entries, and singular values
+from closed forms in plain float arithmetic: |dᵢ| for a diagonal matrix, and for a 2×2 matrix
+the square roots of the eigenvalues of AᵀA = [[p, q], [q, r]],
+λ = (p + r)/2 ± √(((p − r)/2)² + q²), the smaller one as det²/λ_max). The kinds cycle in
+the order of :data:`KINDS`, so a sheet of seven or more has each of them.
+
+Every question states its loss L(X) = (1/k²)‖XM − I‖² and the start X₀ = 0 where it matters;
+its ``experiment`` holds the settings of a :func:`gdinverse.gd_inverse` run that shows the
+answer (``gd_inverse(q.matrix, **q.experiment.kwargs())``).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import ParameterError, check_int
+from .limits import MAX_SEED
+from .theory import format_condition, steps_to_tolerance
+
+__all__ = ["EPS32", "KINDS", "TOLERANCE_LOSS", "Experiment", "Question", "sheet", "sheet_markdown"]
+
+KINDS: dict[str, str] = {
+    "stable_lr": "the largest learning rate at which gradient descent converges",
+    "optimal_lr": "the optimal constant learning rate",
+    "steps": "the steps gradient descent needs to reach a loss of 1e-6",
+    "slowest": "which singular direction converges slowest",
+    "diverges": "whether a learning rate diverges",
+    "float32_digits": "how many correct digits float32 keeps at a condition number κ",
+    "left_inverse": "whether an indicator matrix has a left inverse",
+}
+"""The kinds of question, in the order a sheet cycles through them."""
+
+EPS32 = 2.0**-23
+"""float32's machine epsilon, the gap between 1 and the next float32 (≈ 1.19e-7)."""
+
+TOLERANCE_LOSS = 1e-6
+"""The loss the steps question asks for."""
+
+_LOSS = r"Gradient descent minimises $L(X) = \frac{1}{k^2}\lVert XM - I\rVert^2$ with $X \leftarrow X - lr\,\nabla L$"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Settings of the :func:`gdinverse.gd_inverse` run that shows a question's answer (plain gradient descent)."""
+
+    lr: float
+    steps: int
+    init: str = "zeros"
+    dtype: str = "float64"
+    caption: str = ""
+    """What the run shows, in one sentence."""
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`gdinverse.gd_inverse`."""
+        return {"lr": self.lr, "steps": self.steps, "init": self.init, "dtype": self.dtype}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One exercise: a Markdown prompt, its answer and how close an answer must be."""
+
+    kind: str
+    """One of :data:`KINDS`."""
+    prompt: str
+    """Markdown (with LaTeX between $…$), showing the matrix."""
+    answer: float | str
+    """A number, or "yes"/"no"."""
+    tolerance: float
+    """For ``tolerance_kind`` "relative" a fraction of the answer, for "absolute" a distance; 0 for "exact"."""
+    tolerance_kind: str
+    explanation: str
+    """Why, with the numbers (Markdown)."""
+    matrix: tuple[tuple[int, ...], ...]
+    """M as nested tuples of ints, usable wherever gdinverse takes a matrix."""
+    experiment: Experiment | None
+    """The run Reveal shows; None for the float32 question, which is about ``exact_inverse`` in float32, not a run."""
+
+    @property
+    def tolerance_text(self) -> str:
+        """The tolerance in words, e.g. "within 5%"."""
+        if self.tolerance_kind == "exact":
+            return "exactly"
+        if self.tolerance_kind == "relative":
+            return f"within {self.tolerance * 100:g}%"
+        return f"within ±{self.tolerance:g}"
+
+    def check(self, value: Any) -> bool:
+        """Whether ``value`` (a number, or text such as "0.25", "1/4", "Yes") is a right answer; False for garbage."""
+        if isinstance(self.answer, str):
+            return isinstance(value, str) and value.strip().lower() == self.answer
+        number = _number(value)
+        if number is None:
+            return False
+        error = abs(number - self.answer)
+        limit = self.tolerance * abs(self.answer) if self.tolerance_kind == "relative" else self.tolerance
+        return error <= limit * (1 + 1e-12)
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float: a real number, or text such as "0.25", "-3", "1/4", "1e-3"; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError):  # an int like 10**400
+            return None
+    elif isinstance(value, str) and 0 < len(value) <= 60:
+        text = value.strip().replace("−", "-")
+        try:
+            number = float(Fraction(text)) if "/" in text else float(text)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# ---------------------------------------------------------------------------- matrices and their σ
+
+
+Matrix = tuple[tuple[int, ...], ...]
+
+
+def _sigmas(M: Matrix) -> list[float]:
+    """The singular values of a diagonal or 2×2 matrix, largest first, by the closed forms of the docstring."""
+    if all(M[i][j] == 0 for i in range(len(M)) for j in range(len(M[0])) if i != j):
+        return sorted((float(abs(M[i][i])) for i in range(min(len(M), len(M[0])))), reverse=True)
+    (a, b), (c, d) = M
+    p, q, r = a * a + c * c, a * b + c * d, b * b + d * d
+    high = (p + r) / 2 + math.sqrt(((p - r) / 2) ** 2 + q * q)
+    det = a * d - b * c
+    return [math.sqrt(high), abs(det) / math.sqrt(high)]
+
+
+def _rank(M: Matrix) -> int:
+    """The exact rank of an integer matrix (Gaussian elimination on fractions)."""
+    rows = [[Fraction(x) for x in row] for row in M]
+    rank, cols = 0, len(rows[0])
+    for col in range(cols):
+        pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for i in range(len(rows)):
+            if i != rank and rows[i][col] != 0:
+                factor = rows[i][col] / rows[rank][col]
+                rows[i] = [x - factor * y for x, y in zip(rows[i], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def _diagonal(rng: np.random.Generator, size: int) -> Matrix:
+    """diag of ``size`` distinct magnitudes from 1..9, each with a random sign."""
+    values = rng.choice(np.arange(1, 10), size=size, replace=False)
+    signs = rng.choice([-1, 1], size=size)
+    return tuple(tuple(int(values[i] * signs[i]) if i == j else 0 for j in range(size)) for i in range(size))
+
+
+def _general(rng: np.random.Generator, max_kappa: float) -> Matrix:
+    """A 2×2 matrix of integers in −4..4, not diagonal, with condition number at most ``max_kappa``."""
+    while True:
+        a, b, c, d = (int(x) for x in rng.integers(-4, 5, size=4))
+        M = ((a, b), (c, d))
+        if (b, c) == (0, 0) or a * d - b * c == 0:
+            continue
+        high, low = _sigmas(M)
+        if high / low <= max_kappa:
+            return M
+
+
+def _matrix(rng: np.random.Generator, max_kappa: float) -> Matrix:
+    """A diagonal matrix (2×2 or 3×3) or a general 2×2 one, half the time each."""
+    if rng.integers(2):
+        return _general(rng, max_kappa)
+    while True:
+        M = _diagonal(rng, int(rng.integers(2, 4)))
+        high, *_, low = _sigmas(M)
+        if high / low <= max_kappa:
+            return M
+
+
+def _nice(x: float) -> float:
+    """``x`` rounded to two significant digits."""
+    return float(f"{x:.2g}")
+
+
+def _latex(M: Matrix) -> str:
+    rows = r" \\ ".join(" & ".join(str(x) for x in row) for row in M)
+    return rf"$$M = \begin{{pmatrix}} {rows} \end{{pmatrix}}$$"
+
+
+def _list(values: list[float], digits: int = 4) -> str:
+    return ", ".join(f"{v:.{digits}g}" for v in values)
+
+
+def _size(M: Matrix) -> str:
+    return f"{len(M)}×{len(M[0])}"
+
+
+def _steps_to(k: int, sigmas: list[float], lr: float, floor: float, gap: float, cap: int) -> int:
+    """Steps from X₀ = 0 until the loss is within ``gap`` of ``floor`` at ``lr`` (R₀ = −I: weight 1 a direction)."""
+    slowest = max(abs(1 - 2 * lr * s * s / k**2) for s in sigmas if s > 0)
+    if slowest == 0:
+        return 10
+    return int(min(cap, max(10, math.ceil(math.log(gap * k**2 / k) / (2 * math.log(slowest))))))
+
+
+# ---------------------------------------------------------------------------- the kinds
+
+
+def _stable_lr(rng: np.random.Generator) -> Question:
+    M = _matrix(rng, 8)
+    k, sig = len(M[0]), _sigmas(M)
+    answer = k**2 / sig[0] ** 2
+    lr = _nice(0.95 * answer)
+    return Question(
+        kind="stable_lr",
+        prompt=f"{_LOSS}. What is the largest learning rate at which it converges for this {_size(M)} matrix?\n\n"
+        f"{_latex(M)}",
+        answer=answer,
+        tolerance=0.05,
+        tolerance_kind="relative",
+        explanation=f"Each step multiplies the error along the singular direction of σ by |1 − 2·lr·σ²/k²|, which is "
+        f"below 1 for every σ iff lr < k²/σ_max². The singular values are {_list(sig)}, k = {k}, so the stable "
+        f"limit is {k}²/{sig[0]:.4g}² = {answer:.4g}.",
+        matrix=M,
+        experiment=Experiment(
+            lr,
+            _steps_to(k, sig, lr, 0.0, 1e-8, 2000),
+            caption=f"A run at lr = {lr:g}, just below the limit: it converges.",
+        ),
+    )
+
+
+def _optimal_lr(rng: np.random.Generator) -> Question:
+    M = _matrix(rng, 8)
+    k, sig = len(M[0]), _sigmas(M)
+    high, low = sig[0], sig[-1]
+    answer = k**2 / (low**2 + high**2)
+    kappa = high / low
+    return Question(
+        kind="optimal_lr",
+        prompt=f"{_LOSS}. Which constant learning rate makes it converge fastest for this {_size(M)} matrix?\n\n"
+        f"{_latex(M)}",
+        answer=answer,
+        tolerance=0.05,
+        tolerance_kind="relative",
+        explanation=f"The slowest of the factors |1 − 2·lr·σ²/k²| is smallest when the extremes balance: "
+        f"1 − 2·lr·σ_min²/k² = −(1 − 2·lr·σ_max²/k²), so lr* = k²/(σ_min² + σ_max²). Here k = {k}, σ_max = {high:.4g}, "
+        f"σ_min = {low:.4g}: lr* = {answer:.4g}, and the error shrinks by a factor (κ² − 1)/(κ² + 1) = "
+        f"{(kappa**2 - 1) / (kappa**2 + 1):.4g} a step (κ = {format_condition(kappa)}).",
+        matrix=M,
+        experiment=Experiment(
+            answer, _steps_to(k, sig, answer, 0.0, 1e-10, 2000), caption=f"A run at the optimal lr {answer:.4g}."
+        ),
+    )
+
+
+def _steps(rng: np.random.Generator) -> Question:
+    while True:
+        M = _matrix(rng, 5)
+        k, sig = len(M[0]), _sigmas(M)
+        optimal = k**2 / (sig[0] ** 2 + sig[-1] ** 2)
+        lr = _nice(optimal * float(rng.choice([0.3, 0.5, 0.7, 1.0])))
+        answer = steps_to_tolerance(M, lr=lr, tol=TOLERANCE_LOSS, X0=None)
+        if answer is None or answer > 3000:
+            continue
+        losses = [sum((1 - 2 * lr * s * s / k**2) ** (2 * t) for s in sig) / k**2 for t in (answer - 1, answer)]
+        if losses[1] <= TOLERANCE_LOSS * (1 - 1e-6) and losses[0] > TOLERANCE_LOSS * (1 + 1e-6):  # not borderline
+            break
+    factors = [1 - 2 * lr * s * s / k**2 for s in sig]
+    terms = " + ".join(f"({q:.4g})^{{2t}}" for q in factors)
+    return Question(
+        kind="steps",
+        prompt=f"{_LOSS}, starting from $X_0 = 0$ with lr = {lr:g}. After how many steps is the loss first at or below "
+        f"$10^{{-6}}$?\n\n{_latex(M)}",
+        answer=float(answer),
+        tolerance=max(1.0, 0.02 * answer),
+        tolerance_kind="absolute",
+        explanation=f"From X₀ = 0 the residual is −I, one unit along each singular direction, and each step multiplies "
+        f"the direction of σ by q = 1 − 2·lr·σ²/k². With σ = {_list(sig)} and k = {k}, q = {_list(factors)}, so "
+        f"$L_t = \\frac{{1}}{{{k**2}}}\\left({terms}\\right)$: {losses[0]:.4g} at step {answer - 1} and "
+        f"{losses[1]:.4g} at step {answer}.",
+        matrix=M,
+        experiment=Experiment(lr, int(answer * 1.2) + 5, caption=f"The run's loss crosses 1e-6 at step {answer}."),
+    )
+
+
+def _slowest(rng: np.random.Generator) -> Question:
+    while True:
+        M = _diagonal(rng, 3)
+        k, sig = 3, _sigmas(M)
+        optimal, stable = k**2 / (sig[0] ** 2 + sig[-1] ** 2), k**2 / sig[0] ** 2
+        lr = _nice(float(rng.choice([0.3 * optimal, 0.6 * optimal, 0.95 * stable])))
+        factors = [abs(1 - 2 * lr * s * s / k**2) for s in sig]
+        order = sorted(range(3), key=lambda i: factors[i], reverse=True)
+        if lr < stable and factors[order[0]] > 1.1 * factors[order[1]]:
+            break
+    answer = sig[order[0]]
+    return Question(
+        kind="slowest",
+        prompt=f"{_LOSS} at lr = {lr:g}. Along which singular direction does the error shrink slowest? "
+        f"Answer with its singular value σ.\n\n{_latex(M)}",
+        answer=answer,
+        tolerance=0.05,
+        tolerance_kind="relative",
+        explanation=f"A diagonal matrix's singular values are the sizes of its entries, σ = {_list(sig)} (k = 3). Each "
+        f"step multiplies the error along σ by |1 − 2·lr·σ²/k²|: "
+        + ", ".join(f"{f:.4g} for σ = {s:g}" for s, f in zip(sig, factors, strict=True))
+        + f". The largest factor, {factors[order[0]]:.4g}, is σ = {answer:g}'s"
+        + (
+            f" (lr is below the optimal {optimal:.4g}, so the smallest σ crawls)."
+            if lr < optimal
+            else f" (lr is above the optimal {optimal:.4g}, so the largest σ zig-zags slowest)."
+        ),
+        matrix=M,
+        experiment=Experiment(lr, 60, caption="The error along each singular direction shrinks at its own rate."),
+    )
+
+
+def _diverges(rng: np.random.Generator) -> Question:
+    while True:
+        M = _matrix(rng, 8)
+        k, sig = len(M[0]), _sigmas(M)
+        stable = k**2 / sig[0] ** 2
+        lr = _nice(stable * float(rng.choice([0.5, 0.8, 1.2, 1.5, 2.0])))
+        if abs(lr / stable - 1) >= 0.1:
+            break
+    q = 1 - 2 * lr * sig[0] ** 2 / k**2
+    answer = "yes" if lr > stable else "no"
+    verdict = "above it: the error along σ_max grows" if answer == "yes" else "below it: every direction shrinks"
+    return Question(
+        kind="diverges",
+        prompt=f"{_LOSS}. Does it diverge at lr = {lr:g} for this {_size(M)} matrix? Answer yes or no.\n\n{_latex(M)}",
+        answer=answer,
+        tolerance=0.0,
+        tolerance_kind="exact",
+        explanation=f"The stable limit is k²/σ_max² = {k}²/{sig[0]:.4g}² = {stable:.4g}, and lr = {lr:g} is {verdict} "
+        f"(the σ_max direction's factor |1 − 2·lr·σ_max²/k²| is {abs(q):.4g} a step).",
+        matrix=M,
+        experiment=Experiment(
+            lr, 200, caption=f"A run at lr = {lr:g}: it {'diverges' if answer == 'yes' else 'converges'}."
+        ),
+    )
+
+
+_DIGITS_SIZES = (3, 5, 10, 16, 30, 50, 100, 160, 300)
+
+
+def _float32_digits(rng: np.random.Generator) -> Question:
+    a = int(rng.choice(_DIGITS_SIZES))
+    M = ((a, a + 1), (a - 1, a))  # det 1: σ_max·σ_min = 1, so κ = σ_max²
+    high, low = _sigmas(M)
+    kappa = high / low
+    answer = -math.log10(EPS32 * kappa)
+    return Question(
+        kind="float32_digits",
+        prompt=f"This matrix has condition number κ = {format_condition(kappa)}. By the rule of thumb that an inverse "
+        f"computed with relative precision eps can be off by about eps·κ, how many correct significant digits can you "
+        f"count on in its inverse computed in float32 (eps = 2⁻²³ ≈ {EPS32:.3g})?\n\n{_latex(M)}",
+        answer=answer,
+        tolerance=0.5,
+        tolerance_kind="absolute",
+        explanation=f"float32 keeps −log₁₀(eps) ≈ {-math.log10(EPS32):.2f} digits; the condition number magnifies "
+        f"rounding errors by up to κ, costing log₁₀ κ = {math.log10(kappa):.2f} of them: −log₁₀(eps·κ) = "
+        f"{answer:.2f} digits. This is a worst case; a computed inverse is often more accurate. (The exact inverse "
+        f"is [[{a}, {-(a + 1)}], [{-(a - 1)}, {a}]]: compare with gdinverse.exact_inverse(M).)",
+        matrix=M,
+        experiment=None,
+    )
+
+
+def _left_inverse(rng: np.random.Generator) -> Question:
+    m, k = int(rng.integers(4, 7)), int(rng.integers(2, 4))
+    want = bool(rng.integers(2))
+    while True:
+        cols = (rng.random((m, k)) < 0.5).astype(int)
+        if not want:
+            i, j = rng.choice(k, size=2, replace=False)
+            cols[:, j] = cols[:, i] if rng.integers(2) else 0  # a repeated word, or a word used nowhere
+        M = tuple(tuple(int(x) for x in row) for row in cols)
+        rank = _rank(M)
+        if (rank == k) == want and rank > 0:
+            break
+    answer = "yes" if rank == k else "no"
+    floor = (k - rank) / k**2
+    reason = (
+        f"its {k} columns are independent (rank {rank}), so X = (MᵀM)⁻¹Mᵀ satisfies XM = I and the loss reaches 0"
+        if answer == "yes"
+        else f"its columns are dependent (rank {rank} < {k}: a column is zero or repeats another), so no X gives "
+        f"XM = I; the loss stops at the floor (k − rank)/k² = {floor:.4g}"
+    )
+    sig = [float(s) for s in np.linalg.svd(np.array(M, dtype=np.float64), compute_uv=False)]
+    lr = _nice(0.9 * k**2 / (sig[0] ** 2 + sig[rank - 1] ** 2))
+    return Question(
+        kind="left_inverse",
+        prompt=f"A {m}×{k} indicator matrix marks which of {k} words (columns) occur in each of {m} documents (rows). "
+        f"Does it have a left inverse, a {k}×{m} matrix X with XM = I? Answer yes or no.\n\n{_latex(M)}",
+        answer=answer,
+        tolerance=0.0,
+        tolerance_kind="exact",
+        explanation=f"A left inverse exists iff the columns are independent (full column rank): {reason}.",
+        matrix=M,
+        experiment=Experiment(
+            lr,
+            _steps_to(k, sig[:rank], lr, floor, 1e-8, 3000),
+            caption=f"Gradient descent's loss falls to {'0' if answer == 'yes' else f'the floor {floor:.4g}'}.",
+        ),
+    )
+
+
+_MAKERS = {
+    "stable_lr": _stable_lr,
+    "optimal_lr": _optimal_lr,
+    "steps": _steps,
+    "slowest": _slowest,
+    "diverges": _diverges,
+    "float32_digits": _float32_digits,
+    "left_inverse": _left_inverse,
+}
+
+
+def sheet(seed: int, n: int = 8) -> tuple[Question, ...]:
+    """``n`` questions (1..50) dealt from ``seed`` (a whole number ≥ 0), cycling through :data:`KINDS`."""
+    seed = check_int("seed", seed, low=0, high=MAX_SEED)
+    n = check_int("n", n, low=1, high=50)
+    rng = np.random.default_rng(seed)
+    kinds = list(KINDS)
+    return tuple(_MAKERS[kinds[i % len(kinds)]](rng) for i in range(n))
+
+
+def _answer_text(q: Question) -> str:
+    if isinstance(q.answer, str):
+        return q.answer
+    if q.kind == "steps":
+        return f"{q.answer:.0f} steps ({q.tolerance_text})"
+    return f"{q.answer:.4g} ({q.tolerance_text})"
+
+
+def sheet_markdown(questions: Any, *, answers: bool, title: str = "Gradient descent and the inverse: exercises") -> str:
+    """The sheet as Markdown (the teacher's download): the questions, and with ``answers`` the answers and why."""
+    if isinstance(questions, Question):
+        questions = (questions,)
+    try:
+        questions = tuple(questions)
+    except TypeError:
+        raise ParameterError(
+            f"questions must be a list of Question (what sheet() returns), got {questions!r:.60}"
+        ) from None
+    if not questions or not all(isinstance(q, Question) for q in questions):
+        raise ParameterError(
+            "questions must be a non-empty list of Question objects, as gdinverse.exercises.sheet returns"
+        )
+    if not isinstance(answers, bool):
+        raise ParameterError(f"answers must be True or False, got {answers!r:.60}")
+    lines = [f"# {title}", ""]
+    for number, q in enumerate(questions, start=1):
+        lines += [f"## {number}. {KINDS.get(q.kind, q.kind).capitalize()}", "", q.prompt, ""]
+        if answers:
+            lines += [f"**Answer:** {_answer_text(q)}", "", q.explanation, ""]
+    return "\n".join(lines).rstrip() + "\n"

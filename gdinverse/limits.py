@@ -1,0 +1,17 @@
+"""Named limits on what gdinverse accepts: seeds, steps, runs and the size of the residual."""
+
+from __future__ import annotations
+
+__all__ = ["MAX_ENTRIES", "MAX_RUNS", "MAX_SEED", "MAX_STEPS"]
+
+MAX_SEED = 2**63 - 1
+"""Largest seed for ``torch.Generator().manual_seed`` that gdinverse accepts (a signed 64-bit integer)."""
+
+MAX_STEPS = 10_000_000
+"""Most steps one gradient-descent run (or a sweep, or the theory's loss curve) may take."""
+
+MAX_RUNS = 10_000
+"""Most learning rates one :func:`gdinverse.lr_sweep` runs at once."""
+
+MAX_ENTRIES = 10**8
+"""Most entries gradient descent's k×k residual X @ A − I may have (summed over the runs of a sweep)."""

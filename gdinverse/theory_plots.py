@@ -1,0 +1,471 @@
+"""Plotly figures of the theory: the error along each singular direction, the contraction factor against the
+learning rate, and the loss landscape on the plane of the slowest and the fastest direction.
+
+Each figure has a companion ``describe_…`` function returning a one-paragraph
+text alternative with the figure's real numbers (the app shows it as a
+caption); the same text is stored in the figure's ``layout.meta``. Colours,
+dashes and markers come from :mod:`gdinverse.style`, so no series is told
+apart by hue alone, and legends sit below the plot area, never over the data.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .directions import DirectionView, Landscape, contraction_factors
+from .errors import ParameterError, check_float, check_int
+from .plots import TEMPLATE
+from .style import INK, OKABE_ITO, series_style
+from .theory import LrBounds, format_condition, lr_bounds
+
+__all__ = [
+    "MAX_DIRECTIONS",
+    "describe_direction_figure",
+    "describe_landscape",
+    "describe_rate_chart",
+    "direction_figure",
+    "landscape_figure",
+    "rate_chart",
+    "shown_directions",
+]
+
+MAX_DIRECTIONS = 8
+"""Most directions :func:`direction_figure` draws; the others are named as omitted in its title."""
+
+_BLUE, _VERMILLION, _GREEN, _PURPLE, _ORANGE = OKABE_ITO[:5]
+_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
+_MARGIN = {"l": 70, "r": 20, "t": 60, "b": 110}
+
+
+def _figure(data: list[Any], description: str, **layout: Any) -> go.Figure:
+    """A figure with :data:`gdinverse.plots.TEMPLATE`, the legend below the plot, and ``description`` as meta."""
+    layout = {"template": TEMPLATE, "legend": _BELOW, "margin": _MARGIN, "meta": {"description": description}, **layout}
+    return go.Figure(data=data, layout=layout)
+
+
+def _f32(values: Any) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float32)
+
+
+def _factor(value: float) -> str:
+    """A factor a step with enough digits to tell it from 1 (0.9998 stays 0.9998, not 1)."""
+    value = float(value)
+    if abs(1 - value) >= 1e-3 or value == 1:
+        return f"{value:.4g}"
+    return f"{value:.7g}" if abs(1 - value) >= 1e-6 else f"1 {'−' if value < 1 else '+'} {abs(1 - value):.2g}"
+
+
+def _sigma_label(sigma: float) -> str:
+    return "σ = 0 (never changes)" if sigma == 0 else f"σ = {sigma:.4g}"
+
+
+# ---------------------------------------------------------------------------- directions
+
+
+def _check_view(view: Any) -> DirectionView:
+    if not isinstance(view, DirectionView):
+        raise ParameterError(
+            f"expected a DirectionView, got {type(view).__name__}; pass what gdinverse.direction_view returns"
+        )
+    return view
+
+
+def shown_directions(view: DirectionView, limit: int = MAX_DIRECTIONS) -> list[int]:
+    """The directions :func:`direction_figure` draws: all if at most ``limit``, else the fastest, the slowest
+    nonzero σ and evenly spaced ones between them, plus one σ = 0 direction if there is any."""
+    view = _check_view(view)
+    limit = check_int("limit", limit, low=2, high=100)
+    count = view.sigma.size
+    if count <= limit:
+        return list(range(count))
+    moving = np.flatnonzero(view.sigma > 0)
+    still = np.flatnonzero(view.sigma == 0)
+    room = limit - (1 if still.size else 0)
+    picks = sorted(
+        {int(moving[i]) for i in np.linspace(0, moving.size - 1, min(room, moving.size)).round().astype(int)}
+    )
+    return picks + ([int(still[0])] if still.size else [])
+
+
+def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Figure:
+    """The error ‖R_t vᵢ‖ along each singular direction against the step (log y): measured solid with markers,
+    the theory dashed over it in the same colour; up to :data:`MAX_DIRECTIONS` directions."""
+    view = _check_view(view)
+    picks = shown_directions(view)
+    omitted = view.sigma.size - len(picks)
+    if title is None:
+        title = f"Error along each singular direction<br>{view.method}, lr {view.lr:.4g}"  # two short lines fit a phone
+        if omitted:
+            title += f"; {len(picks)} of {view.sigma.size} directions shown"
+    traces: list[Any] = []
+    for n, i in enumerate(picks):
+        style = series_style(n)
+        name = _sigma_label(float(view.sigma[i]))
+        measured = view.measured[:, i]
+        keep = np.isfinite(measured) & (measured > 0)
+        traces.append(
+            go.Scatter(
+                x=view.steps[keep].astype(np.int32),
+                y=_f32(measured[keep]),
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                line={"color": style.color, "dash": "solid", "width": 2},
+                marker={"symbol": style.marker, "size": 7, "color": style.color, "maxdisplayed": 40},
+                hovertemplate=f"{name}, step %{{x}}: %{{y:.3g}} (measured)<extra></extra>",
+            )
+        )
+        theory = view.theory[:, i]
+        keep = np.isfinite(theory) & (theory > 0)
+        traces.append(
+            go.Scatter(
+                x=view.theory_steps[keep].astype(np.int32),
+                y=_f32(theory[keep]),
+                mode="lines",
+                name=f"{name}, theory",
+                legendgroup=name,
+                showlegend=False,
+                line={"color": style.color, "dash": "dash", "width": 1.5},
+                hovertemplate=f"{name}, step %{{x}}: %{{y:.3g}} (theory)<extra></extra>",
+            )
+        )
+    drawn = view.measured[:, picks]
+    drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+    y_axis: dict[str, Any] = {"title": {"text": "‖(X M − I) vᵢ‖"}, "type": "log", "exponentformat": "power"}
+    if drawn.size:  # down to a decade below the lowest measured error: the theory's exact zeros stay off the axis
+        high = float(drawn.max())
+        y_axis["range"] = [math.log10(max(float(drawn.min()), high * 1e-20)) - 1, math.log10(high) + 0.3]
+    traces.append(  # one legend entry explains every dashed line
+        go.Scatter(x=[None], y=[None], mode="lines", name="theory (dashed)", line={"color": INK, "dash": "dash"})
+    )
+    return _figure(
+        traces,
+        describe_direction_figure(view),
+        title={"text": title},
+        margin={**_MARGIN, "t": 90},  # room for the two-line title, in projector mode too
+        xaxis={"title": {"text": "step"}},
+        yaxis=y_axis,
+        hovermode="closest",
+    )
+
+
+def describe_direction_figure(view: DirectionView) -> str:
+    """A one-paragraph text alternative of :func:`direction_figure` with its numbers."""
+    view = _check_view(view)
+    picks = shown_directions(view)
+    slow = view.slowest
+    last = int(view.steps[-1])
+    moving = view.sigma > 0
+    parts = [
+        f"The error of a {view.method} run (lr {view.lr:.4g}"
+        + (f", momentum {_factor(view.momentum)}" if view.momentum is not None else "")
+        + f", {view.dtype}) on the {view.shape[0]}×{view.shape[1]} matrix along each of its {view.sigma.size} "
+        f"right singular direction{'s' if view.sigma.size > 1 else ''}, on a log scale, measured at "
+        f"{view.steps.size} recorded steps (solid) with the theory dashed over it."
+    ]
+    if len(picks) < view.sigma.size:
+        parts.append(f"{len(picks)} directions are drawn (σ = {', '.join(f'{view.sigma[i]:.3g}' for i in picks)}).")
+    rates = view.rates[moving]
+    if moving.sum() > 1 and rates.max() - rates.min() <= 1e-6 * rates.max():
+        parts.append(
+            f"{'Both' if moving.sum() == 2 else f'All {int(moving.sum())}'} directions with σ > 0 have the same"
+            f" long-run factor {_factor(rates.max())}"
+            " a step;"
+            f" along the smallest, σ = {view.sigma[slow]:.4g}, the error went from {view.measured[0, slow]:.3g} to"
+            f" {view.measured[-1, slow]:.3g} at step {last} (theory {view.predicted[-1, slow]:.3g})."
+        )
+    else:
+        rate = float(view.rates[slow])
+        change = "shrinks" if rate < 1 else "grows"
+        parts.append(
+            f"The slowest direction is σ = {view.sigma[slow]:.4g}: its error {change} by {abs(1 - rate) * 100:.3g}% a"
+            f" step (factor {_factor(rate)}), from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at"
+            f" step {last} (theory {view.predicted[-1, slow]:.3g})."
+        )
+        fast = int(np.argmin(np.where(moving, view.rates, np.inf)))
+        if fast != slow:
+            parts.append(
+                f"The fastest is σ = {view.sigma[fast]:.4g} (factor {_factor(view.rates[fast])} a step), at"
+                f" {view.measured[-1, fast]:.3g} by step {last} (theory {view.predicted[-1, fast]:.3g})."
+            )
+    if (~moving).any():
+        parts.append(f"{int((~moving).sum())} direction(s) have σ = 0 and never change: they hold the loss floor.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------- the rate chart
+
+
+def _bounds(A: Any) -> LrBounds:
+    return A if isinstance(A, LrBounds) else lr_bounds(A)
+
+
+def _rate_grid(bounds: LrBounds, lr: float | None) -> np.ndarray:
+    """Learning rates from 0.001× to 2× the stable limit (stretched to include ``lr``), with the stable limit,
+    the optimal lr and ``lr`` themselves so the kinks are drawn sharp."""
+    low, high = 1e-3 * bounds.stable_below, 2 * bounds.stable_below
+    if lr is not None:
+        low, high = min(low, lr / 2), max(high, lr * 1.5)
+    extra = [bounds.stable_below, bounds.optimal, bounds.k**2 / (2 * bounds.sigma_max**2)]
+    if bounds.resolved_sigma_min != bounds.sigma_max:
+        extra.append(bounds.k**2 / (2 * bounds.resolved_sigma_min**2))
+    if lr is not None:
+        extra.append(lr)
+    grid = np.concatenate([np.geomspace(low, high, 240), [x for x in extra if low <= x <= high]])
+    return np.unique(grid)
+
+
+def _vertical(x: float, color: str, dash: str) -> dict[str, Any]:
+    """A vertical line across the plot at data ``x``."""
+    line = {"color": color, "dash": dash, "width": 1.5}
+    return {"type": "line", "xref": "x", "yref": "y domain", "x0": x, "x1": x, "y0": 0, "y1": 1, "line": line}
+
+
+def _top_label(x: float, text: str, color: str, side: str) -> dict[str, Any]:
+    """A label just above the plot area at data ``x``, reaching ``side`` ("left" or "right") from it: the optimal
+    lr's reaches left and the (larger) stable limit's right, so the two never overlap each other or the data."""
+    return {
+        "x": math.log10(x),
+        "xref": "x",
+        "y": 1.0,
+        "yref": "paper",
+        "yanchor": "bottom",
+        "xanchor": "right" if side == "left" else "left",
+        "text": text,
+        "showarrow": False,
+        "font": {"color": color, "size": 12},
+    }
+
+
+def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
+    """The contraction factor |1 − 2·lr·σ²/k²| a step against lr (log x) for σ_min and σ_max of ``A`` (a matrix or
+    its :class:`LrBounds`), with a line at 1 (above it the error grows), the stable limit and the optimal lr as
+    vertical lines labelled at the top and the bottom, and the current ``lr`` marked on both curves."""
+    bounds = _bounds(A)
+    if lr is not None:
+        lr = check_float("lr", lr, low=0.0, low_open=True)
+    factors = contraction_factors(bounds, _rate_grid(bounds, lr))
+    styles = series_style(0), series_style(1)
+    traces: list[Any] = []
+    for (label, values), style in zip(
+        ((f"σ_min = {bounds.resolved_sigma_min:.4g}", factors.slow), (f"σ_max = {bounds.sigma_max:.4g}", factors.fast)),
+        styles,
+        strict=True,
+    ):
+        traces.append(
+            go.Scatter(
+                x=_f32(factors.lrs),
+                y=_f32(values),
+                mode="lines",
+                name=label,
+                line={"color": style.color, "dash": style.dash, "width": 2},
+                hovertemplate=f"{label}: lr %{{x:.4g}}, factor %{{y:.4g}}<extra></extra>",
+            )
+        )
+    if lr is not None:
+        here = contraction_factors(bounds, [lr])
+        traces.append(
+            go.Scatter(
+                x=_f32([lr, lr]),
+                y=_f32([here.slow[0], here.fast[0]]),
+                mode="markers",
+                name=f"your lr = {lr:.4g}",
+                marker={
+                    "symbol": ["circle", "square"],
+                    "size": 11,
+                    "color": [s.color for s in styles],
+                    "line": {"color": INK, "width": 1.5},
+                },
+                hovertemplate="your lr %{x:.4g}: factor %{y:.4g}<extra></extra>",
+            )
+        )
+    traces.append(
+        go.Scatter(
+            x=_f32(factors.lrs[[0, -1]]),
+            y=_f32([1.0, 1.0]),
+            mode="lines",
+            name="factor 1: no progress (above: the error grows)",
+            line={"color": INK, "dash": "dot", "width": 1},
+            hoverinfo="skip",
+        )
+    )
+    top = float(max(1.2, min(3.0, factors.slowest.max() * 1.05)))
+    shapes = [_vertical(bounds.stable_below, _VERMILLION, "dot"), _vertical(bounds.optimal, _GREEN, "dashdot")]
+    labels = [
+        _top_label(bounds.optimal, f"optimal lr {bounds.optimal:.3g} ", _GREEN, "left"),
+        _top_label(bounds.stable_below, f" stable limit {bounds.stable_below:.3g}", _VERMILLION, "right"),
+    ]
+    return _figure(
+        traces,
+        describe_rate_chart(bounds, lr=lr),
+        title={"text": "How much each step keeps of the error"},
+        xaxis={"type": "log", "title": {"text": "learning rate"}, "exponentformat": "power"},
+        yaxis={"title": {"text": "factor a step |1 − 2·lr·σ²/k²|"}, "range": [0, top]},
+        shapes=shapes,
+        annotations=labels,
+    )
+
+
+def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
+    """A one-paragraph text alternative of :func:`rate_chart`."""
+    b = _bounds(A)
+    best = b.factor(b.optimal)
+    if b.resolved_sigma_min == b.sigma_max:
+        text = (
+            f"The factor by which one step of gradient descent multiplies the error against the learning rate: every "
+            f"singular value is {b.sigma_max:.4g} (k = {b.k}, condition number 1), so the σ_min and σ_max curves are "
+            f"one, falling from 1 to 0 at the optimal lr {b.optimal:.4g} and climbing back to 1 at the stable limit "
+            f"{b.stable_below:.4g}, above which the error grows."
+        )
+        return text + _your_lr(b, lr)
+    slow_at_limit = abs(1 - 2 * b.stable_below * b.resolved_sigma_min**2 / b.k**2)
+    text = (
+        f"The factor by which one step of gradient descent multiplies the error along the slowest direction "
+        f"(σ_min = {b.resolved_sigma_min:.4g}{_resolved(b)}) and the fastest (σ_max = {b.sigma_max:.4g}) against the "
+        f"learning rate (k = {b.k}). The σ_min curve falls from 1 as lr grows, to {_factor(slow_at_limit)} at the "
+        f"stable limit; the σ_max curve falls to 0 at lr = {b.k**2 / (2 * b.sigma_max**2):.4g} and climbs back to 1 "
+        f"at the stable limit {b.stable_below:.4g}, above which the error grows. The optimal lr {b.optimal:.4g} is "
+        f"where the two curves cross, at a factor of {_factor(best)} a step (condition number "
+        f"{format_condition(b.condition_number)})."
+    )
+    return text + _your_lr(b, lr)
+
+
+def _resolved(b: LrBounds) -> str:
+    """ ", the smallest σ float32 resolves" when the working dtype loses smaller singular values, else ""."""
+    return f", the smallest σ {b.dtype} resolves" if b.resolved_rank < b.rank else ""
+
+
+def _your_lr(b: LrBounds, lr: float | None) -> str:
+    """The sentence on the current lr: its factor, and whether the run converges."""
+    if lr is None:
+        return ""
+    lr = check_float("lr", lr, low=0.0, low_open=True)
+    sigma, factor = b.slowest(lr)
+    verdict = "converges" if factor < 1 else "does not converge"
+    slower = ", the slower of the two" if b.resolved_sigma_min != b.sigma_max else ""
+    return f" Your lr {lr:.4g} gives {_factor(factor)} along σ = {sigma:.4g}{slower}: the run {verdict}."
+
+
+# ---------------------------------------------------------------------------- the landscape
+
+
+def _check_landscape(land: Any) -> Landscape:
+    if not isinstance(land, Landscape):
+        raise ParameterError(f"expected a Landscape, got {type(land).__name__}; pass what gdinverse.landscape returns")
+    return land
+
+
+_SEQUENTIAL = [[0.0, "#08306b"], [0.35, "#2b7bba"], [0.7, "#9ecae1"], [1.0, "#f7fbff"]]
+"""Dark blue (low loss) to near-white (high): one hue, so it reads in greyscale; the path is drawn over it in
+vermillion with black-edged markers."""
+
+
+def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
+    """Contours of log₁₀(loss − floor) on the plane (equal axes), the answer X* at the centre, and the run's path
+    as a line with markers from its start (circle) to its last recorded step (star)."""
+    land = _check_landscape(land)
+    excess = np.maximum(land.loss - land.floor, 1e-300)
+    z = np.log10(excess)
+    z_low = float(np.log10(max(excess.max(), 1e-300))) - 6  # six decades of contours below the highest
+    path_a, path_b = _f32(land.path_a), _f32(land.path_b)
+    keep = np.isfinite(path_a) & np.isfinite(path_b)
+    hover = "a %{x:.3g}, b %{y:.3g}<br>loss %{customdata:.3g}<extra></extra>"
+    traces: list[Any] = [
+        go.Contour(
+            x=_f32(land.a),
+            y=_f32(land.b),
+            z=_f32(np.maximum(z, z_low)),
+            customdata=_f32(land.loss),
+            colorscale=_SEQUENTIAL,
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"color": "rgba(255,255,255,0.6)", "width": 0.8},
+            colorbar={"title": {"text": "log₁₀(loss − floor)", "side": "right"}, "thickness": 14},
+            hovertemplate=hover,
+            name="loss",
+            showlegend=False,
+        ),
+        go.Scatter(
+            x=path_a[keep],
+            y=path_b[keep],
+            mode="lines+markers",
+            name=f"path ({land.method}, lr {land.lr:.3g})",
+            line={"color": _VERMILLION, "width": 2},
+            marker={"symbol": "circle", "size": 5, "color": _VERMILLION},
+            customdata=land.steps[keep].astype(np.int32),
+            hovertemplate="step %{customdata}: a %{x:.3g}, b %{y:.3g}<extra></extra>",
+        ),
+    ]
+    if keep.any():
+        ends = np.flatnonzero(keep)[[0, -1]]
+        for index, label, symbol in ((ends[0], "start", "circle"), (ends[1], "last step", "star")):
+            traces.append(
+                go.Scatter(
+                    x=path_a[[index]],
+                    y=path_b[[index]],
+                    mode="markers",
+                    name=f"{label} (step {int(land.steps[index])})",
+                    marker={"symbol": symbol, "size": 14, "color": _ORANGE, "line": {"color": INK, "width": 1.5}},
+                )
+            )
+    traces.append(
+        go.Scatter(
+            x=[0.0],
+            y=[0.0],
+            mode="markers",
+            name="answer X*",
+            marker={"symbol": "x", "size": 12, "color": INK, "line": {"color": "white", "width": 1}},
+        )
+    )
+    if title is None:
+        title = f"Loss on the plane of σ_slow = {land.sigma_slow:.3g} and σ_fast = {land.sigma_fast:.3g}"
+    return _figure(
+        traces,
+        describe_landscape(land),
+        title={"text": title},
+        xaxis={
+            "title": {"text": f"a: along the slowest direction (σ = {land.sigma_slow:.3g})"},
+            "range": [float(land.a[0]), float(land.a[-1])],
+            "constrain": "domain",
+        },
+        yaxis={
+            "title": {"text": f"b: fastest (σ = {land.sigma_fast:.3g})"},
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "range": [float(land.b[0]), float(land.b[-1])],
+            "constrain": "domain",
+        },
+        hovermode="closest",
+    )
+
+
+def describe_landscape(land: Landscape) -> str:
+    """A one-paragraph text alternative of :func:`landscape_figure`."""
+    land = _check_landscape(land)
+    a, b = land.path_a, land.path_b
+    finite = np.isfinite(a) & np.isfinite(b)
+    text = (
+        f"Contours of the loss on the plane through the run's limit X* (the centre) spanned by the slowest "
+        f"direction a (σ = {land.sigma_slow:.4g}) and the fastest b (σ = {land.sigma_fast:.4g}); the loss there is "
+        f"{land.floor:.4g} + (a²·{land.sigma_slow:.3g}² + b²·{land.sigma_fast:.3g}²)/{land.k}², ellipses "
+        f"{land.sigma_fast / land.sigma_slow:.3g} times longer along a than along b."
+    )
+    if finite.sum() >= 2:
+        first, last = np.flatnonzero(finite)[[0, -1]]
+        flips = int(np.sum(np.sign(b[finite][1:]) * np.sign(b[finite][:-1]) < 0))
+        steps_between = np.diff(land.steps[finite])
+        text += (
+            f" The {land.method} path at lr {land.lr:.4g} goes from (a, b) = ({a[first]:.3g}, {b[first]:.3g}) at "
+            f"step {int(land.steps[first])} to ({a[last]:.3g}, {b[last]:.3g}) at step {int(land.steps[last])}"
+        )
+        if flips and int(steps_between.max()) == 1:
+            text += f"; b changes sign {flips} times (a zig-zag across the valley)"
+        if abs(a[first]) > 0:
+            text += f"; a keeps {abs(a[last] / a[first]) * 100:.3g}% of its start"
+        text += "."
+    return text

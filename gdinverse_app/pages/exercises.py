@@ -1,0 +1,68 @@
+"""Exercises: predict, then reveal. A seeded sheet (``?sheet=42``: the whole class gets the same one) shown one
+question at a time (``&q=3``), each with its own answer box, Check and Reveal; the sheet with its answers and the
+lesson notebook to download."""
+
+import streamlit as st
+
+from gdinverse import exercises
+from gdinverse_app.ui import exercise_view, export, frame, settings
+from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
+
+frame.page("Exercises", heading="Exercises: predict, then reveal")
+SHEET = Setting("sheet", 1, low=0, high=MAX_WIDGET_SEED)
+COUNT = Setting("questions", exercise_view.DEFAULT_QUESTIONS, low=1, high=exercise_view.MAX_QUESTIONS)
+settings.load([SHEET, COUNT])
+seed, count = int(st.session_state.sheet), int(st.session_state.questions)
+QUESTION = Setting("q", 1, low=1, high=count)
+settings.load([QUESTION])
+if not 1 <= int(st.session_state.q) <= count:
+    st.session_state.q = min(max(int(st.session_state.q), 1), count)
+
+st.markdown(
+    "Work out each answer on paper first, type it, and press **Check**. **Reveal** runs the experiment that shows "
+    f"it. Everyone who opens sheet {seed} gets the same {count} questions: share the link (`?sheet={seed}`), "
+    "or pick another sheet number."
+)
+st.number_input("Sheet number", 0, MAX_WIDGET_SEED, key="sheet", help="The same number gives the same sheet.")
+with frame.stop_on_error("Exercise sheet"):
+    questions = exercise_view.sheet(seed, count)
+number = st.radio("Question", range(1, count + 1), key="q", horizontal=True)
+settings.save([SHEET, COUNT, QUESTION])
+
+
+def _flag(name: str) -> None:
+    st.session_state[name] = True
+
+
+index = int(number) - 1
+question = questions[index]
+tag = f"{seed}_{count}_{index}"
+st.markdown(f"### {number}. {exercises.KINDS[question.kind].capitalize()}\n\n{question.prompt}")
+hint = "yes or no" if isinstance(question.answer, str) else f"a number; counted right {question.tolerance_text}"
+answer = st.text_input("Your answer", key=f"answer_{tag}", placeholder=hint)
+row = st.container(horizontal=True)
+row.button("Check", key=f"check_{tag}", on_click=_flag, args=(f"checked_{tag}",), icon=":material/check:")
+row.button("Reveal", key=f"reveal_{tag}", on_click=_flag, args=(f"revealed_{tag}",), icon=":material/visibility:")
+if st.session_state.get(f"checked_{tag}"):
+    if not answer.strip():
+        st.info("Type an answer first, then press Check.")
+    elif question.check(answer):
+        st.success(f"Right: {exercise_view.answer_text(question)}. {question.explanation}")
+    else:
+        st.error(f"Not quite: the answer is {exercise_view.answer_text(question)}. {question.explanation}")
+if st.session_state.get(f"revealed_{tag}"):
+    shown = exercise_view.reveal(seed, count, index)
+    st.markdown(f"**Answer:** {exercise_view.answer_text(question)}. {shown.measured}")
+    frame.show_chart(shown.figure, key=f"reveal_chart_{tag}", caption=shown.caption)
+
+cells = exercise_view.lesson(seed, count)
+files = (
+    ("Sheet with answers (.md)", lambda: exercise_view.markdown(seed, count, answers=True),
+     f"sheet_{seed}_answers.md", "text/markdown"),
+    ("Lesson notebook (.ipynb)", lambda: export.to_notebook(cells), f"sheet_{seed}.ipynb",
+     "application/x-ipynb+json"),
+)  # fmt: skip
+st.caption("Take the sheet home: the questions with their answers, and a notebook that runs each experiment.")
+downloads = st.container(horizontal=True)
+for label, data, name, mime in files:
+    downloads.download_button(label, data, name, mime, key=name, icon=":material/download:")

@@ -1,0 +1,78 @@
+"""The app's caches: the memo in front of Streamlit's cache keys arguments exactly, and a cached figure sends the
+same figure plotly would."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import pytest
+import torch
+
+import gdinverse as g
+from gdinverse import plots
+from gdinverse_app.ui import cached
+from gdinverse_app.ui.spec import MatrixSpec
+
+
+def test_exact_key_tells_apart_what_computes_differently():
+    key = cached.exact_key
+    assert key(0.0) != key(-0.0)  # a rotation by −0° has entries of the other sign
+    assert key(1) != key(1.0) != key(True)
+    assert key(math.nan) == key(float("nan"))
+    assert key(MatrixSpec("preset", "rotation", angle=0.0)) != key(MatrixSpec("preset", "rotation", angle=-0.0))
+    assert key(MatrixSpec(text="1 2")) == key(MatrixSpec(text="1 2"))
+    assert key((MatrixSpec(), ("gd", "adam"), 1e-6)) == key((MatrixSpec(), ("gd", "adam"), 1e-6))
+    assert key((MatrixSpec(), ("gd", "adam"))) != key((MatrixSpec(), ("adam", "gd")))
+    for unkeyed in (torch.zeros(2), [1.0], {"a": 1}):
+        with pytest.raises(Exception):  # noqa: B017 (a private exception): such a call goes to Streamlit's cache
+            key(unkeyed)
+
+
+def test_memo_returns_what_the_cache_computes_once():
+    calls = []
+
+    @cached.cache
+    def double(spec: MatrixSpec, factor: float = 2.0) -> list[float]:
+        calls.append((spec, factor))
+        return [factor * float(spec.n)]
+
+    first = double(MatrixSpec(n=3))
+    assert first == [6.0] and double(MatrixSpec(n=3)) is first  # the same object, not recomputed
+    assert double(MatrixSpec(n=3), factor=0.0) == [0.0] and len(calls) == 2
+    assert math.copysign(1, double(MatrixSpec(n=3), factor=-0.0)[0]) == -1 and len(calls) == 3
+    assert double(MatrixSpec(n=3), 2) == [6] and len(calls) == 4  # int 2 is not float 2.0
+    double.clear()  # type: ignore[attr-defined]
+    assert double(MatrixSpec(n=3)) == [6.0] and len(calls) == 5
+
+
+def test_memo_keeps_no_exception_and_passes_unkeyed_arguments_on():
+    calls = []
+
+    @cached.cache
+    def refuse(spec: MatrixSpec) -> torch.Tensor:
+        calls.append(spec)
+        raise g.MatrixInputError(f"no matrix from {spec.text!r}")
+
+    for _ in range(2):
+        with pytest.raises(g.MatrixInputError, match="no matrix from 'x'"):
+            refuse(MatrixSpec(text="x"))
+    assert len(calls) == 2
+
+    @cached.cache
+    def total(values: list[float]) -> float:
+        return sum(values)
+
+    assert total([1.0, 2.0]) == 3.0 and total([0.0]) == 0.0  # a list is not keyed: Streamlit hashes it, as before
+
+
+def test_ready_figure_sends_the_figure_plotly_would():
+    M = MatrixSpec("preset", "hilbert", n=5).build("float64")
+    figure = plots.heatmap(M, title="M", x_labels=list("abcde"))
+    sent = cached.ready(figure)
+    assert isinstance(sent, cached.ReadyFigure)
+    assert sent.to_dict() == go.Figure(figure.to_dict()).to_dict()
+    assert sent.to_dict() is sent.to_dict()
+    copy = go.Figure(sent)  # what projector mode restyles: a plain figure, its own dict
+    copy.update_layout(title_text="changed")
+    assert sent.to_dict()["layout"]["title"]["text"] == "M"

@@ -1,0 +1,120 @@
+"""The Compare page: lessons are links that set every setting, and each commentary says what the table shows."""
+
+from __future__ import annotations
+
+import pytest
+
+import gdinverse as g
+from gdinverse_app.ui import compare_controls
+from gdinverse_app.ui.spec import MatrixSpec
+
+from .test_app import clean, open_page, race_table, texts, widget
+
+LESSONS = list(compare_controls.LESSONS)
+
+
+def shown_settings(at) -> dict:
+    state = at.session_state
+    values = {}
+    for key in compare_controls.lesson_values(LESSONS[0]):
+        value = state[key]
+        values[key] = tuple(value) if isinstance(value, list) else value
+    return values
+
+
+def commentary(at) -> str:
+    return next(i for i in texts(at, "info") if i.startswith("**Lesson:"))
+
+
+def phrase(row, tol: float) -> str:
+    """What the commentary must say of a method, from the table's own cells."""
+    steps = row[f"steps to {tol:g}"]
+    if steps == "never":
+        return f"never gets below {tol:g}"
+    if steps == "not settled":
+        return f"dips below {tol:g} at step {row['first below']} but does not stay there (not settled)"
+    return f"settles below {tol:g} after {steps} step{'' if steps == '1' else 's'}"
+
+
+@pytest.mark.parametrize("first", LESSONS)
+@pytest.mark.parametrize("second", LESSONS)
+def test_a_lesson_link_sets_every_setting_whatever_came_before(first, second):
+    at = clean(open_page("compare", lesson=first))
+    assert shown_settings(at) == compare_controls.lesson_values(first)
+    widget(at, "slider", "Steps").set_value(123).run()  # the student moves something
+    at.query_params["lesson"] = second
+    clean(at.run())
+    assert shown_settings(at) == compare_controls.lesson_values(second)
+    assert commentary(at).startswith(f"**Lesson: {compare_controls.LESSONS[second].title}.**")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_each_commentary_says_what_the_table_shows(name):
+    at = clean(open_page("compare", lesson=name))
+    values = compare_controls.lesson_values(name)
+    tol = values["tol"]
+    text = commentary(at).replace(", at a constant lr of 0.3,", "")
+    table = race_table(at)
+    for method, row in table.iterrows():
+        assert f"{compare_controls.NAMES[method]} {phrase(row, tol)}".lower() in text.lower(), method
+    spec = MatrixSpec("preset", values["preset"], n=values["n"], cond=values["cond"], seed=values["mseed"])
+    kappa = g.format_condition(g.condition_number(spec.build("float64")))
+    assert f"κ = {kappa}" in text
+    assert at.expander[0].label.endswith(f"κ = {kappa}")  # the chooser shows the same κ
+
+
+def test_singular_lesson_tolerance_is_above_the_floor_and_descent_settles_there():
+    at = clean(open_page("compare", lesson="singular"))
+    table = race_table(at)
+    floor = g.lr_bounds(g.preset("singular", n=4, dtype="float64")).floor
+    assert floor == 0.125 and compare_controls.LESSONS["singular"].values["tol"] > floor
+    for method in ("gd", "momentum", "nesterov"):
+        assert table.loc[method, "steps to 0.2"] not in ("never", "not settled")
+        assert float(table.loc[method, "final loss"]) == pytest.approx(floor, rel=1e-3)
+    assert table.loc["newton_schulz", "note"] == "diverged"
+    assert "diverges" in commentary(at)
+
+
+def test_hilbert_lesson_commentary_matches_its_numbers():
+    at = clean(open_page("compare", lesson="hilbert"))
+    table = race_table(at)
+    text = commentary(at)
+    assert f"its loss is still {table.loc['gd', 'final loss']}" in text
+    if table.loc["momentum", "note"] == "loss grew":
+        assert f"ends above where it started ({table.loc['momentum', 'final loss']})" in text
+
+
+def test_changing_a_setting_ends_the_lesson_and_its_commentary():
+    at = clean(open_page("compare", lesson="hilbert"))
+    assert at.query_params["lesson"] in ("hilbert", ["hilbert"])
+    widget(at, "slider", "Steps").set_value(300).run()
+    clean(at)
+    assert not any(i.startswith("**Lesson:") for i in texts(at, "info"))
+    assert "lesson" not in at.query_params
+
+
+def test_an_unknown_lesson_is_reported():
+    at = clean(open_page("compare", lesson="<b>x</b>"))
+    assert any("is not one of" in w for w in texts(at, "warning"))
+
+
+def test_lessons_are_links_with_their_own_query():
+    at = clean(open_page("compare"))
+    links = [link.proto for link in at.main.get("page_link")]
+    assert [(link.page, link.query_string) for link in links] == [("compare", f"lesson={n}") for n in LESSONS]
+
+
+def test_race_table_says_not_settled_beside_a_first_dip():
+    at = clean(open_page("compare", lesson="conditioned"))
+    adam = race_table(at).loc["adam"]
+    if adam["first below"] != "never" and adam["steps to 1e-06"] in ("never", "not settled"):
+        assert adam["steps to 1e-06"] == "not settled"
+    assert "not settled" in " ".join(texts(at, "caption"))
+
+
+def test_controls_are_in_the_page_and_every_chart_has_a_caption():
+    at = clean(open_page("compare"))
+    assert not at.sidebar.slider and not at.sidebar.multiselect
+    assert {s.label for s in at.main.slider} >= {"Steps", "Learning rates in the sweep", "Steps per sweep run"}
+    captions = " ".join(texts(at, "caption"))
+    assert "Loss (log scale) against step" in captions and "against the learning rate" in captions

@@ -1,0 +1,256 @@
+"""What the Gradient descent page SAYS, matrix by matrix: the verdict box (green only for a run that converged),
+the one condition number, the resolved-rank sentence, and step-through heatmaps on a colour scale fixed at step 0.
+
+Every expectation is computed from the package with the page's own settings, so the page is checked against
+gdinverse rather than against numbers copied from this machine.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import gdinverse as g
+
+from .test_app import charts, clean, decode, metric, open_page, texts, widget
+
+BOXES = {"success": "converged", "info": "running", "warning": "stalled", "error": "diverged"}
+"""The kind of box the page draws for each verdict."""
+
+
+def verdict_box(at) -> tuple[str, str]:
+    """(kind, text) of the run's verdict box: the one box that starts with "Loss" or "Diverged"."""
+    found = [(kind, text) for kind in BOXES for text in texts(at, kind) if text.startswith(("Loss", "Diverged"))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def page_lr(at) -> float:
+    return float(widget(at, "select_slider", "Learning rate (log scale)").value)
+
+
+def expected(matrix: torch.Tensor, at, *, steps: int = 100, dtype: str = "float32", every: int = 20) -> g.DescentResult:
+    """The run the page shows, computed by the package with the page's settings (lr, seed and start as shown)."""
+    seed = int(widget(at, "number_input", "Seed (random start)").value)
+    init = widget(at, "radio", "Start").value
+    return g.gd_inverse(
+        matrix, lr=page_lr(at), steps=steps, seed=seed, init=init, record_every=every, dtype=dtype, max_snapshots=51
+    )
+
+
+def said(result: g.DescentResult, matrix: torch.Tensor, dtype: str) -> str:
+    """The verdict's message as the page shows it: the resolved-rank sentence, already said above it, left out."""
+    note = g.lr_bounds(matrix, dtype=dtype).resolution_note()
+    return result.verdict.message.removesuffix(f" {note}") if note else result.verdict.message
+
+
+def shown_conditions(at) -> set[str]:
+    """Every condition number the page writes: "condition number κ = 4", "(condition number 1.5e+07)", and
+    "κ = 4" in the matrix chooser's label."""
+    words = " ".join(
+        texts(at, "markdown") + [t for kind in BOXES for t in texts(at, kind)] + [e.label for e in at.expander]
+    )
+    return set(re.findall(r"(?:condition number|κ =) (?:κ = )?([0-9∞](?:[0-9.e+\-]*[0-9])?)", words))
+
+
+SCENARIOS = {
+    # name: (link parameters, the matrix as entered in float64, dtype, steps)
+    "diag1234 at the seed lr": ({}, g.preset("diag1234", dtype="float64"), "float32", 100),
+    "random κ=10 n=5": (
+        {"preset": "random", "n": "5", "cond": "10"},
+        g.preset("random", n=5, cond=10.0, dtype="float64"),
+        "float32",
+        100,
+    ),
+    "Hilbert 6 float32": ({"preset": "hilbert", "n": "6"}, g.preset("hilbert", n=6, dtype="float64"), "float32", 100),
+    "Hilbert 6 float64": (
+        {"preset": "hilbert", "n": "6", "dtype": "float64"},
+        g.preset("hilbert", n=6, dtype="float64"),
+        "float64",
+        100,
+    ),
+    "singular": ({"preset": "singular"}, g.preset("singular", dtype="float64"), "float32", 100),
+    "pasted 2×3": (
+        {"source": "text", "matrix": "1 2 3; 4 5 6"},
+        g.parse_matrix("1 2 3; 4 5 6", dtype="float64"),
+        "float32",
+        100,
+    ),
+    "pasted 3×2": (
+        {"source": "text", "matrix": "1 2; 3 4; 5 7"},
+        g.parse_matrix("1 2; 3 4; 5 7", dtype="float64"),
+        "float32",
+        100,
+    ),
+    "diverging": ({"lr": "1.5"}, g.preset("diag1234", dtype="float64"), "float32", 100),
+    "stalled in float32": (
+        {"preset": "random", "n": "8", "cond": "50", "steps": "20000"},
+        g.preset("random", n=8, cond=50.0, dtype="float64"),
+        "float32",
+        20000,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_verdict_box_is_the_packages_verdict_and_green_only_when_converged(name):
+    query, matrix, dtype, steps = SCENARIOS[name]
+    at = clean(open_page("descent", **query))
+    result = expected(matrix, at, steps=steps, dtype=dtype)
+    kind, text = verdict_box(at)
+    assert BOXES[kind] == result.verdict.status
+    assert text.startswith(said(result, matrix, dtype))
+    assert (kind == "success") == (result.verdict.status == "converged")
+    assert metric(at, "final loss") == f"{result.final_loss:.4g}"
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_one_condition_number_on_the_page_the_float64_one_of_the_matrix_as_entered(name):
+    query, matrix, _, _ = SCENARIOS[name]
+    at = clean(open_page("descent", **query))
+    kappa = g.format_condition(g.condition_number(matrix))
+    assert f"condition number κ = {kappa} (σ_max/σ_min in float64)" in " ".join(texts(at, "markdown"))
+    assert shown_conditions(at) == {kappa}, "every κ on the page is the same number, written the same way"
+
+
+def test_seed_run_is_on_its_way_not_converged():
+    at = clean(open_page("descent"))
+    kind, text = verdict_box(at)
+    assert kind == "info" and not at.success
+    assert text.startswith("Loss 1.665 → 4.124e-07 in 100 steps at lr 0.4605. Still running")
+    assert "more steps" in text  # how many more steps the theory predicts
+
+
+def test_the_optimal_lr_gets_the_packages_verdict_too():
+    at = open_page("descent")
+    at.button(key="optimal_lr").click().run()
+    clean(at)
+    result = expected(g.preset("diag1234", dtype="float64"), at)
+    kind, text = verdict_box(at)
+    assert page_lr(at) == pytest.approx(16 / 17) and "at lr 0.9412" in text
+    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.message)
+
+
+def test_hilbert_in_float32_names_the_resolved_rank_and_why():
+    at = clean(open_page("descent", preset="hilbert", n="6"))
+    note = g.lr_bounds(g.preset("hilbert", n=6, dtype="float64"), dtype="float32").resolution_note()
+    assert note is not None and "gradient descent sees rank 5 of 6" in note
+    assert note in " ".join(texts(at, "markdown"))
+    f64 = clean(open_page("descent", preset="hilbert", n="6", dtype="float64"))
+    assert not any("gradient descent sees rank" in t for t in texts(f64, "markdown"))
+
+
+def test_the_singular_preset_states_its_floor_and_is_not_green():
+    at = clean(open_page("descent", preset="singular"))
+    assert not at.success
+    assert any("rank 2 < 4" in i and "0.125" in i for i in texts(at, "info"))
+
+
+def test_a_wide_matrix_has_no_left_inverse_and_a_tall_one_has():
+    wide = clean(open_page("descent", source="text", matrix="1 2 3; 4 5 6"))
+    assert any("M is 2×3 with rank 2 < 3: no X makes X @ M = I" in i and "0.1111" in i for i in texts(wide, "info"))
+    tall = clean(open_page("descent", source="text", matrix="1 2; 3 4; 5 7"))
+    assert any("M is 3×2 with rank 2" in i and "it has left inverses" in i for i in texts(tall, "info"))
+
+
+def test_an_indicator_matrix_from_the_indicator_page():
+    at = open_page("indicator")
+    next(b for b in at.button if b.label.startswith("Learn its left inverse")).click().run()
+    clean(at)
+    assert at.title[0].value == "Gradient descent"
+    result = expected(g.indicator_matrix(17, 3, 0.2, 123).double(), at)
+    kind, text = verdict_box(at)
+    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.message)
+    assert any("M is 17×3 with rank 3" in i for i in texts(at, "info"))
+
+
+def test_a_divergence_keeps_the_recorded_steps_before_it_in_the_grid_and_animation():
+    at = clean(open_page("descent", lr="1.5"))
+    result = expected(g.preset("diag1234", dtype="float64"), at)
+    recorded = list(result.snapshots)
+    assert result.diverged and len(recorded) > 2  # every=20, diverged at step 11: more than step 0 is kept
+    kind, text = verdict_box(at)
+    assert kind == "error" and text.endswith(f"recorded before it: {', '.join(map(str, recorded))}.")
+    grid = next(
+        c
+        for c in charts(at)
+        if c["layout"].get("title", {}).get("text") == "Residual X @ M − I" and not c.get("frames")
+    )
+    assert [a["text"] for a in grid["layout"]["annotations"]] == [f"step {t}" for t in recorded]
+    animation = next(c for c in charts(at) if c.get("frames"))
+    assert [f["name"] for f in animation["frames"]] == [str(t) for t in recorded]
+
+
+def test_every_chart_has_a_caption_with_its_numbers():
+    at = clean(open_page("descent"))
+    captions = " ".join(texts(at, "caption"))
+    assert "1.665 at step 0, 4.124e-07 at step 100" in captions  # the loss curve
+    assert "steps 0, 20, 40, 60, 80, 100" in captions  # the grid
+    assert "|X @ M − I| at step 100" in captions  # the error view at the chosen step
+
+
+# ---------------------------------------------------------------------------- step through
+
+
+def step_charts(at) -> dict[str, dict]:
+    """The step-through heatmaps by title prefix ("residual", "X", "gradient", "next update") and the loss."""
+    found = {}
+    for chart in charts(at):
+        title = chart["layout"].get("title", {}).get("text", "")
+        words = title.lstrip("|").split()
+        if (
+            words
+            and words[0].rstrip("|") in ("residual", "X", "gradient", "next")
+            and title.endswith(" at step " + title.split()[-1])
+        ):
+            found[words[0].rstrip("|")] = chart
+        if title == "Loss so far":
+            found["loss"] = chart
+    return found
+
+
+def test_step_through_heatmaps_keep_the_colour_scale_of_step_0():
+    at = clean(open_page("descent", mode="step"))
+    R0 = g.GradientDescent(g.preset("diag1234"), lr=g.SEED_LR).residual
+    before = step_charts(at)
+    z0 = before["residual"]["data"][0]
+    assert z0["zmax"] == pytest.approx(float(R0.abs().max()), rel=1e-6) and z0["zmin"] == -z0["zmax"]
+    at.button(key="step10").click().run()
+    after = step_charts(clean(at))
+    for name in ("residual", "X", "gradient", "next"):
+        old, new = before[name]["data"][0], after[name]["data"][0]
+        assert (new["zmin"], new["zmax"]) == (old["zmin"], old["zmax"]), name
+    assert np.abs(decode(after["residual"]["data"][0]["z"])).max() < 0.5 * z0["zmax"]  # the fade shows
+
+
+def test_step_through_log_magnitude_is_fixed_too():
+    at = clean(open_page("descent", mode="step", colours="log"))
+    first = step_charts(at)["residual"]["data"][0]
+    assert first["zmin"] == pytest.approx(np.log10(np.finfo(np.float32).eps))
+    at.button(key="step100").click().run()
+    later = step_charts(clean(at))["residual"]["data"][0]
+    assert (later["zmin"], later["zmax"]) == (first["zmin"], first["zmax"])
+    assert np.nanmax(decode(later["z"])) < first["zmax"] - 1  # more than a power of ten smaller
+
+
+def test_step_through_at_step_0_has_a_loss_axis_around_its_loss():
+    at = clean(open_page("descent", mode="step"))
+    loss = step_charts(at)["loss"]
+    theory = next(t for t in loss["data"] if t["name"] == "theory")
+    assert len(decode(theory["x"])) == 11  # the theory's next 10 steps give the axis its range
+    values = decode(theory["y"])
+    assert values[0] == pytest.approx(1.665, rel=1e-3) and values[-1] < values[0] / 10
+
+
+def test_step_through_plots_stay_after_a_divergence():
+    at = clean(open_page("descent", mode="step", lr="1.5"))
+    at.button(key="step100").click().run()
+    clean(at)
+    assert any(e.startswith("Diverged at step") for e in texts(at, "error"))
+    shown = step_charts(at)
+    assert {"residual", "X", "gradient", "next", "loss"} <= set(shown)
+    residual = decode(shown["residual"]["data"][0]["z"])
+    assert np.nanmax(np.abs(residual)) > shown["residual"]["data"][0]["zmax"]  # saturates: the blow-up shows

@@ -1,0 +1,149 @@
+"""Projector mode (``?present=1``, or the sidebar toggle) on every page: the CSS is there, every figure's text is at
+least 18 px (heatmap values 16 px) in dark ink, and the mode is kept in the link and across pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import gdinverse as g
+from gdinverse import plots
+from gdinverse.style import INK, PROJECTOR
+from gdinverse_app.ui import cached, frame
+
+PAGES = {
+    "home": None,
+    "lecture": "pages/lecture.py",
+    "exact": "pages/exact_inverse.py",
+    "descent": "pages/gradient_descent.py",
+    "step_through": "pages/gradient_descent.py",
+    "compare": "pages/compare.py",
+    "indicator": "pages/indicator_matrix.py",
+    "exercises": "pages/exercises.py",
+}
+QUERY = {"step_through": {"mode": "step"}, "lecture": {"step": "3"}}
+MARK = "gdinverse projector mode"
+
+
+def open_page(name: str, **query: str) -> AppTest:
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    if PAGES[name]:
+        at.switch_page(PAGES[name])
+    for key, value in {**QUERY.get(name, {}), **query}.items():
+        at.query_params[key] = value
+    at.run()
+    if name == "exercises":  # its figures appear on Reveal: a direction figure and a heatmap
+        for number in (4, 6):
+            at.radio(key="q").set_value(number).run()
+            at.button(key=f"reveal_1_7_{number - 1}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def css(at: AppTest) -> str:
+    return "\n".join(element.proto.body for element in at.get("html"))
+
+
+def contrast(hex_color: str) -> float:
+    """WCAG contrast ratio of a colour against white."""
+
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g_, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * channel(r) + 0.7152 * channel(g_) + 0.0722 * channel(b)
+    return 1.05 / (luminance + 0.05)
+
+
+def font_problems(spec: dict) -> list[str]:
+    """Every text of a figure smaller than projector mode asks for, or not in dark ink."""
+    layout = spec["layout"]
+    base = layout.get("font", {}).get("size", 0)
+    problems = []
+    if base < 18 or contrast(layout["font"].get("color", "#ffffff")) < 4.5:
+        problems.append(f"layout font {layout.get('font')}")
+    if layout.get("title", {}).get("text") and layout["title"].get("font", {}).get("size", base) < 18:
+        problems.append("title")
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")) and axis.get("visible", True) is not False:
+            tick = axis.get("tickfont", {})
+            if tick.get("size", base) < PROJECTOR.tick or contrast(tick.get("color", INK)) < 4.5:
+                problems.append(f"{name} ticks {tick}")
+            if axis.get("title", {}).get("font", {}).get("size", base) < 18:
+                problems.append(f"{name} title")
+    for note in layout.get("annotations", []):
+        if note.get("font", {}).get("size", base) < 18:
+            problems.append(f"annotation {note.get('text')!r}")
+    for trace in spec["data"]:
+        small = trace.get("textfont", {}).get("size", 0) < PROJECTOR.cell
+        if trace.get("type") == "heatmap" and trace.get("texttemplate") and small:
+            problems.append("heatmap values")
+    return problems
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_present_1_gives_the_css_and_large_figures(name):
+    at = open_page(name, present="1")
+    assert MARK in css(at)
+    assert at.session_state[frame.PRESENT] is True and at.query_params[frame.PRESENT] == "1"
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert (name == "home") or specs, "the page draws figures"
+    for spec in specs:
+        assert not font_problems(spec), (spec["layout"].get("title"), font_problems(spec))
+    configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
+    assert all(config.get("displayModeBar") is False for config in configs), "no toolbar on a projector"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_without_present_the_page_has_the_phone_css_but_not_the_projector_css(name):
+    at = open_page(name)
+    assert MARK not in css(at) and "gd-sidebar-hint" in css(at)
+    assert at.session_state[frame.PRESENT] is False and frame.PRESENT not in at.query_params
+
+
+def test_the_sidebar_toggle_switches_it_and_the_link_and_other_pages_keep_it():
+    at = open_page("lecture")
+    at.sidebar.toggle(key=frame.PRESENT).set_value(True).run()
+    assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
+    at.switch_page("pages/compare.py").run()
+    assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
+    at.sidebar.toggle(key=frame.PRESENT).set_value(False).run()
+    assert MARK not in css(at) and frame.PRESENT not in at.query_params
+
+
+@pytest.mark.parametrize("raw", ["abc", "<script>", "2"])
+def test_a_bad_present_value_is_off_with_a_notice(raw):
+    at = open_page("home", present=raw)
+    assert at.session_state[frame.PRESENT] is False
+    assert any("present=" in w.value and "not 1 or 0" in w.value for w in at.warning)
+
+
+def test_the_ink_and_the_sizes_meet_the_issue():
+    assert contrast(INK) >= 4.5
+    assert PROJECTOR.body >= 24 and PROJECTOR.tick >= 18 and PROJECTOR.axis >= 18 and PROJECTOR.cell >= 16
+
+
+def test_projector_figure_restyles_a_copy_of_a_residual_grid():
+    run = g.gd_inverse(g.preset("diag1234"), lr="seed")
+    original = plots.residual_grid(run)
+    before = original.to_json()
+    restyled = frame.projector_figure(original)
+    assert original.to_json() == before, "the cached figure is never changed"
+    spec = json.loads(restyled.to_json())
+    assert not font_problems(spec)
+    assert all(trace["textfont"]["size"] >= 16 for trace in spec["data"])
+    assert restyled.layout.height == int(original.layout.height * 1.3)
+
+
+def test_log_axes_label_whole_decades_only_and_the_legend_clears_the_axis_title():
+    """Plotly labels 2 and 5 between decades in a smaller font; projector mode labels decades only."""
+    from gdinverse import theory_plots
+
+    chart = frame.projector_figure(cached.ready(theory_plots.rate_chart(g.preset("diag1234"), lr=1.5)))
+    assert chart.layout.xaxis.type == "log" and chart.layout.xaxis.dtick == 1
+    assert chart.layout.margin.b >= 200 and chart.layout.legend.y * (585 - 80 - 200) <= -100
+    run = g.gd_inverse(g.preset("hilbert", n=6, dtype="float64"), steps=50, lr=0.1)
+    assert frame.projector_figure(plots.loss_curve(run.losses)).layout.yaxis.dtick >= 1

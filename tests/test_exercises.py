@@ -1,0 +1,202 @@
+"""Exercise sheets: every answer against an independent computation, determinism, and the answer checks."""
+
+import math
+from dataclasses import FrozenInstanceError
+
+import numpy as np
+import pytest
+
+import gdinverse as g
+from gdinverse.exercises import EPS32, KINDS, Experiment, Question, sheet, sheet_markdown
+
+SEEDS = range(12)
+
+
+def questions(kind):
+    """Every question of ``kind`` on 12 sheets of 14 (two of each kind a sheet)."""
+    return [q for seed in SEEDS for q in sheet(seed, 14) if q.kind == kind]
+
+
+def svd(q):
+    return np.linalg.svd(np.array(q.matrix, dtype=np.float64), compute_uv=False)
+
+
+def run(q, **changes):
+    settings = {**q.experiment.kwargs(), **changes}
+    return g.gd_inverse(q.matrix, **settings)
+
+
+def test_a_sheet_of_seven_has_every_kind_and_cycles():
+    qs = sheet(3, 7)
+    assert [q.kind for q in qs] == list(KINDS)
+    assert [q.kind for q in sheet(3, 9)][7:] == list(KINDS)[:2]
+    assert len(sheet(3)) == 8
+
+
+def test_same_seed_same_sheet_and_different_seeds_differ():
+    assert sheet(42) == sheet(42)
+    assert sheet_markdown(sheet(42), answers=True) == sheet_markdown(sheet(42), answers=True)
+    firsts = {sheet(seed, 8) for seed in range(20)}
+    assert len(firsts) == 20
+
+
+def test_a_sheet_is_pinned():
+    """The same seed gives this sheet on every machine: integer matrices and closed-form answers."""
+    qs = sheet(1, 7)
+    assert qs[0].matrix == ((1, 0, 0), (0, -8, 0), (0, 0, -6)) and qs[0].answer == pytest.approx(9 / 64)
+    assert qs[2].matrix == ((-8, 0), (0, -4)) and qs[2].answer == 28.0
+    assert qs[4].answer == "no" and qs[6].answer == "yes"
+
+
+def test_stable_lr_answers():
+    for q in questions("stable_lr"):
+        sigma = svd(q)
+        k = len(q.matrix[0])
+        assert q.answer == pytest.approx(k**2 / sigma[0] ** 2, rel=1e-9)
+        assert q.answer == pytest.approx(g.lr_bounds(q.matrix).stable_below, rel=1e-6)
+        assert q.experiment.lr < q.answer
+        result = run(q)
+        assert not result.diverged and result.losses[-1] < result.losses[0]  # the caption: it converges
+        assert run(q, lr=1.05 * q.answer, steps=400).diverged  # and just above the limit it does not
+
+
+def test_optimal_lr_answers():
+    for q in questions("optimal_lr"):
+        sigma = svd(q)
+        k = len(q.matrix[0])
+        assert q.answer == pytest.approx(k**2 / (sigma[0] ** 2 + sigma[-1] ** 2), rel=1e-9)
+        bounds = g.lr_bounds(q.matrix)
+        assert bounds.factor(q.answer) <= min(bounds.factor(0.9 * q.answer), bounds.factor(1.1 * q.answer))
+
+
+def test_steps_answers_match_a_float64_run():
+    for q in questions("steps"):
+        assert "X_0 = 0" in q.prompt and f"lr = {q.experiment.lr:g}" in q.prompt
+        theory = g.steps_to_tolerance(q.matrix, lr=q.experiment.lr, tol=1e-6)
+        assert q.answer == theory
+        result = run(q)
+        assert q.experiment.init == "zeros" and q.experiment.dtype == "float64"
+        reached = int(np.flatnonzero(result.losses <= 1e-6)[0])
+        assert abs(reached - q.answer) <= q.tolerance
+        assert q.tolerance == max(1.0, 0.02 * q.answer)
+
+
+def test_slowest_answers():
+    for q in questions("slowest"):
+        lr = q.experiment.lr
+        assert f"lr = {lr:g}." in q.prompt
+        sigma = svd(q)
+        k = len(q.matrix[0])
+        rates = np.abs(1 - 2 * lr * sigma**2 / k**2)
+        assert q.answer == pytest.approx(sigma[np.argmax(rates)])
+        # a real run: the slowest direction keeps the largest share of its error
+        view = g.direction_view(q.matrix, run(q))
+        assert view.sigma[view.slowest] == pytest.approx(q.answer, rel=1e-6)
+        kept = view.measured[-1] / view.measured[0]
+        assert view.sigma[np.argmax(kept)] == pytest.approx(q.answer, rel=1e-6)
+
+
+def test_diverges_answers_agree_with_a_real_run():
+    seen = set()
+    for q in questions("diverges"):
+        result = run(q)
+        grows = result.diverged or result.losses[-1] > result.losses[0]
+        assert (q.answer == "yes") == grows == (q.experiment.lr > g.lr_bounds(q.matrix).stable_below)
+        seen.add(q.answer)
+    assert seen == {"yes", "no"}
+
+
+def test_float32_digits_answers():
+    for q in questions("float32_digits"):
+        sigma = svd(q)
+        kappa = sigma[0] / sigma[-1]
+        assert q.answer == pytest.approx(-math.log10(np.finfo(np.float32).eps * kappa), rel=1e-9)
+        assert f"κ = {g.format_condition(kappa)}." in q.prompt and q.experiment is None
+        # the κ as shown (3 significant digits) gives the answer well within the tolerance
+        shown = float(g.format_condition(kappa))
+        assert abs(-math.log10(EPS32 * shown) - q.answer) < q.tolerance / 10
+        assert EPS32 == np.finfo(np.float32).eps
+        # the worst case holds: float32's inverse keeps at least that many digits here
+        A = np.array(q.matrix, dtype=np.float64)
+        inverse = g.exact_inverse(q.matrix).inverse.double().numpy()
+        error = np.linalg.norm(inverse - np.linalg.inv(A)) / np.linalg.norm(np.linalg.inv(A))
+        assert error <= 2 * EPS32 * kappa
+
+
+def test_left_inverse_answers_and_runs():
+    seen = set()
+    for q in questions("left_inverse"):
+        M = np.array(q.matrix)
+        assert set(np.unique(M)) <= {0, 1} and M.shape[0] > M.shape[1]
+        rank = np.linalg.matrix_rank(M)
+        assert q.answer == ("yes" if rank == M.shape[1] else "no")
+        seen.add(q.answer)
+        result = run(q)
+        floor = (M.shape[1] - rank) / M.shape[1] ** 2
+        assert result.losses[-1] == pytest.approx(floor, abs=1e-6)  # 0 with a left inverse, else the floor
+    assert seen == {"yes", "no"}
+
+
+def test_check_accepts_right_answers_and_refuses_wrong_and_garbage():
+    stable, _, steps, _, diverges, digits, _ = sheet(1, 7)
+    assert stable.check(9 / 64) and stable.check("0.1406") and stable.check("9/64") and stable.check(0.147)
+    assert not stable.check(0.16) and not stable.check("0.13")  # 5% off is the edge: 0.1336..0.1477
+    assert steps.check(28) and steps.check("27") and steps.check(" 29 ") and not steps.check(30)
+    assert diverges.check("no") and diverges.check(" No ") and diverges.check("NO")
+    assert not diverges.check("yes") and not diverges.check("n") and not diverges.check(False)
+    assert digits.check(2.0) and digits.check("2.8") and not digits.check(3)
+    for garbage in (
+        None,
+        "",
+        "abc",
+        "1/0",
+        "nan",
+        "inf",
+        "1e999",
+        [],
+        {},
+        object(),
+        True,
+        "x" * 10_000,
+        b"1",
+        10**400,
+        float("nan"),
+    ):
+        assert stable.check(garbage) is False
+        assert diverges.check(garbage) is False
+    assert stable.tolerance_text == "within 5%" and diverges.tolerance_text == "exactly"
+    assert steps.tolerance_text == "within ±1"
+
+
+def test_questions_are_frozen_and_carry_their_parts():
+    q = sheet(0, 1)[0]
+    assert isinstance(q, Question) and isinstance(q.experiment, Experiment)
+    with pytest.raises(FrozenInstanceError):
+        q.answer = 1.0
+    assert "$$M = \\begin{pmatrix}" in q.prompt and q.explanation
+    assert set(q.experiment.kwargs()) == {"lr", "steps", "init", "dtype"}
+
+
+def test_sheet_markdown():
+    qs = sheet(7, 7)
+    students = sheet_markdown(qs, answers=False)
+    teachers = sheet_markdown(qs, answers=True)
+    assert students.count("\n## ") == teachers.count("\n## ") == 7
+    assert "**Answer:**" not in students and teachers.count("**Answer:**") == 7
+    for q in qs:
+        assert q.prompt in students and q.explanation in teachers
+
+
+def test_bad_arguments():
+    with pytest.raises(g.ParameterError, match="seed must be between 0"):
+        sheet(-1)
+    with pytest.raises(g.ParameterError, match="n must be between 1 and 50, got 51"):
+        sheet(0, 51)
+    with pytest.raises(g.ParameterError, match="n must be between 1 and 50, got 0"):
+        sheet(0, 0)
+    with pytest.raises(g.ParameterError, match="seed must be a whole number"):
+        sheet("one")
+    with pytest.raises(g.ParameterError, match="non-empty list of Question"):
+        sheet_markdown([], answers=True)
+    with pytest.raises(g.ParameterError, match="answers must be True or False"):
+        sheet_markdown(sheet(0, 1), answers="yes")

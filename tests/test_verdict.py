@@ -1,0 +1,230 @@
+"""Verdicts on finished runs: each one true, each decided with a margin of at least 2x on any CPU.
+
+Every test prints the quantities a verdict rests on next to their thresholds (``pytest -s`` shows them), and
+:func:`decided` asserts that the rule that decided the status held by a factor of at least 2: float32 results
+differ between CPUs (AVX2 and AVX-512 paths of MKL), and a verdict must not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import gdinverse as g
+from gdinverse import verdict as v
+
+F64 = {"dtype": "float64"}
+WIDE = torch.tensor([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]])
+
+
+def decided(result: g.DescentResult) -> v.Verdict:
+    """The run's verdict, after checking that the rule behind it held with a 2x margin (and printing it)."""
+    verdict = result.verdict
+    if verdict.status == "diverged":
+        return verdict
+    ev = v.evidence(result.matrix, result.inverse, result.losses, method=result.method, lr=result.lr,
+                    momentum=result.momentum)  # fmt: skip
+    rounding = ev.removable / (v.ROUNDING_FACTOR * ev.rounding)
+    floor = ev.excess_loss / (v.FLOOR_FACTOR * ev.eps * ev.floor) if ev.floor > 0 else np.inf
+    print(
+        f"\n{result.method} {result.matrix.dtype} {result.steps} steps -> {verdict.status}: "
+        f"removable/(ROUNDING_FACTOR·u) = {rounding:.3g}, excess/(FLOOR_FACTOR·eps·floor) = {floor:.3g} "
+        f"(converged below 1); theory's drop = {ev.theory_drop} (should fall from {v.THEORY_DROP}); "
+        f"share of it achieved = {ev.share:.3g} (stuck below {v.PLATEAU_SHARE})"
+    )
+    if verdict.status == "converged" and ev.converged:
+        assert min(rounding, floor) <= 0.5
+        return verdict
+    assert rounding >= 2 and floor >= 2  # not converged, clearly
+    stuck = ev.window >= v.MIN_WINDOW and ev.share <= v.PLATEAU_SHARE / 2
+    should_fall = ev.theory_drop is not None and 1 - ev.theory_drop <= (1 - v.THEORY_DROP) / 2
+    if verdict.status in ("stalled", "converged"):  # converged here: a float64 run at float64's limit
+        assert stuck and should_fall
+    else:
+        assert verdict.status == "running"
+        following = ev.window < v.MIN_WINDOW or ev.share >= 2 * v.PLATEAU_SHARE
+        no_fall_due = ev.theory_drop is None or ev.theory_drop <= v.THEORY_DROP / 2
+        assert following or no_fall_due or result.final_loss > result.losses[0]
+    return verdict
+
+
+def run(A, **kwargs) -> g.DescentResult:
+    return g.gd_inverse(A, **kwargs)
+
+
+# ---------------------------------------------------------------------------- plain gradient descent
+
+
+def test_the_seed_run_is_still_running_and_says_how_long_it_needs():
+    A = g.preset("diag1234")
+    verdict = decided(run(A, lr="seed"))
+    assert verdict.status == "running" and 50 <= verdict.steps_more <= 250  # the theory: about 107
+    assert "the error along σ = 1 shrinks by 5.8% a step" in verdict.message
+    assert "condition number 4" in verdict.message
+    # the prediction is true: half as many steps more is not enough, twice as many is
+    assert decided(run(A, lr="seed", steps=100 + verdict.steps_more // 2)).status == "running"
+    assert decided(run(A, lr="seed", steps=100 + 2 * verdict.steps_more)).status == "converged"
+
+
+def test_seed_run_keeps_its_losses():
+    result = run(g.preset("diag1234"), lr="seed")
+    np.testing.assert_allclose(result.losses[[0, 20, 40, 60, 80]], [1.6650, 0.0054, 0.0005, 4.7337e-05, 4.4184e-06],
+                               rtol=1e-3, atol=1e-4)  # fmt: skip
+    assert not result.stalled and not result.diverged and result.message == result.verdict.message
+
+
+def test_diag1234_at_the_optimal_lr():
+    A = g.preset("diag1234")
+    assert decided(run(A, steps=100)).status == "running"
+    converged = run(A, steps=1000)
+    assert decided(converged).status == "converged"
+    assert converged.distance_to(torch.diag(torch.tensor([1.0, 1 / 2, 1 / 3, 1 / 4]))) < 1e-6  # true
+
+
+def test_a_well_conditioned_random_matrix():
+    A = g.preset("random", n=5, cond=10)
+    early = decided(run(A, steps=100))
+    assert early.status == "running" and early.steps_more > 100
+    done = run(A, steps=100 + 2 * early.steps_more)
+    assert decided(done).status == "converged"
+    assert "Converged" in done.message
+    exact = g.exact_inverse(g.preset("random", n=5, cond=10, dtype="float64")).inverse.float()
+    assert done.distance_to(exact) < 20 * torch.finfo(torch.float32).eps * 10  # at float32's precision: true
+
+
+@pytest.mark.parametrize("steps", [100, 5000])
+def test_hilbert_6_in_float32_is_running_for_ever_and_names_the_rank_float32_sees(steps):
+    A = g.preset("hilbert", n=6)
+    result = run(A, steps=steps)
+    verdict = decided(result)
+    assert verdict.status == "running" and verdict.steps_more > 10**9
+    assert "In practice, never" in verdict.message
+    assert "gradient descent sees rank 5 of 6" in verdict.message
+    assert f"condition number {g.format_condition(g.condition_number(A))}" in verdict.message
+    assert "rank 5" not in verdict.message.replace("sees rank 5 of 6", "")  # one rank, one κ
+    assert result.distance_to(g.exact_inverse(A, dtype="float64").inverse.float()) > 0.5  # not converged: true
+
+
+def test_hilbert_6_in_float64_is_running_too():
+    A = g.preset("hilbert", n=6, dtype="float64")
+    verdict = decided(run(A, steps=5000, **F64))
+    assert verdict.status == "running" and verdict.steps_more > 10**9
+    assert "sees rank" not in verdict.message  # float64 resolves all six
+
+
+def test_the_singular_preset_runs_on_then_converges_to_its_floor():
+    A = g.preset("singular")
+    early = run(A, steps=100)
+    assert decided(early).status == "running"
+    assert early.final_loss > 100 * g.lr_bounds(A).floor  # 92 against 0.125: far from done, true
+    assert "M has rank 2: the loss floor is 0.125" in early.message
+    late = run(A, steps=5000)
+    assert decided(late).status == "converged"
+    assert late.final_loss == pytest.approx(0.125, rel=1e-5)
+    assert "Converged to the loss floor (k − rank)/k² = 0.125" in late.message
+
+
+def test_a_wide_matrix_converges_to_its_floor():
+    result = run(WIDE, steps=300)
+    assert decided(result).status == "converged"
+    assert result.final_loss == pytest.approx(1 / 9, rel=1e-5)
+    assert "M is 2×3" in result.message
+
+
+def test_the_tall_indicator_matrix_converges_to_a_left_inverse():
+    A = g.preset("indicator")
+    result = run(A, steps=3000)
+    assert decided(result).status == "converged"
+    torch.testing.assert_close(result.inverse @ A, torch.eye(3), rtol=0, atol=1e-5)  # true
+
+
+def test_divergence():
+    A = g.preset("diag1234")
+    result = run(A, lr=1.5 * g.lr_bounds(A).stable_below, steps=200)
+    verdict = decided(result)
+    assert verdict.status == "diverged" and result.diverged and verdict.steps_more is None
+    assert verdict.message.startswith(f"Diverged at step {result.stopped_at}")
+
+
+def test_an_all_zero_matrix_at_a_given_lr_is_at_its_floor():
+    result = run([[0.0, 0.0], [0.0, 0.0]], lr=0.1, steps=10)
+    assert result.verdict.status == "converged" and "all zeros" in result.message
+
+
+# ---------------------------------------------------------------------------- stalls, robust on any CPU
+
+
+def test_float32_stalls_on_an_ill_conditioned_matrix_and_float64_fixes_it():
+    """κ = 50: float32 gradient descent stops near 0.2·eps·κ²·√r, 24x its rounding level u (threshold 5)."""
+    A = g.preset("random", n=8, cond=50)
+    f32 = run(A, steps=20000)
+    assert decided(f32).status == "stalled"
+    assert "float64" in f32.message and f32.stalled
+    f64 = run(A, steps=20000, **F64)
+    assert decided(f64).status == "running" and not f64.stalled
+    assert f64.final_loss < 1e-4 * f32.final_loss  # float64 fixes it: true
+
+
+def test_momentum_stalls_in_float32_too_and_float64_fixes_it():
+    A = g.preset("random", n=8, cond=100)
+    f32 = run(A, steps=20000, method="momentum")
+    assert decided(f32).status == "stalled"
+    f64 = run(A, steps=20000, method="momentum", **F64)
+    assert decided(f64).status == "converged"
+    assert f64.final_loss < 1e-6 * f32.final_loss
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "steps", "status"),
+    [
+        ("singular", {}, 5000, "converged"),  # its floor 2/16 is convergence, not a stall
+        ("indicator", {}, 5000, "converged"),
+        ("random", {"n": 8, "cond": 3}, 20000, "converged"),  # at float32's precision
+        ("random", {"n": 8, "cond": 1000}, 3000, "running"),  # slow, but following the theory
+        ("diag1234", {}, 500, "converged"),  # at float32's noise floor: converged, not stalled
+        ("random", {"n": 4, "cond": 10}, 5000, "converged"),
+        ("singular", {"n": 6}, 20000, "converged"),  # the loss is at its floor to float32's precision
+    ],
+)
+def test_no_false_stalls(name, kwargs, steps, status):
+    result = run(g.preset(name, **kwargs), steps=steps)
+    assert decided(result).status == status and not result.stalled
+
+
+# ---------------------------------------------------------------------------- the other methods
+
+
+@pytest.mark.parametrize("method", ["momentum", "nesterov", "newton_schulz"])
+def test_faster_methods_run_then_converge(method):
+    A = g.preset("random", n=6, cond=10)
+    short = run(A, steps=5 if method == "newton_schulz" else 30, method=method)
+    early = decided(short)
+    assert early.status == "running" and early.steps_more is not None
+    longer = run(A, steps=short.steps + 2 * early.steps_more + 5, method=method)
+    assert decided(longer).status == "converged"
+
+
+def test_adam_converges_on_the_seed_matrix():
+    result = run(g.preset("diag1234"), method="adam", steps=300)
+    assert decided(result).status == "converged" and result.final_loss < 1e-10
+
+
+def test_adam_hovering_is_running_with_no_step_count():
+    result = run(g.preset("random", n=8), method="adam", lr=0.3, steps=500)
+    verdict = decided(result)
+    assert verdict.status == "running" and verdict.steps_more is None
+    assert "Adam at a constant lr has no theory" in verdict.message
+
+
+def test_newton_schulz_on_a_singular_matrix_diverges_and_says_why():
+    result = run(g.preset("singular"), method="newton_schulz", steps=100)
+    assert decided(result).status == "diverged"
+    assert "Newton–Schulz squares the residual" in result.message and "learning rate" not in result.message
+
+
+def test_verdict_is_kept_with_the_result_and_old_fields_agree():
+    result = run(g.preset("random", n=8, cond=50), steps=20000)
+    assert result.verdict is result.verdict
+    assert (result.stalled, result.diverged, result.message) == (True, False, result.verdict.message)
+    assert isinstance(result.verdict, g.Verdict)
