@@ -307,10 +307,7 @@ def _matrix_trace(
         z=Z,
         x=x_labels,
         y=y_labels,
-        x0=1 if x_labels is None else None,
-        dx=1 if x_labels is None else None,
-        y0=1 if y_labels is None else None,
-        dy=1 if y_labels is None else None,
+        **_unit_cells(x_labels, y_labels),
         xaxis="x" + axes,
         yaxis="y" + axes,
         zmin=-zmax,
@@ -325,6 +322,16 @@ def _matrix_trace(
         texttemplate="%{text}" if show_values else None,
         hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>",
     )
+
+
+def _unit_cells(x_labels: Any, y_labels: Any) -> dict[str, Any]:
+    """Heatmap cells at x = 1, 2, … and y = 1, 2, … along an axis that has no labels."""
+    return {
+        "x0": 1 if x_labels is None else None,
+        "dx": 1 if x_labels is None else None,
+        "y0": 1 if y_labels is None else None,
+        "dy": 1 if y_labels is None else None,
+    }
 
 
 def _cell_text(Z: np.ndarray) -> list[list[str]]:
@@ -466,10 +473,7 @@ def error_heatmap(
         z=logs,
         x=xs,
         y=ys,
-        x0=1 if xs is None else None,
-        dx=1 if xs is None else None,
-        y0=1 if ys is None else None,
-        dy=1 if ys is None else None,
+        **_unit_cells(xs, ys),
         zmin=low,
         zmax=high,
         colorscale=SEQUENTIAL,

@@ -45,11 +45,11 @@ class Run:
 
     spec: MatrixSpec
     lr: float
-    steps: int
-    seed: int
-    every: int
-    init: str
-    dtype: str
+    steps: int = 100
+    seed: int = 314
+    every: int = 20
+    init: str = "rand"
+    dtype: str = "float32"
     mode: str = "run"
     """"run" (the whole run at once) or "step" (step through); not part of :attr:`args`."""
 

@@ -112,26 +112,12 @@ def matrix_params(spec: MatrixSpec) -> list[tuple[str, str]]:
     return _params(matrix_source.SETTINGS, values, skip=("matrix",))
 
 
-@dataclass(frozen=True)
-class DescentSettings:
-    """Every setting of the Gradient descent page."""
-
-    spec: MatrixSpec
-    lr: float
-    steps: int = 100
-    seed: int = 314
-    every: int = 20
-    init: str = "rand"
-    dtype: str = "float32"
-
-    @property
-    def args(self) -> tuple:
-        """The arguments of ``cached.descent`` (the page's own run)."""
-        return (self.spec, self.lr, self.steps, self.seed, self.every, self.init, self.dtype)
+class DescentSettings(descent_controls.Run):
+    """Every setting of the Gradient descent page (the page's own :class:`~descent_controls.Run`), and its link."""
 
     def link(self) -> Link:
         values = {"steps": self.steps, "seed": self.seed, "every": self.every, "init": self.init,
-                  "dtype": self.dtype, "mode": "run"}  # fmt: skip
+                  "dtype": self.dtype, "mode": self.mode}  # fmt: skip
         own = _params(descent_controls.SETTINGS, values)
         return Link("gradient_descent", (*matrix_params(self.spec), ("lr", _text(self.lr)), *own))
 
