@@ -28,7 +28,7 @@ matrix one would invert next, though it is not square.
 )
 st.subheader("The pages")
 for path, title, icon, blurb in frame.PAGES[1:]:
-    st.page_link(path, label=f"{title} — {blurb}", icon=icon)
+    st.page_link(frame.page_object(path), label=f"{title} — {blurb}", icon=icon)
 st.markdown(
     "**Teaching with it:** the *Lecture* walks through the story in order, one figure a step, and *Exercises* "
     "deals a sheet the whole class shares (predict, then reveal). **Projector mode** — the toggle in the sidebar, "

@@ -70,6 +70,10 @@ def test_every_page_runs_with_defaults(name):
     if name:
         assert charts(at), "every page draws figures"
         labels = [b.proto.label for b in at.get("download_button")]
+        assert "Download as notebook" not in labels, "the lesson's downloads are drawn once their expander is opened"
+        assert any(e.label.startswith("Downloads:") for e in at.expander)
+        opened = clean(open_page(name, show_downloads="true"))
+        labels = [b.proto.label for b in opened.get("download_button")]
         assert {"Download as notebook", "Download as script"} <= set(labels), "every page exports its lesson"
 
 
@@ -218,7 +222,8 @@ def test_singular_matrix_shows_an_error_and_the_pseudo_inverse():
     at = open_page("exact")
     widget(at, "selectbox", "Preset").set_value("singular").run()
     clean(at)
-    assert any("singular" in e and "pseudo" in e for e in texts(at, "error"))
+    # an exactly zero pivot (an error box) or a pivot of rounding size (a warning), as the CPU's LU goes: both say so
+    assert any("singular" in e and "pseudo" in e for e in texts(at, "error") + texts(at, "warning"))
     assert "The pseudo-inverse M⁺" in [s.value for s in at.subheader]
 
 
@@ -344,7 +349,8 @@ def test_compare_page_races_every_method_and_sweeps():
     table = race_table(at)
     assert list(table.index) == list(g.METHODS)
     assert table.loc["newton_schulz", "steps to 1e-06"] != "never"
-    assert [s.value for s in at.subheader] == ["The race", "Along each singular direction", "The learning-rate sweep"]
+    assert [s.value for s in at.subheader] == ["The race", "The learning-rate sweep"]
+    assert any(e.label.startswith("Along each singular direction") for e in at.expander)
     sweep = next(c for c in charts(at) if any(d.get("name") == "final loss (measured)" for d in c["data"]))
     named = {shape["name"].split(" ")[0] for shape in sweep["layout"]["shapes"] if "name" in shape}
     assert named == {"stable", "optimal"}

@@ -168,7 +168,7 @@ def test_an_indicator_matrix_from_the_indicator_page():
 
 
 def test_a_divergence_keeps_the_recorded_steps_before_it_in_the_grid_and_animation():
-    at = clean(open_page("descent", lr="1.5"))
+    at = clean(open_page("descent", lr="1.5", show_animation="true"))
     result = expected(g.preset("diag1234", dtype="float64"), at)
     recorded = list(result.snapshots)
     assert result.diverged and len(recorded) > 2  # every=20, diverged at step 11: more than step 0 is kept
@@ -254,3 +254,32 @@ def test_step_through_plots_stay_after_a_divergence():
     assert {"residual", "X", "gradient", "next", "loss"} <= set(shown)
     residual = decode(shown["residual"]["data"][0]["z"])
     assert np.nanmax(np.abs(residual)) > shown["residual"]["data"][0]["zmax"]  # saturates: the blow-up shows
+
+
+# ---------------------------------------------------------------------------- sections drawn once opened
+
+
+def chart_keys(at) -> set[str]:
+    return {chart.key for chart in at.get("plotly_chart") if chart.key}
+
+
+def test_animation_and_direction_view_are_drawn_only_when_opened_and_a_link_opens_them():
+    closed = clean(open_page("descent"))
+    labels = [e.label for e in closed.expander]
+    assert "Animation: the residual step by step" in labels
+    assert any(label.startswith("Along each singular direction") for label in labels)
+    assert {"loss", "grid", "X_at", "XM_at", "ref"} <= chart_keys(closed)
+    assert not {"animation", "directions_directions", "directions_rate"} & chart_keys(closed)
+    opened = clean(open_page("descent", show_animation="true", show_directions="true"))
+    assert {"animation", "directions_directions", "directions_rate", "directions_landscape"} <= chart_keys(opened)
+    assert opened.query_params["show_directions"] == "true", "an opened section stays in the link"
+    opened.session_state["show_directions"] = False  # closed again (as a click does): gone from page and link
+    opened.run()
+    assert "directions_rate" not in chart_keys(opened) and "show_directions" not in opened.query_params
+
+
+def test_the_distance_metric_is_the_runs_distance_to_the_reference():
+    at = clean(open_page("descent"))
+    result = g.gd_inverse(g.preset("diag1234", dtype="float64").float(), lr=g.SEED_LR, steps=100, seed=314)
+    name, reference = g.best_inverse(g.preset("diag1234"))
+    assert metric(at, f"‖X − {name}‖ / ‖{name}‖") == f"{result.distance_to(reference):.3g}"

@@ -12,7 +12,14 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
-from gdinverse_app.ui import compare_controls, descent_controls, indicator_view, lecture_steps, matrix_source
+from gdinverse_app.ui import (
+    compare_controls,
+    descent_controls,
+    direction_view,
+    indicator_view,
+    lecture_steps,
+    matrix_source,
+)
 from gdinverse_app.ui.settings import Setting
 
 COUNT = lecture_steps.COUNT
@@ -104,7 +111,13 @@ def test_each_steps_link_carries_every_setting_and_opens_the_page_with_them(numb
     assert not at.exception, [e.message for e in at.exception]
     assert not [w.value for w in at.warning if "settings in the link" in w.value]
     settings = {s.key: s for s in PAGE_SETTINGS[link.page]}
+    opened = {key for key in query if key.startswith("show_")}  # the link opens a section of the page
+    assert opened <= {direction_view.OPEN}
+    for key in opened:
+        assert at.session_state[key] is True and any(e.label == direction_view.LABEL for e in at.expander)
     for key, raw in query.items():
+        if key in opened:
+            continue
         value = float(raw) if key == "lr" else settings[key].read(raw)[0]
         shown = at.session_state[key]
         assert (tuple(shown) if isinstance(shown, list) else shown) == value, key
@@ -215,16 +228,28 @@ import gdinverse as g
 from gdinverse_app.ui import direction_view, frame
 from gdinverse_app.ui.spec import SEED_SPEC, MatrixSpec
 
+import streamlit as st
+
 frame.present()
+for name in ("run", "step0", "step37", "singular", "race", "none"):
+    st.session_state.setdefault(f"open_{name}", True)  # each view's expander, opened
 seed = (SEED_SPEC, g.SEED_LR, 100, 314, 20, "rand", "float32")
-direction_view.show_run(seed, key="run")
-direction_view.show_step(seed, 0, key="step0")
-direction_view.show_step(seed, 37, key="step37")
-direction_view.show_run((MatrixSpec("preset", "singular", n=4), 1.0, 100, 314, 20, "zeros", "float64"), key="singular")
+direction_view.show_run(seed, key="run", opened="open_run")
+direction_view.show_step(seed, 0, key="step0", opened="open_step0")
+direction_view.show_step(seed, 37, key="step37", opened="open_step37")
+direction_view.show_run((MatrixSpec("preset", "singular", n=4), 1.0, 100, 314, 20, "zeros", "float64"), key="singular",
+                        opened="open_singular")
 race = (MatrixSpec("preset", "random", n=8, cond=10.0), tuple(g.METHODS), 300, 314, "rand", "float32", 0.1)
-direction_view.show_race(race, list(g.METHODS), key="race")
-direction_view.show_race(race, ["adam", "newton_schulz"], key="none")
+direction_view.show_race(race, list(g.METHODS), key="race", opened="open_race")
+direction_view.show_race(race, ["adam", "newton_schulz"], key="none", opened="open_none")
 """
+
+
+def test_the_direction_view_is_drawn_only_once_its_expander_is_opened():
+    closed = AppTest.from_string(DIRECTION_SCRIPT.replace(", True)", ", False)"), default_timeout=300).run()
+    assert not closed.exception, [e.message for e in closed.exception]
+    assert not closed.get("plotly_chart")
+    assert sum(e.label.startswith("Along each singular direction") for e in closed.expander) == 5
 
 
 def test_the_direction_view_draws_each_figure_with_its_text_alternative():

@@ -179,7 +179,8 @@ def test_a_singular_matrix_has_its_floor_and_a_huge_condition_number():
     bounds = g.lr_bounds(g.preset("singular"))
     assert (bounds.rank, bounds.floor, bounds.resolved_floor) == (2, 2 / 16, 2 / 16)
     assert bounds.condition_number > 1e15
-    assert g.lr_bounds([[1.0, 1.0], [1.0, 1.0]]).condition_number == float("inf")
+    # rank 1: float64's SVD gives σ_min = 0 on some CPUs and a rounding error (κ ≈ 6e16) on others
+    assert g.lr_bounds([[1.0, 1.0], [1.0, 1.0]]).condition_number > 1e15
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,6 @@ else:
     )
     from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
 
-    st.subheader("Along each singular direction")
     direction_view.show_race(race.args, race.methods)
 
 st.subheader("The learning-rate sweep")
@@ -85,8 +84,8 @@ st.caption(
     "them advance together as one batched tensor computation."
 )
 
-export.buttons(
-    lessons.compare(race.spec, list(race.methods), race.steps, race.seed, race.init, race.dtype, race.tol,
-                    race.adam_lr, race.sweep_steps, race.sweep_count),
+export.section(
+    lambda: lessons.compare(race.spec, list(race.methods), race.steps, race.seed, race.init, race.dtype, race.tol,
+                            race.adam_lr, race.sweep_steps, race.sweep_count),
     "compare",
 )  # fmt: skip

@@ -214,4 +214,4 @@ with st.expander("Why did the notebook print −0.0000?"):
         "which is why this app may print 0.0000 where the notebook printed −0.0000."
     )
 
-export.buttons(lessons.exact(spec), "exact_inverse")
+export.section(lambda: lessons.exact(spec), "exact_inverse")

@@ -88,17 +88,20 @@ else:
         box(message)
     if verdict.status == "stalled":
         st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
-    name, reference = cached.reference(run.spec, run.dtype)
+    name, distance = cached.distance(*run.args)
     a, b, c = st.columns(3)
     a.metric("final loss", f"{result.final_loss:.4g}")
-    b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{result.distance_to(reference):.3g}")
+    b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{distance:.3g}")
     c.metric("steps run", f"{len(result.losses) - 1:,}")
 
     frame.show_chart(figures["loss"], key="loss")
 
     st.subheader("Progress heatmaps: the residual X @ M − I")
     frame.show_chart(figures["grid"], key="grid")
-    frame.show_chart(figures["animation"], key="animation")
+    with settings.expander("Animation: the residual step by step", key="show_animation",
+                           icon=":material/play_circle:") as box:  # fmt: skip
+        if box.open:
+            frame.show_chart(figures["animation"], key="animation")
     at = st.select_slider("Show X at step", options=recorded, value=recorded[-1], key="at")
     for column, figure, key in zip(
         st.columns(3), cached.step_figures(run.args, at), ("X_at", "XM_at", "ref"), strict=True
@@ -107,12 +110,13 @@ else:
 
     from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
 
-    st.subheader("Along each singular direction")
     direction_view.show_run(run.args)
 
-    one, two = st.columns(2)
-    one.download_button("Losses (CSV)", lambda: downloads.losses_csv(result), "losses.csv", "text/csv")
-    two.download_button("Final X (CSV)", lambda: downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
+    def data_downloads() -> None:
+        one, two = st.columns(2)
+        one.download_button("Losses (CSV)", lambda: downloads.losses_csv(result), "losses.csv", "text/csv")
+        two.download_button("Final X (CSV)", lambda: downloads.matrix_csv(result.inverse), "inverse.csv", "text/csv")
+
 
 with st.expander("The maths: loss, gradient, update, and why the learning rate has a limit"):
     st.markdown(
@@ -137,4 +141,6 @@ $\kappa = \sigma_{\max}/\sigma_{\min}$. A large κ means slow descent — and, i
 """
     )
 
-export.buttons(lessons.descent(*run.args), "gradient_descent")
+export.section(
+    lambda: lessons.descent(*run.args), "gradient_descent", data=data_downloads if run.mode != "step" else None
+)

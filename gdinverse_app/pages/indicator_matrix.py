@@ -87,8 +87,8 @@ two.caption(
 )
 
 state = st.session_state
-export.buttons(
-    lessons.indicator(state.isource, int(state.docs), int(state.words), float(state.p), int(state.iseed),
-                      state.documents),
+export.section(
+    lambda: lessons.indicator(state.isource, int(state.docs), int(state.words), float(state.p), int(state.iseed),
+                              state.documents),
     "indicator_matrix",
 )  # fmt: skip

@@ -204,6 +204,16 @@ def bounds(spec: MatrixSpec, dtype: str = "float32") -> g.LrBounds:
 
 
 @cache
+def distance(
+    spec: MatrixSpec, lr: float, steps: int, seed: int, record_every: int, init: str, dtype: str
+) -> tuple[str, float]:
+    """The reference's name and ‖X − reference‖ / ‖reference‖ of the final X of :func:`descent` with these
+    arguments (computed once: small torch operations cost much more with hundreds of sessions at once)."""
+    name, ref = reference(spec, dtype)
+    return name, descent(spec, lr, steps, seed, record_every, init, dtype).distance_to(ref)
+
+
+@cache
 def reference(spec: MatrixSpec, dtype: str) -> tuple[str, torch.Tensor]:
     """What a learned X is compared with: the exact inverse if there is one in this dtype, else the pseudo-inverse."""
     return g.best_inverse(matrix(spec, dtype))

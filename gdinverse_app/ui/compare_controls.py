@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 import gdinverse as g
-from gdinverse_app.ui import matrix_source, settings
+from gdinverse_app.ui import frame, matrix_source, settings
 from gdinverse_app.ui.descent_controls import start_controls
 from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 from gdinverse_app.ui.spec import MatrixSpec, RaceArgs, SweepArgs
@@ -214,7 +214,7 @@ def lesson_links() -> None:
     """One link per lesson (``compare?lesson=NAME``), in a row."""
     for column, (name, lesson) in zip(st.columns(len(LESSONS)), LESSONS.items(), strict=True):
         column.page_link(
-            "pages/compare.py",
+            frame.page_object("pages/compare.py"),
             label=lesson.title,
             icon=":material/school:",
             query_params={LESSON: name},

@@ -7,6 +7,7 @@ or :func:`show_race` (a method of Compare's race). Each figure comes with its te
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -15,7 +16,7 @@ import streamlit as st
 import gdinverse as g
 from gdinverse import theory_plots
 from gdinverse.directions import THEORY_METHODS
-from gdinverse_app.ui import cached, descent_controls, frame
+from gdinverse_app.ui import cached, descent_controls, frame, settings
 from gdinverse_app.ui.cached import cache, ready
 
 
@@ -72,8 +73,29 @@ def race_figures(race_args: tuple, method: str) -> Figures:
     return figures_for(cached.race(*race_args)[method])
 
 
-def show(figures: Figures, *, key: str, landscape: bool = True) -> None:
-    """Draw the view: the directions and the rate chart side by side, the landscape in an expander."""
+OPEN = "show_directions"
+"""The key of the view's expander, and its name in a link (``?show_directions=true`` opens it)."""
+LABEL = "Along each singular direction: the run against the theory, and the loss landscape"
+
+
+def show(
+    figures_of: Callable[[], Figures], *, key: str, chooser: Callable[[], object] | None = None, opened: str = OPEN
+) -> None:
+    """An expander (widget key and link parameter ``opened``), drawn (and ``figures_of()`` computed) only once
+    opened: the directions and the rate chart side by side, then the loss landscape. ``chooser`` draws a widget at
+    its top first (Compare's method)."""
+    with settings.expander(LABEL, key=opened, icon=":material/stacked_line_chart:") as box:
+        if not box.open:
+            return
+        if chooser is not None:
+            chooser()
+        figures = figures_of()
+        _directions(figures, key=key)
+        if figures.landscape is not None:
+            frame.show_chart(figures.landscape, key=f"{key}_landscape", caption=figures.landscape_caption)
+
+
+def _directions(figures: Figures, *, key: str) -> None:
     st.markdown(
         "Along each singular direction of M (singular value σᵢ) every step of gradient descent multiplies the "
         "error by **1 − 2·lr·σᵢ²/k²**: solid lines are the run, dashed the theory."
@@ -85,30 +107,40 @@ def show(figures: Figures, *, key: str, landscape: bool = True) -> None:
         frame.show_chart(figures.directions, key=f"{key}_directions", caption=figures.directions_caption,
                          container=left)  # fmt: skip
     frame.show_chart(figures.rate, key=f"{key}_rate", caption=figures.rate_caption, container=right)
-    if landscape and figures.landscape is not None:
-        with st.expander("The loss landscape: the slowest and the fastest direction"):
-            frame.show_chart(figures.landscape, key=f"{key}_landscape", caption=figures.landscape_caption)
 
 
-def show_run(args: tuple, *, key: str = "directions") -> None:
+def _figures(compute: Callable[[], Figures]) -> Callable[[], Figures]:
+    """``compute`` under the page's error box (a bad matrix stops the page with a message, never a traceback)."""
+
+    def figures_of() -> Figures:
+        with frame.stop_on_error("Singular directions"):
+            return compute()
+
+    return figures_of
+
+
+def show_run(args: tuple, *, key: str = "directions", opened: str = OPEN) -> None:
     """The view of a whole run of the Gradient descent page (``run.args``)."""
-    with frame.stop_on_error("Singular directions"):
-        figures = run_figures(tuple(args))
-    show(figures, key=key)
+    show(_figures(lambda: run_figures(tuple(args))), key=key, opened=opened)
 
 
-def show_step(args: tuple, t: int, *, key: str = "step_directions") -> None:
+def show_step(args: tuple, t: int, *, key: str = "step_directions", opened: str = OPEN) -> None:
     """The view in step-through mode at step ``t``: the same run as ``GradientDescent`` made, up to step t.
 
     ``args`` are the page's ``run.args``; steps and record-every are replaced by t and a stride of at most 50
-    snapshots. At step 0 only the rate chart is drawn.
+    snapshots. At step 0, and past the step cap, only the rate chart is drawn.
     """
     spec, lr, _, seed, _, init, dtype = args
     cap = descent_controls.step_cap(max(cached.matrix(spec).shape))
-    if t > cap:
-        st.info(f"The singular-direction view reruns the steps so far; past {cap:,} steps on this matrix it shows "
-                "the factor chart only.")  # fmt: skip
-    if t < 1 or t > cap:
+    if 1 <= t <= cap:
+        show_run((spec, lr, int(t), seed, max(1, -(-int(t) // 50)), init, dtype), key=key, opened=opened)
+        return
+    with settings.expander(LABEL, key=opened, icon=":material/stacked_line_chart:") as box:
+        if not box.open:
+            return
+        if t > cap:
+            st.info(f"The singular-direction view reruns the steps so far; past {cap:,} steps on this matrix it "
+                    "shows the factor chart only.")  # fmt: skip
         with frame.stop_on_error("Singular directions"):
             bounds = cached.bounds(spec, dtype)
         frame.show_chart(
@@ -116,17 +148,23 @@ def show_step(args: tuple, t: int, *, key: str = "step_directions") -> None:
             key=f"{key}_rate",
             caption=theory_plots.describe_rate_chart(bounds, lr=lr),
         )
-        return
-    show_run((spec, lr, int(t), seed, max(1, -(-int(t) // 50)), init, dtype), key=key)
 
 
-def show_race(race_args: tuple, methods: tuple[str, ...] | list[str], *, key: str = "race_directions") -> None:
+def show_race(
+    race_args: tuple, methods: tuple[str, ...] | list[str], *, key: str = "race_directions", opened: str = OPEN
+) -> None:
     """The view of one method of Compare's race (``cached.race`` arguments ``race_args``), chosen in a radio."""
     choices = [m for m in methods if m in THEORY_METHODS]
     if not choices:
         st.info("The singular-direction view needs gd, momentum or nesterov in the race.")
         return
-    method = st.radio("Show the directions of", choices, horizontal=True, key=f"{key}_method")
-    with frame.stop_on_error("Singular directions"):
-        figures = race_figures(tuple(race_args), method)
-    show(figures, key=key)
+    picked: list[str] = []
+
+    def figures_of() -> Figures:
+        with frame.stop_on_error("Singular directions"):
+            return race_figures(tuple(race_args), picked[0])
+
+    def chooser() -> None:
+        picked.append(st.radio("Show the directions of", choices, horizontal=True, key=f"{key}_method"))
+
+    show(figures_of, key=key, chooser=chooser, opened=opened)

@@ -7,9 +7,12 @@ the notebook only (a script would open browser windows). Everything user-typed e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import nbformat
 import streamlit as st
 
+from gdinverse_app.ui import settings
 from gdinverse_app.ui.spec import MatrixSpec
 
 Cell = tuple[str, str]
@@ -56,6 +59,25 @@ def to_script(cells: list[Cell]) -> str:
         elif kind == "code":
             parts.append(text)
     return "\n\n".join(parts) + "\n"
+
+
+OPEN = "show_downloads"
+"""The key of the downloads expander, and its name in a link."""
+
+
+def section(cells: Callable[[], list[Cell]], name: str, *, data: Callable[[], object] | None = None) -> None:
+    """The page's downloads, in an expander drawn only once opened: the page's data first (``data()`` draws its
+    buttons), then the lesson (``cells()``) as a notebook and a script."""
+    label = (
+        "Downloads: the data, and this page as a notebook or a script"
+        if data
+        else ("Downloads: this page as a notebook or a script")
+    )
+    with settings.expander(label, key=OPEN, icon=":material/download:") as box:
+        if box.open:
+            if data is not None:
+                data()
+            buttons(cells(), name)
 
 
 def buttons(cells: list[Cell], name: str) -> None:

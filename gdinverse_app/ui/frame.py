@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.navigation.page import StreamlitPage
 
 import gdinverse as g
 from gdinverse.style import INK, PROJECTOR
@@ -131,6 +132,17 @@ def _toggled() -> None:
     st.session_state[_ON] = bool(st.session_state[PRESENT])
 
 
+_PAGE_OBJECTS: dict[str, StreamlitPage] = {}
+
+
+def page_object(path: str) -> StreamlitPage:
+    """The page at ``path`` (as in :data:`PAGES`) for ``st.page_link``, made once per server process: a path
+    string would make ``st.page_link`` resolve it on the disk again on every run of every session."""
+    if path not in _PAGE_OBJECTS:
+        _PAGE_OBJECTS[path] = st.Page(path, default=path == PAGES[0][0])  # Home is the app's root URL
+    return _PAGE_OBJECTS[path]
+
+
 def page(title: str, heading: str | None = None) -> None:
     """Set up a page: browser tab title, wide layout, the CSS, links to every page and the projector toggle in the
     sidebar, a hint where the settings are, and the heading."""
@@ -144,7 +156,7 @@ def page(title: str, heading: str | None = None) -> None:
     )
     with st.sidebar:
         for path, name, page_icon, _ in PAGES:
-            st.page_link(path, label=name, icon=page_icon)
+            st.page_link(page_object(path), label=name, icon=page_icon)
         st.session_state[PRESENT] = presenting
         st.toggle(
             "Projector mode",

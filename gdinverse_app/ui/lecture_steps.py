@@ -17,7 +17,7 @@ import torch
 
 import gdinverse as g
 from gdinverse import theory_plots
-from gdinverse_app.ui import cached, compare_controls, descent_controls, indicator_view, matrix_source
+from gdinverse_app.ui import cached, compare_controls, descent_controls, direction_view, indicator_view, matrix_source
 from gdinverse_app.ui.cached import cache, ready
 from gdinverse_app.ui.spec import SEED_SPEC, MatrixSpec
 
@@ -115,11 +115,13 @@ def matrix_params(spec: MatrixSpec) -> list[tuple[str, str]]:
 class DescentSettings(descent_controls.Run):
     """Every setting of the Gradient descent page (the page's own :class:`~descent_controls.Run`), and its link."""
 
-    def link(self) -> Link:
+    def link(self, *, directions: bool = False) -> Link:
+        """The page with these settings; ``directions`` opens its singular-direction view too."""
         values = {"steps": self.steps, "seed": self.seed, "every": self.every, "init": self.init,
                   "dtype": self.dtype, "mode": self.mode}  # fmt: skip
         own = _params(descent_controls.SETTINGS, values)
-        return Link("gradient_descent", (*matrix_params(self.spec), ("lr", _text(self.lr)), *own))
+        opened = ((direction_view.OPEN, "true"),) if directions else ()
+        return Link("gradient_descent", (*matrix_params(self.spec), ("lr", _text(self.lr)), *own, *opened))
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,13 @@ def _directions() -> Step:
         f"{view.measured[-1, slow]:.3g} in {run.steps} steps (theory {view.predicted[-1, slow]:.3g})."
     )
     figure = ready(theory_plots.direction_figure(view))
-    return Step("One factor per direction", text, figure, theory_plots.describe_direction_figure(view), run.link())
+    return Step(
+        "One factor per direction",
+        text,
+        figure,
+        theory_plots.describe_direction_figure(view),
+        run.link(directions=True),
+    )
 
 
 def _limit() -> Step:
@@ -246,7 +254,13 @@ def _limit() -> Step:
         f"lr < k²/σ_max² = {bounds.stable_below:.4g}. At lr {run.lr:g} that factor is {factor:.4g}: {outcome}."
     )
     figure = ready(theory_plots.rate_chart(A, lr=run.lr))
-    return Step("The learning-rate limit", text, figure, theory_plots.describe_rate_chart(A, lr=run.lr), run.link())
+    return Step(
+        "The learning-rate limit",
+        text,
+        figure,
+        theory_plots.describe_rate_chart(A, lr=run.lr),
+        run.link(directions=True),
+    )
 
 
 def _landscape() -> Step:
@@ -266,7 +280,7 @@ def _landscape() -> Step:
         f"{flips} times in {run.steps} steps."
     )
     figure = ready(theory_plots.landscape_figure(land))
-    return Step("The loss landscape", text, figure, theory_plots.describe_landscape(land), run.link())
+    return Step("The loss landscape", text, figure, theory_plots.describe_landscape(land), run.link(directions=True))
 
 
 def _conditioning() -> Step:
@@ -285,7 +299,7 @@ def _conditioning() -> Step:
         f"{result.final_loss:.3g}; {need}."
     )
     figure = ready(theory_plots.direction_figure(view))
-    return Step("Conditioning", text, figure, theory_plots.describe_direction_figure(view), run.link())
+    return Step("Conditioning", text, figure, theory_plots.describe_direction_figure(view), run.link(directions=True))
 
 
 def _stall() -> Step:

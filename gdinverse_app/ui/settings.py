@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 from gdinverse_app.ui.frame import plain
 
@@ -109,8 +110,9 @@ def load(settings: Iterable[Setting]) -> None:
     kept = st.session_state.setdefault(KEPT, {})
     written = st.session_state.setdefault(WRITTEN, {})
     notices = []
+    link = st.query_params.to_dict()  # one read of the link for all settings
     for setting in settings:
-        raw = st.query_params.get(setting.key)
+        raw = link.get(setting.key)
         followed = raw is not None and raw != written.get(setting.key)  # a link's value, not the one we wrote
         if setting.key in st.session_state and not followed:
             continue
@@ -130,16 +132,28 @@ def save(settings: Iterable[Setting]) -> None:
     """Keep the widgets' values for other pages and put the ones not at their default into the URL."""
     kept = st.session_state.setdefault(KEPT, {})
     written = st.session_state.setdefault(WRITTEN, {})
+    link = st.query_params.to_dict()  # written to only where a value changed
     for setting in settings:
         value = st.session_state.get(setting.key, setting.default)
         kept[setting.key] = value
         text = setting.write(value)
         written[setting.key] = text
         if text is None:
-            if setting.key in st.query_params:
+            if setting.key in link:
                 del st.query_params[setting.key]
-        elif st.query_params.get(setting.key) != text:
+        elif link.get(setting.key) != text:
             st.query_params[setting.key] = text
+
+
+def expander(label: str, *, key: str, icon: str | None = None) -> ExpanderContainer:
+    """A closed expander whose content the page draws only while it is open (``if box.open:``), so that a section
+    nobody opened costs a rerun, and a first visit, nothing. Whether it is open is a setting like the others: in
+    the link (``?key=true``, so a lecture step can open it) and kept across pages."""
+    setting = Setting(key, False)
+    load([setting])
+    box = st.expander(label, key=key, on_change="rerun", icon=icon)
+    save([setting])
+    return box
 
 
 def keep(key: str, value: Any) -> None:
