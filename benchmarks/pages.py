@@ -55,7 +55,7 @@ def opened(page: str | None, query: dict[str, str] | None = None) -> AppTest:
     return at.run()
 
 
-def rerun_ms(at: AppTest, repeats: int = 15) -> float:
+def rerun_ms(at: AppTest, repeats: int = 41) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -75,7 +75,7 @@ def one_line_page() -> AppTest:
     return AppTest.from_file(str(script)).run()
 
 
-def interleaved_ms(at: AppTest, floor: AppTest, repeats: int = 15) -> tuple[float, float]:
+def interleaved_ms(at: AppTest, floor: AppTest, repeats: int = 41) -> tuple[float, float]:
     """Median rerun times of ``at`` and of the one-line page, run alternately so both see the same machine load."""
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeats):

@@ -67,6 +67,8 @@ def test_every_page_runs_with_defaults(name):
     title = {None: "Inverting a matrix", "exact": "Exact inverse", "descent": "Gradient descent", "compare": "Compare"}
     assert at.title[0].value.startswith(title.get(name, "Indicator matrix"))
     assert not at.error
+    sidebar = {node.type for node in at.sidebar if node is not at.sidebar}
+    assert sidebar <= {"page_link", "toggle", "divider"}, "the sidebar hint says every setting is in the page"
     if name:
         assert charts(at), "every page draws figures"
         labels = [b.proto.label for b in at.get("download_button")]
@@ -132,14 +134,14 @@ def test_the_seed_numbers_appear_on_the_gradient_descent_page():
     ],
 )
 def test_each_setting_changes_the_run(kind, label, value, expect):
-    at = open_page("descent")
+    at = open_page("descent", show_start="true")
     widget(at, kind, label).set_value(value).run()
     clean(at)
     assert expect in verdict(at)
 
 
 def test_record_every_changes_the_recorded_steps():
-    at = open_page("descent")
+    at = open_page("descent", show_start="true")
     widget(at, "number_input", "Record every k steps").set_value(50).run()
     assert widget(clean(at), "select_slider", "Show X at step").options == ["0", "50", "100"]
 
@@ -177,7 +179,8 @@ def test_float32_stall_is_reported_with_a_float64_button():
     clean(at)
     assert any("Stalled" in w for w in texts(at, "warning"))
     next(b for b in at.button if b.label == "Switch to float64").click().run()
-    assert widget(clean(at), "radio", "Precision").value == "float64"
+    assert clean(at).session_state["dtype"] == "float64"
+    assert any(c.startswith("From a random start (seed 314) in float64") for c in texts(at, "caption"))
     assert not any("Stalled" in w for w in texts(at, "warning"))
 
 
@@ -196,7 +199,7 @@ def test_step_through_buttons_move_the_counter():
 
 
 def test_step_through_restarts_when_a_setting_changes():
-    at = open_page("descent", mode="step")
+    at = open_page("descent", mode="step", show_start="true")
     at.button(key="step10").click().run()
     widget(at, "number_input", "Seed (random start)").set_value(2).run()
     assert metric(clean(at), "step t") == "0"
@@ -359,7 +362,7 @@ def test_compare_page_races_every_method_and_sweeps():
 
 
 def test_compare_controls_change_the_race():
-    at = open_page("compare")
+    at = open_page("compare", show_race_settings="true")
     widget(at, "multiselect", "Methods").set_value(["gd", "momentum"]).run()
     assert list(race_table(clean(at)).index) == ["gd", "momentum"]
     widget(at, "select_slider", "Tolerance on the loss").set_value(1e-2).run()

@@ -39,7 +39,7 @@ def phrase(row, tol: float) -> str:
 @pytest.mark.parametrize("first", LESSONS)
 @pytest.mark.parametrize("second", LESSONS)
 def test_a_lesson_link_sets_every_setting_whatever_came_before(first, second):
-    at = clean(open_page("compare", lesson=first))
+    at = clean(open_page("compare", lesson=first, show_race_settings="true"))
     assert shown_settings(at) == compare_controls.lesson_values(first)
     widget(at, "slider", "Steps").set_value(123).run()  # the student moves something
     at.query_params["lesson"] = second
@@ -85,7 +85,7 @@ def test_hilbert_lesson_commentary_matches_its_numbers():
 
 
 def test_changing_a_setting_ends_the_lesson_and_its_commentary():
-    at = clean(open_page("compare", lesson="hilbert"))
+    at = clean(open_page("compare", lesson="hilbert", show_race_settings="true"))
     assert at.query_params["lesson"] in ("hilbert", ["hilbert"])
     widget(at, "slider", "Steps").set_value(300).run()
     clean(at)
@@ -99,7 +99,7 @@ def test_an_unknown_lesson_is_reported():
 
 
 def test_lessons_are_links_with_their_own_query():
-    at = clean(open_page("compare"))
+    at = clean(open_page("compare", show_race_settings="true"))
     links = [link.proto for link in at.main.get("page_link")]
     assert [(link.page, link.query_string) for link in links] == [("compare", f"lesson={n}") for n in LESSONS]
 
@@ -113,8 +113,17 @@ def test_race_table_says_not_settled_beside_a_first_dip():
 
 
 def test_controls_are_in_the_page_and_every_chart_has_a_caption():
-    at = clean(open_page("compare"))
+    at = clean(open_page("compare", show_race_settings="true"))
     assert not at.sidebar.slider and not at.sidebar.multiselect
     assert {s.label for s in at.main.slider} >= {"Steps", "Learning rates in the sweep", "Steps per sweep run"}
     captions = " ".join(texts(at, "caption"))
     assert "Loss (log scale) against step" in captions and "against the learning rate" in captions
+
+
+def test_closed_race_settings_draw_no_widget_and_say_every_value_in_one_line():
+    at = clean(open_page("compare", rsteps="321", tol="0.01", rinit="zeros", rdtype="float64"))
+    assert not at.main.slider and not at.main.multiselect, "a closed expander draws its widgets only once opened"
+    line = next(c for c in texts(at, "caption") if c.startswith("Racing "))
+    assert "for 321 steps to a loss of 0.01" in line and "start from zeros, float64." in line
+    assert line.startswith("Racing " + ", ".join(g.METHODS) + " ")
+    assert list(race_table(at).index) == list(g.METHODS) and "steps to 0.01" in race_table(at).columns

@@ -34,8 +34,8 @@ def page_lr(at) -> float:
 
 def expected(matrix: torch.Tensor, at, *, steps: int = 100, dtype: str = "float32", every: int = 20) -> g.DescentResult:
     """The run the page shows, computed by the package with the page's settings (lr, seed and start as shown)."""
-    seed = int(widget(at, "number_input", "Seed (random start)").value)
-    init = widget(at, "radio", "Start").value
+    seed = int(at.session_state["seed"])  # the "Start, seed, precision" expander may be closed: its values
+    init = at.session_state["init"]
     return g.gd_inverse(
         matrix, lr=page_lr(at), steps=steps, seed=seed, init=init, record_every=every, dtype=dtype, max_snapshots=51
     )
@@ -283,3 +283,14 @@ def test_the_distance_metric_is_the_runs_distance_to_the_reference():
     result = g.gd_inverse(g.preset("diag1234", dtype="float64").float(), lr=g.SEED_LR, steps=100, seed=314)
     name, reference = g.best_inverse(g.preset("diag1234"))
     assert metric(at, f"‖X − {name}‖ / ‖{name}‖") == f"{result.distance_to(reference):.3g}"
+
+
+def test_closed_start_settings_draw_no_widget_and_say_their_values_in_one_line():
+    at = clean(open_page("descent", seed="7", every="10", dtype="float64"))
+    assert "Seed (random start)" not in [w.label for w in at.number_input]
+    assert "From a random start (seed 7) in float64, recording X every 10 steps." in texts(at, "caption")
+    assert at.session_state["seed"] == 7 and at.session_state["every"] == 10
+    opened = clean(open_page("descent", seed="7", every="10", dtype="float64", show_start="true"))
+    assert widget(opened, "number_input", "Seed (random start)").value == 7
+    assert widget(opened, "radio", "Precision").value == "float64"
+    assert verdict_box(opened) == verdict_box(at), "open or closed, the same run"

@@ -135,7 +135,15 @@ def test_projector_figure_restyles_a_copy_of_a_residual_grid():
     spec = json.loads(restyled.to_json())
     assert not font_problems(spec)
     assert all(trace["textfont"]["size"] >= 16 for trace in spec["data"])
-    assert restyled.layout.height == int(original.layout.height * 1.3)
+    rows = len({tuple(restyled.layout[k].domain) for k in restyled.layout if k.startswith("yaxis")})
+    # taller than 1.3×: each row of 4×4 panels gets 4 cells of 56 px (values in 16 px do not overlap) + 70 px
+    assert rows == 2 and original.layout.height * 1.3 < restyled.layout.height == 120 + rows * (4 * 56 + 70)
+
+
+def test_projector_figure_of_a_single_heatmap_is_1_3_times_taller():
+    original = plots.heatmap(g.preset("diag1234"))  # one 4×4 panel: 1.3× is already room enough for its values
+    restyled = frame.projector_figure(original)
+    assert restyled.layout.height == int((original.layout.height or 450) * 1.3)  # plotly's default is 450
 
 
 def test_log_axes_label_whole_decades_only_and_the_legend_clears_the_axis_title():

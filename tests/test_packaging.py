@@ -61,7 +61,7 @@ def test_the_library_declares_floors_only():
     for line in LIBRARY + APP:
         assert re.fullmatch(r"[a-z][a-z0-9-]*>=\d+(\.\d+)*", line), f"{line!r} in pyproject.toml is not `name>=X`"
     assert {Requirement(line).name for line in LIBRARY} == {"torch", "numpy", "plotly"}
-    assert {Requirement(line).name for line in APP} == {"streamlit", "pandas", "nbformat"}
+    assert {Requirement(line).name for line in APP} == {"streamlit", "pandas", "nbformat", "orjson"}
 
 
 def test_every_pin_in_requirements_satisfies_the_range_in_pyproject():

@@ -99,8 +99,8 @@ else:
     st.subheader("Progress heatmaps: the residual X @ M − I")
     frame.show_chart(figures["grid"], key="grid")
     with settings.expander("Animation: the residual step by step", key="show_animation",
-                           icon=":material/play_circle:") as box:  # fmt: skip
-        if box.open:
+                           icon=":material/play_circle:") as animation:  # fmt: skip
+        if animation.open:
             frame.show_chart(figures["animation"], key="animation")
     at = st.select_slider("Show X at step", options=recorded, value=recorded[-1], key="at")
     for column, figure, key in zip(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
 from gdinverse_app.ui import frame, matrix_source, settings
@@ -250,7 +251,24 @@ def controls(spec: MatrixSpec) -> Race:
     """Draw the race and sweep settings in an expander of the page and return them."""
     settings.load(SETTINGS)
     matrix_source.hold([setting.key for setting in SETTINGS])
-    box = st.expander("Race and sweep settings", icon=":material/tune:")
+    with settings.expander("Race and sweep settings", key="show_race_settings", icon=":material/tune:") as box:
+        if box.open:
+            _widgets(box)
+    s = st.session_state
+    if not box.open:  # what the closed expander holds, in one line
+        st.caption(
+            f"Racing {', '.join(s.methods) or 'no method'} for {int(s.rsteps):,} steps to a loss of {s.tol:g} "
+            f"(Adam's lr {s.adam_lr:g}); sweeping {int(s.sweep_count)} learning rates for {int(s.sweep_steps):,} "
+            f"steps each; {'random start, seed ' + str(int(s.rseed)) if s.rinit == 'rand' else 'start from zeros'}, "
+            f"{s.rdtype}."
+        )
+    settings.save(SETTINGS)
+    return Race(spec, tuple(s.methods), int(s.rsteps), float(s.tol), float(s.adam_lr), int(s.sweep_count),
+                int(s.sweep_steps), int(s.rseed), s.rinit, s.rdtype)  # fmt: skip
+
+
+def _widgets(box: DeltaGenerator) -> None:
+    """The race and sweep settings' widgets, inside their expander ``box``."""
     box.multiselect(
         "Methods",
         list(g.METHODS),
@@ -270,7 +288,3 @@ def controls(spec: MatrixSpec) -> Race:
     right.slider("Learning rates in the sweep", 5, 200, key="sweep_count")
     left.slider("Steps per sweep run", 1, 2000, key="sweep_steps")
     start_controls(right, seed="rseed", init="rinit", dtype="rdtype")
-    settings.save(SETTINGS)
-    s = st.session_state
-    return Race(spec, tuple(s.methods), int(s.rsteps), float(s.tol), float(s.adam_lr), int(s.sweep_count),
-                int(s.sweep_steps), int(s.rseed), s.rinit, s.rdtype)  # fmt: skip

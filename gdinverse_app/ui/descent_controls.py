@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
-from gdinverse_app.ui import cached, settings
+from gdinverse_app.ui import cached, matrix_source, settings
 from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 from gdinverse_app.ui.spec import DescentArgs, MatrixSpec
 
@@ -120,12 +120,16 @@ def controls(spec: MatrixSpec, n: int) -> Run:
             help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
         )
         mode.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
-    side = st.sidebar
-    side.header("Gradient descent")
-    side.number_input("Record every k steps", 1, MAX_STEPS, key="every")
-    start_controls(side, seed="seed", init="init", dtype="dtype")
-    settings.save(all_settings)
+    matrix_source.hold(["every", "seed", "init", "dtype"])  # kept while their expander is closed
+    with settings.expander("Start, seed, precision and recording", key="show_start", icon=":material/casino:") as more:
+        if more.open:
+            more.number_input("Record every k steps", 1, MAX_STEPS, key="every")
+            start_controls(more, seed="seed", init="init", dtype="dtype")
     state = st.session_state
+    if not more.open:  # what the closed expander holds, in one line
+        start = f"a random start (seed {int(state.seed)})" if state.init == "rand" else "a start from zeros"
+        st.caption(f"From {start} in {state.dtype}, recording X every {int(state.every)} steps.")
+    settings.save(all_settings)
     return Run(
         spec,
         float(state.lr),

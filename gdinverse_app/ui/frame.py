@@ -100,8 +100,8 @@ html {{ font-size: {PROJECTOR.body}px !important; }}
 </style>"""
 
 SIDEBAR_HINT = (
-    '<div class="gd-sidebar-hint">The sidebar holds the list of pages, projector mode and any settings this page '
-    "keeps there: open it with the <b>&raquo;</b> button at the top left.</div>"
+    '<div class="gd-sidebar-hint">The sidebar holds the list of pages and projector mode: open it with the '
+    "<b>&raquo;</b> button at the top left; every setting of a page is in the page.</div>"
 )
 """Shown on narrow screens only (where the sidebar starts collapsed), on every page: true whatever a page keeps."""
 
@@ -250,7 +250,7 @@ def projector_figure(figure: go.Figure) -> go.Figure:
             span = _decades(fig, name)
             if span is not None:  # whole decades only: plotly draws the 2 and 5 between them in a smaller font
                 layout[name].dtick = max(1, math.ceil(span / 8))
-    height = int((layout.height or 450) * 1.3)
+    height = max(int((layout.height or 450) * 1.3), _height_for_cell_values(fig))
     margin = layout.margin
     bottom = max(80, int(margin.b or 0))
     legend_below = layout.legend.orientation == "h" and (layout.legend.y is not None and layout.legend.y < 0)
@@ -262,6 +262,29 @@ def projector_figure(figure: go.Figure) -> go.Figure:
                      "r": int(margin.r or 20)}  # fmt: skip
     layout.height = height
     return fig
+
+
+CELL_PX = 56
+"""Height of a heatmap cell that holds a value like −0.28 in :data:`PROJECTOR`'s cell font without overlap."""
+
+
+def _height_for_cell_values(fig: go.Figure) -> int:
+    """The height at which every heatmap cell showing its value is at least :data:`CELL_PX` tall (cells are square,
+    so wide too): 120 px of title and margins plus, per row of panels, the tallest matrix's cells and 70 px of panel
+    title and ticks. 0 when no heatmap shows values. Capped at 2400 px."""
+    rows: dict[tuple[float, ...], int] = {}
+    for trace in fig.data:
+        if trace.type != "heatmap" or not trace.texttemplate:
+            continue
+        z = trace.z
+        shape = z.get("shape") if isinstance(z, dict) else None
+        n = int(str(shape).split(",")[0]) if shape else len(z) if z is not None else 0
+        axis = fig.layout["yaxis" + (trace.yaxis or "y")[1:]]
+        domain = tuple(axis.domain) if axis.domain is not None else (0.0, 1.0)
+        rows[domain] = max(rows.get(domain, 0), n)
+    if not rows:
+        return 0
+    return min(2400, 120 + sum(CELL_PX * n + 70 for n in rows.values()))
 
 
 def _decades(fig: go.Figure, axis: str) -> float | None:
