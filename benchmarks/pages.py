@@ -29,12 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 PAGES = {
     "home": None,
-    "exact_inverse": "pages/exact_inverse.py",
-    "gradient_descent": "pages/gradient_descent.py",
-    "compare": "pages/compare.py",
-    "indicator_matrix": "pages/indicator_matrix.py",
-    "lecture": "pages/lecture.py",
-    "exercises": "pages/exercises.py",
+    "exact_inverse": "views/exact_inverse.py",
+    "gradient_descent": "views/gradient_descent.py",
+    "compare": "views/compare.py",
+    "indicator_matrix": "views/indicator_matrix.py",
+    "lecture": "views/lecture.py",
+    "exercises": "views/exercises.py",
 }
 CAPS = {
     "exact_inverse": {"preset": "random", "n": "128"},

@@ -18,7 +18,7 @@ from typing import NoReturn
 __all__ = ["MAIN_SCRIPT", "LaunchError", "main", "streamlit_command"]
 
 MAIN_SCRIPT = Path(__file__).resolve().with_name("streamlit_app.py")
-"""Home, the app's main script; Streamlit finds the other pages in ``pages/`` beside it."""
+"""The app's main script: it routes to the pages in ``views/`` beside it (``st.navigation``)."""
 
 OWN_OPTIONS = {"--server.port": "--port", "--server.address": "--address"}
 """Streamlit's options that ``gdinverse app`` sets itself, and the option to use instead."""

@@ -185,8 +185,8 @@ def test_the_minus_zero_explanation_stays():
 
 def test_the_matrix_follows_the_student_from_page_to_page():
     at = clean(open_page("descent", preset="hilbert", n="6"))
-    for path in ("pages/exact_inverse.py", "pages/compare.py"):
+    for path in ("views/exact_inverse.py", "views/compare.py"):
         at.switch_page(path).run()
         assert clean(at).expander[0].label == f"Matrix M: Hilbert 6×6 · κ = {g.format_condition(1.4951058640805e7)}"
-        if path == "pages/exact_inverse.py":
+        if path == "views/exact_inverse.py":
             assert any(c["layout"]["title"]["text"] == "M (6×6)" for c in charts(at))

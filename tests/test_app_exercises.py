@@ -20,7 +20,7 @@ COUNT = exercise_view.DEFAULT_QUESTIONS
 
 def sheet_page(**query: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("pages/exercises.py")
+    at.switch_page("views/exercises.py")
     for key, value in query.items():
         at.query_params[key] = value
     at.run()

@@ -27,7 +27,7 @@ COUNT = lecture_steps.COUNT
 
 def lecture(**query: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("pages/lecture.py")
+    at.switch_page("views/lecture.py")
     for key, value in query.items():
         at.query_params[key] = value
     at.run()
@@ -270,7 +270,7 @@ def test_the_direction_view_draws_each_figure_with_its_text_alternative():
 
 def test_a_steps_link_keeps_its_learning_rate_after_another_matrix_in_the_same_session():
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("pages/gradient_descent.py")
+    at.switch_page("views/gradient_descent.py")
     at.query_params["preset"] = "random"
     at.run()
     link = lecture_steps.step(4).link  # diag(1, 2, 3, 4) at lr 1.5

@@ -15,13 +15,13 @@ from gdinverse_app.ui import cached, frame
 
 PAGES = {
     "home": None,
-    "lecture": "pages/lecture.py",
-    "exact": "pages/exact_inverse.py",
-    "descent": "pages/gradient_descent.py",
-    "step_through": "pages/gradient_descent.py",
-    "compare": "pages/compare.py",
-    "indicator": "pages/indicator_matrix.py",
-    "exercises": "pages/exercises.py",
+    "lecture": "views/lecture.py",
+    "exact": "views/exact_inverse.py",
+    "descent": "views/gradient_descent.py",
+    "step_through": "views/gradient_descent.py",
+    "compare": "views/compare.py",
+    "indicator": "views/indicator_matrix.py",
+    "exercises": "views/exercises.py",
 }
 QUERY = {"step_through": {"mode": "step"}, "lecture": {"step": "3"}}
 MARK = "gdinverse projector mode"
@@ -108,7 +108,7 @@ def test_the_sidebar_toggle_switches_it_and_the_link_and_other_pages_keep_it():
     at = open_page("lecture")
     at.sidebar.toggle(key=frame.PRESENT).set_value(True).run()
     assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("views/compare.py").run()
     assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
     at.sidebar.toggle(key=frame.PRESENT).set_value(False).run()
     assert MARK not in css(at) and frame.PRESENT not in at.query_params

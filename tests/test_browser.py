@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gdinverse_app.ui import frame
+
 from .server import ROOT, streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,7 +43,7 @@ LAYOUT_PAGES = ("home", "lecture", "exact_inverse", "gradient_descent", "descent
                 "indicator_matrix", "exercises")  # fmt: skip
 PATHS = {**PAGES, "descent_step": "gradient_descent?mode=step"}
 
-SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
+SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
 
 pytestmark = pytest.mark.browser
 
@@ -146,6 +148,9 @@ def test_every_page_fits_the_screen(app, browser, name, layout):
     assert overflow["page"] <= 0 and overflow["main"] <= 0, overflow
     hint = page.get_by_text("The sidebar holds the list of pages")
     assert hint.is_visible() == (layout == "phone"), "the hint shows where the sidebar starts collapsed"
+    if layout == "desktop":  # st.navigation's list of pages, in lesson order, the current one marked
+        titles = [text.split("\n")[-1] for text in page.locator(SIDEBAR_LINKS).all_inner_texts()]
+        assert titles == [title for _, title, *_ in frame.PAGES]
     if layout == "projector":
         size = page.evaluate(
             "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMarkdownContainer\"] p')).fontSize)"

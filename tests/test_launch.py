@@ -33,7 +33,7 @@ def test_the_command_runs_the_packaged_home_page_with_our_port_and_address_then_
         "--server.port", "8502", "--server.address", "localhost", "--server.headless", "true", "--theme.base=dark",
     ]  # fmt: skip
     assert launch.MAIN_SCRIPT == APP_DIR / "streamlit_app.py" and launch.MAIN_SCRIPT.is_file()
-    assert (APP_DIR / ".streamlit" / "config.toml").is_file() and (APP_DIR / "pages").is_dir()
+    assert (APP_DIR / ".streamlit" / "config.toml").is_file() and (APP_DIR / "views").is_dir()
 
 
 def test_defaults_are_localhost_8501():
@@ -135,7 +135,6 @@ def test_a_real_start_from_any_directory_serves_the_app_with_its_own_config(tmp_
         session = new_session(url).new_session
         # gdinverse_app/.streamlit/config.toml is in effect (each of these differs from Streamlit's default):
         config = tomllib.loads((APP_DIR / ".streamlit" / "config.toml").read_text())
-        assert config["client"]["showSidebarNavigation"] is False and session.config.hide_sidebar_nav
         assert config["client"]["toolbarMode"] == "viewer" and session.config.toolbar_mode == Config.VIEWER
         assert config["browser"]["gatherUsageStats"] is False and not session.config.gather_usage_stats
         # ... and it serves the packaged app, whatever the working directory

@@ -46,7 +46,7 @@ def page(path: str, **query: str) -> AppTest:
 
 
 def test_descent_script_prints_what_the_page_shows(tmp_path):
-    at = page("pages/gradient_descent.py", preset="random", n="5", steps="300", every="50", init="zeros")
+    at = page("views/gradient_descent.py", preset="random", n="5", steps="300", every="50", init="zeros")
     spec = MatrixSpec("preset", "random", n=5)
     lr = float(next(s.value for s in at.select_slider if s.label.startswith("Learning rate")))
     out = run_script(lessons.descent(spec, lr, 300, 314, 50, "zeros", "float32"), tmp_path)
@@ -72,7 +72,7 @@ def test_seed_lesson_prints_the_seed_losses(tmp_path):
     ],
 )
 def test_exact_script_prints_what_the_page_shows(tmp_path, query, spec):
-    at = page("pages/exact_inverse.py", **query)
+    at = page("views/exact_inverse.py", **query)
     out = run_script(lessons.exact(spec), tmp_path)
     kappa = g.format_condition(g.condition_number(spec.build("float64")))
     assert f"condition number {kappa}" in out
@@ -88,7 +88,7 @@ def test_exact_script_prints_what_the_page_shows(tmp_path, query, spec):
 
 
 def test_indicator_script_prints_what_the_page_shows(tmp_path):
-    at = page("pages/indicator_matrix.py")
+    at = page("views/indicator_matrix.py")
     out = run_script(lessons.indicator("random", 17, 3, 0.2, 123, ""), tmp_path)
     metrics = {m.label: m.value for m in at.metric}
     assert f"17 × 3, density {metrics['density (share of 1s)']}, rank {metrics['rank']}, " in out
@@ -96,7 +96,7 @@ def test_indicator_script_prints_what_the_page_shows(tmp_path):
 
 
 def test_compare_script_prints_what_the_page_shows(tmp_path):
-    at = page("pages/compare.py", rsteps="300")
+    at = page("views/compare.py", rsteps="300")
     table = at.dataframe[0].value
     cells = lessons.compare(SEED_SPEC, list(g.METHODS), 300, 314, "rand", "float32", 1e-6, 0.1, 100, 40)
     out = run_script(cells, tmp_path)

@@ -215,7 +215,7 @@ def lesson_links() -> None:
     """One link per lesson (``compare?lesson=NAME``), in a row."""
     for column, (name, lesson) in zip(st.columns(len(LESSONS)), LESSONS.items(), strict=True):
         column.page_link(
-            frame.page_object("pages/compare.py"),
+            frame.page_object("views/compare.py"),
             label=lesson.title,
             icon=":material/school:",
             query_params={LESSON: name},

@@ -1,10 +1,10 @@
 """What every page does first: page settings, torch settings for a shared server, the sidebar's page links,
 projector mode, the CSS for phones, and :func:`show_chart`, which every page draws its figures with.
 
-The app uses Streamlit's ``pages/`` directory: ``streamlit_app.py`` is Home and each
-file in ``pages/`` is a page. Streamlit's own sidebar list is hidden
-(``client.showSidebarNavigation = false``) and replaced by the links below, which
-carry titles and icons and keep the lesson order.
+The pages are the files in ``views/``, routed by ``streamlit_app.py`` with ``st.navigation`` (:func:`navigation`)
+and listed in the sidebar in lesson order (:data:`PAGES`) with their titles and icons. Their ``st.Page`` objects
+are made once per server process: Streamlit's ``pages/`` directory would look for its files on the disk again on
+every run of every session.
 
 **Projector mode** (``?present=1`` on any page, or the sidebar toggle; kept in the link and across
 pages): body text 24 px, figures restyled by :func:`projector_figure` (axis titles 20 px, ticks 18 px,
@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import math
 import weakref
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,21 +40,23 @@ torch.classes.__path__ = []
 torch.set_num_threads(1)
 
 PAGES = (
-    ("streamlit_app.py", "Home", ":material/home:", "the notebook's story"),
-    ("pages/lecture.py", "Lecture", ":material/co_present:",
+    ("views/home.py", "Home", ":material/home:", "the notebook's story"),
+    ("views/lecture.py", "Lecture", ":material/co_present:",
      "a guided lecture: one idea, one figure and a link to its page per step"),
-    ("pages/exact_inverse.py", "Exact inverse", ":material/function:",
+    ("views/exact_inverse.py", "Exact inverse", ":material/function:",
      "M, its inverse, the check, float32 against float64"),
-    ("pages/gradient_descent.py", "Gradient descent", ":material/trending_down:",
+    ("views/gradient_descent.py", "Gradient descent", ":material/trending_down:",
      "sliders, progress heatmaps, the loss curve and its theory, step by step"),
-    ("pages/compare.py", "Compare", ":material/compare_arrows:",
+    ("views/compare.py", "Compare", ":material/compare_arrows:",
      "an optimizer race and a learning-rate sweep against the theory"),
-    ("pages/indicator_matrix.py", "Indicator matrix", ":material/grid_on:",
+    ("views/indicator_matrix.py", "Indicator matrix", ":material/grid_on:",
      "words in documents, random or from your own text"),
-    ("pages/exercises.py", "Exercises", ":material/quiz:",
+    ("views/exercises.py", "Exercises", ":material/quiz:",
      "predict, then reveal: a seeded sheet the whole class shares"),
 )  # fmt: skip
-"""Every page in lesson order: file, title, icon, and what it shows."""
+"""Every page in lesson order: file (in ``gdinverse_app/``), title, icon, and what it shows."""
+APP = Path(__file__).resolve().parents[1]
+"""The ``gdinverse_app`` folder, where the page files are."""
 
 PRESENT = "present"
 """The link parameter and widget key of projector mode (``?present=1``)."""
@@ -136,16 +140,26 @@ _PAGE_OBJECTS: dict[str, StreamlitPage] = {}
 
 
 def page_object(path: str) -> StreamlitPage:
-    """The page at ``path`` (as in :data:`PAGES`) for ``st.page_link``, made once per server process: a path
-    string would make ``st.page_link`` resolve it on the disk again on every run of every session."""
+    """The page of :data:`PAGES` in file ``path`` ("views/compare.py"), for ``st.navigation``, ``st.page_link`` and
+    ``st.switch_page``: made once per server process. Home is the root URL; every other page is at its file's
+    name (``/compare``)."""
     if path not in _PAGE_OBJECTS:
-        _PAGE_OBJECTS[path] = st.Page(path, default=path == PAGES[0][0])  # Home is the app's root URL
+        _, title, icon, _ = next(entry for entry in PAGES if entry[0] == path)
+        _PAGE_OBJECTS[path] = st.Page(APP / path, title=title, icon=icon, default=path == PAGES[0][0])
     return _PAGE_OBJECTS[path]
 
 
+def navigation() -> StreamlitPage:
+    """Every page, in lesson order in the sidebar; the page the URL names, to run.
+
+    ``st.navigation`` marks the page it returns as the one this run may call: a flag on the page object, so each
+    run gets its own shallow copies (sessions run at the same time; the shared objects are never marked)."""
+    return st.navigation([copy.copy(page_object(path)) for path, *_ in PAGES], position="sidebar")
+
+
 def page(title: str, heading: str | None = None) -> None:
-    """Set up a page: browser tab title, wide layout, the CSS, links to every page and the projector toggle in the
-    sidebar, a hint where the settings are, and the heading."""
+    """Set up a page: browser tab title, wide layout, the CSS, the projector toggle in the sidebar (below the
+    list of pages), a hint where the settings are, and the heading."""
     icon = next(icon for _, name, icon, _ in PAGES if name == title)
     presenting = present()
     st.set_page_config(
@@ -155,8 +169,6 @@ def page(title: str, heading: str | None = None) -> None:
         initial_sidebar_state="collapsed" if presenting else "auto",
     )
     with st.sidebar:
-        for path, name, page_icon, _ in PAGES:
-            st.page_link(page_object(path), label=name, icon=page_icon)
         st.session_state[PRESENT] = presenting
         st.toggle(
             "Projector mode",
@@ -165,7 +177,6 @@ def page(title: str, heading: str | None = None) -> None:
             help="Large text and figures for a lecture hall, one figure per screen width. Kept in the link "
             "(?present=1), so a slide can open a page this way.",
         )
-        st.divider()
     _write_present()
     st.html((GLOBAL_CSS + PROJECTOR_CSS if presenting else GLOBAL_CSS) + SIDEBAR_HINT)  # one element: reruns stay quick
     st.title(heading or title)

@@ -22,10 +22,10 @@ from gdinverse_app.ui.cached import cache, ready
 from gdinverse_app.ui.spec import SEED_SPEC, MatrixSpec
 
 PAGE_FILES = {
-    "exact_inverse": "pages/exact_inverse.py",
-    "gradient_descent": "pages/gradient_descent.py",
-    "compare": "pages/compare.py",
-    "indicator_matrix": "pages/indicator_matrix.py",
+    "exact_inverse": "views/exact_inverse.py",
+    "gradient_descent": "views/gradient_descent.py",
+    "compare": "views/compare.py",
+    "indicator_matrix": "views/indicator_matrix.py",
 }
 TITLES = {
     "exact_inverse": "Exact inverse",
@@ -45,7 +45,8 @@ class Link:
 
     @property
     def file(self) -> str:
-        """The page's file, for ``st.page_link``."""
+        """The page's file in ``gdinverse_app/`` (``frame.page_object`` takes it; AppTest's ``switch_page`` too,
+        from the repository root, whose ``views`` links there)."""
         return PAGE_FILES[self.page]
 
     @property

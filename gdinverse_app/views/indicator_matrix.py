@@ -80,7 +80,7 @@ if two.button(f"Learn {target} by gradient descent →", type="primary"):
     settings.keep("rows", matrix_source.join_labels(view.documents))
     settings.keep("cols", matrix_source.join_labels(view.words))
     settings.keep("init", "zeros")  # from zeros, descent finds the pseudo-inverse the page compares with
-    st.switch_page("pages/gradient_descent.py")
+    st.switch_page(frame.page_object("views/gradient_descent.py"))
 two.caption(
     f"Gradient descent on mean((X @ M − I)²) from zeros: X @ M → I when M has full column rank (rank {found.rank} "
     f"of {words} words here); otherwise the loss stops at its floor and X ends at M⁺."
