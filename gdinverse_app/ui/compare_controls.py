@@ -212,9 +212,10 @@ def current_lesson() -> str | None:
 
 
 def lesson_links() -> None:
-    """One link per lesson (``compare?lesson=NAME``), in a row."""
-    for column, (name, lesson) in zip(st.columns(len(LESSONS)), LESSONS.items(), strict=True):
-        column.page_link(
+    """One link per lesson (``compare?lesson=NAME``), in a row that wraps on a narrow screen."""
+    row = st.container(horizontal=True)
+    for name, lesson in LESSONS.items():
+        row.page_link(
             frame.page_object("views/compare.py"),
             label=lesson.title,
             icon=":material/school:",
