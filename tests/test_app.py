@@ -185,7 +185,7 @@ def test_float32_stall_is_reported_with_a_float64_button():
     assert any("Stalled" in w for w in texts(at, "warning"))
     next(b for b in at.button if b.label == "Switch to float64").click().run()
     assert clean(at).session_state["dtype"] == "float64"
-    assert any(c.startswith("From a random start (seed 314) in float64") for c in texts(at, "caption"))
+    assert any(c.startswith("Random start (seed 314), float64,") for c in texts(at, "caption"))
     assert not any("Stalled" in w for w in texts(at, "warning"))
 
 

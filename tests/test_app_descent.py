@@ -288,9 +288,14 @@ def test_the_distance_metric_is_the_runs_distance_to_the_reference():
 def test_closed_start_settings_draw_no_widget_and_say_their_values_in_one_line():
     at = clean(open_page("descent", seed="7", every="10", dtype="float64"))
     assert "Seed (random start)" not in [w.label for w in at.number_input]
-    assert "From a random start (seed 7) in float64, recording X every 10 steps." in texts(at, "caption")
+    assert "Random start (seed 7), float64, X recorded every 10 steps." in texts(at, "caption")
     assert at.session_state["seed"] == 7 and at.session_state["every"] == 10
     opened = clean(open_page("descent", seed="7", every="10", dtype="float64", show_start="true"))
     assert widget(opened, "number_input", "Seed (random start)").value == 7
     assert widget(opened, "radio", "Precision").value == "float64"
     assert verdict_box(opened) == verdict_box(at), "open or closed, the same run"
+
+
+def test_closed_start_settings_name_a_start_from_zeros_without_a_seed():
+    at = clean(open_page("descent", init="zeros"))
+    assert "Start from zeros, float32, X recorded every 20 steps." in texts(at, "caption")

@@ -127,8 +127,8 @@ def controls(spec: MatrixSpec, n: int) -> Run:
             start_controls(more, seed="seed", init="init", dtype="dtype")
     state = st.session_state
     if not more.open:  # what the closed expander holds, in one line
-        start = f"a random start (seed {int(state.seed)})" if state.init == "rand" else "a start from zeros"
-        st.caption(f"From {start} in {state.dtype}, recording X every {int(state.every)} steps.")
+        start = f"Random start (seed {int(state.seed)})" if state.init == "rand" else "Start from zeros"
+        st.caption(f"{start}, {state.dtype}, X recorded every {int(state.every)} steps.")
     settings.save(all_settings)
     return Run(
         spec,
