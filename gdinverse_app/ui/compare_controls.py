@@ -17,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
 from gdinverse_app.ui import frame, matrix_source, settings
-from gdinverse_app.ui.descent_controls import start_controls
+from gdinverse_app.ui.descent_controls import start_controls, start_text
 from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 from gdinverse_app.ui.spec import MatrixSpec, RaceArgs, SweepArgs
 
@@ -251,7 +251,7 @@ class Race:
 def controls(spec: MatrixSpec) -> Race:
     """Draw the race and sweep settings in an expander of the page and return them."""
     settings.load(SETTINGS)
-    matrix_source.hold([setting.key for setting in SETTINGS])
+    settings.hold([setting.key for setting in SETTINGS])
     with settings.expander("Race and sweep settings", key="show_race_settings", icon=":material/tune:") as box:
         if box.open:
             _widgets(box)
@@ -260,8 +260,7 @@ def controls(spec: MatrixSpec) -> Race:
         st.caption(
             f"Racing {', '.join(s.methods) or 'no method'} for {int(s.rsteps):,} steps to a loss of {s.tol:g} "
             f"(Adam's lr {s.adam_lr:g}); sweeping {int(s.sweep_count)} learning rates for {int(s.sweep_steps):,} "
-            f"steps each; {'random start, seed ' + str(int(s.rseed)) if s.rinit == 'rand' else 'start from zeros'}, "
-            f"{s.rdtype}."
+            f"steps each; {start_text(int(s.rseed), s.rinit, s.rdtype)}."
         )
     settings.save(SETTINGS)
     return Race(spec, tuple(s.methods), int(s.rsteps), float(s.tol), float(s.adam_lr), int(s.sweep_count),

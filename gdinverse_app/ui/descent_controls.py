@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import gdinverse as g
-from gdinverse_app.ui import cached, matrix_source, settings
+from gdinverse_app.ui import cached, settings
 from gdinverse_app.ui.settings import MAX_WIDGET_SEED, Setting
 from gdinverse_app.ui.spec import DescentArgs, MatrixSpec
 
@@ -120,15 +120,15 @@ def controls(spec: MatrixSpec, n: int) -> Run:
             help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
         )
         mode.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
-    matrix_source.hold(["every", "seed", "init", "dtype"])  # kept while their expander is closed
+    settings.hold(["every", "seed", "init", "dtype"])  # kept while their expander is closed
     with settings.expander("Start, seed, precision and recording", key="show_start", icon=":material/casino:") as more:
         if more.open:
             more.number_input("Record every k steps", 1, MAX_STEPS, key="every")
             start_controls(more, seed="seed", init="init", dtype="dtype")
     state = st.session_state
     if not more.open:  # what the closed expander holds, in one line
-        start = f"Random start (seed {int(state.seed)})" if state.init == "rand" else "Start from zeros"
-        st.caption(f"{start}, {state.dtype}, X recorded every {int(state.every)} steps.")
+        start = start_text(int(state.seed), state.init, state.dtype)
+        st.caption(f"{start[0].upper()}{start[1:]}, X recorded every {int(state.every)} steps.")
     settings.save(all_settings)
     return Run(
         spec,
@@ -140,6 +140,12 @@ def controls(spec: MatrixSpec, n: int) -> Run:
         state.dtype,
         mode=state.mode,
     )
+
+
+def start_text(seed: int, init: str, dtype: str) -> str:
+    """What :func:`start_controls` hold, as words: "random start (seed 314), float32" or "start from zeros, …"."""
+    start = f"random start (seed {seed})" if init == "rand" else "start from zeros"
+    return f"{start}, {dtype}"
 
 
 def start_controls(side: DeltaGenerator, *, seed: str, init: str, dtype: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.elements.lib.mutable_expander_container import ExpanderContainer
 
 import gdinverse as g
 from gdinverse import theory_plots
@@ -78,18 +79,19 @@ OPEN = "show_directions"
 LABEL = "Along each singular direction: the run against the theory, and the loss landscape"
 
 
-def show(
-    figures_of: Callable[[], Figures], *, key: str, chooser: Callable[[], object] | None = None, opened: str = OPEN
-) -> None:
-    """An expander (widget key and link parameter ``opened``), drawn (and ``figures_of()`` computed) only once
-    opened: the directions and the rate chart side by side, then the loss landscape. ``chooser`` draws a widget at
-    its top first (Compare's method)."""
-    with settings.expander(LABEL, key=opened, icon=":material/stacked_line_chart:") as box:
+def _section(opened: str) -> ExpanderContainer:
+    """The view's expander: widget key and link parameter ``opened``; its content is drawn only while open."""
+    return settings.expander(LABEL, key=opened, icon=":material/stacked_line_chart:")
+
+
+def show(figures_of: Callable[[], Figures], *, key: str, opened: str = OPEN) -> None:
+    """The view in its expander, drawn (and ``figures_of()`` called, under the page's error box) only once opened:
+    the directions and the rate chart side by side, then the loss landscape."""
+    with _section(opened) as box:
         if not box.open:
             return
-        if chooser is not None:
-            chooser()
-        figures = figures_of()
+        with frame.stop_on_error("Singular directions"):
+            figures = figures_of()
         _directions(figures, key=key)
         if figures.landscape is not None:
             frame.show_chart(figures.landscape, key=f"{key}_landscape", caption=figures.landscape_caption)
@@ -109,19 +111,9 @@ def _directions(figures: Figures, *, key: str) -> None:
     frame.show_chart(figures.rate, key=f"{key}_rate", caption=figures.rate_caption, container=right)
 
 
-def _figures(compute: Callable[[], Figures]) -> Callable[[], Figures]:
-    """``compute`` under the page's error box (a bad matrix stops the page with a message, never a traceback)."""
-
-    def figures_of() -> Figures:
-        with frame.stop_on_error("Singular directions"):
-            return compute()
-
-    return figures_of
-
-
 def show_run(args: tuple, *, key: str = "directions", opened: str = OPEN) -> None:
     """The view of a whole run of the Gradient descent page (``run.args``)."""
-    show(_figures(lambda: run_figures(tuple(args))), key=key, opened=opened)
+    show(lambda: run_figures(tuple(args)), key=key, opened=opened)
 
 
 def show_step(args: tuple, t: int, *, key: str = "step_directions", opened: str = OPEN) -> None:
@@ -135,7 +127,7 @@ def show_step(args: tuple, t: int, *, key: str = "step_directions", opened: str 
     if 1 <= t <= cap:
         show_run((spec, lr, int(t), seed, max(1, -(-int(t) // 50)), init, dtype), key=key, opened=opened)
         return
-    with settings.expander(LABEL, key=opened, icon=":material/stacked_line_chart:") as box:
+    with _section(opened) as box:
         if not box.open:
             return
         if t > cap:
@@ -158,13 +150,9 @@ def show_race(
     if not choices:
         st.info("The singular-direction view needs gd, momentum or nesterov in the race.")
         return
-    picked: list[str] = []
 
-    def figures_of() -> Figures:
-        with frame.stop_on_error("Singular directions"):
-            return race_figures(tuple(race_args), picked[0])
+    def figures_of() -> Figures:  # called inside the open expander: the method's radio is drawn at its top
+        method = st.radio("Show the directions of", choices, horizontal=True, key=f"{key}_method")
+        return race_figures(tuple(race_args), method)
 
-    def chooser() -> None:
-        picked.append(st.radio("Show the directions of", choices, horizontal=True, key=f"{key}_method"))
-
-    show(figures_of, key=key, chooser=chooser, opened=opened)
+    show(figures_of, key=key, opened=opened)

@@ -68,11 +68,7 @@ OPEN = "show_downloads"
 def section(cells: Callable[[], list[Cell]], name: str, *, data: Callable[[], object] | None = None) -> None:
     """The page's downloads, in an expander drawn only once opened: the page's data first (``data()`` draws its
     buttons), then the lesson (``cells()``) as a notebook and a script."""
-    label = (
-        "Downloads: the data, and this page as a notebook or a script"
-        if data
-        else ("Downloads: this page as a notebook or a script")
-    )
+    label = "Downloads: " + ("the data, and " if data else "") + "this page as a notebook or a script"
     with settings.expander(label, key=OPEN, icon=":material/download:") as box:
         if box.open:
             if data is not None:

@@ -145,14 +145,6 @@ def _title(spec: MatrixSpec, title: str) -> str:
     return f"{title}: {name} · κ = {cached.condition_text(spec)}"
 
 
-def hold(keys: tuple[str, ...] | list[str]) -> None:
-    """Re-assign the widgets' values through the session-state API before they are drawn: a widget met on another
-    page (another element) would otherwise start from its default, and the matrix would not follow the student."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-
-
 def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
     """Draw the matrix chooser at the top of the page and return the choice; stops the page if it is unusable.
 
@@ -161,7 +153,7 @@ def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
     first_visit = "_matrix_seen" not in st.session_state and not any(k in st.query_params for k in MATRIX_KEYS)
     st.session_state["_matrix_seen"] = True
     settings.load(SETTINGS)
-    hold([setting.key for setting in SETTINGS])
+    settings.hold([setting.key for setting in SETTINGS])
     box = st.expander(_title(_spec_from_state(), title), expanded=first_visit, icon=":material/grid_view:")
     source = box.radio("Source", list(SOURCES), format_func=SOURCES.get, key="source", horizontal=True)
     if source == "preset":

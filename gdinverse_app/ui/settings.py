@@ -145,6 +145,14 @@ def save(settings: Iterable[Setting]) -> None:
             st.query_params[setting.key] = text
 
 
+def hold(keys: tuple[str, ...] | list[str]) -> None:
+    """Re-assign the widgets' values through the session-state API before they are drawn: a widget met on another
+    page (another element), or not drawn in this run (a closed expander), would otherwise start from its default."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def expander(label: str, *, key: str, icon: str | None = None) -> ExpanderContainer:
     """A closed expander whose content the page draws only while it is open (``if box.open:``), so that a section
     nobody opened costs a rerun, and a first visit, nothing. Whether it is open is a setting like the others: in
