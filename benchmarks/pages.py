@@ -7,25 +7,35 @@ the app's caps (128×128 matrices, 50-frame animations). Run from the repository
 
     python benchmarks/pages.py            # page scripts compiled once, as the server does
     python benchmarks/pages.py --compile  # AppTest's own way: every run compiles the page's script again
+    python benchmarks/pages.py --server   # the CPU a real server spends on a rerun (websocket client, loopback)
 
 A server compiles a page's script once and keeps the bytecode (Streamlit's ``ScriptCache``); AppTest makes a new
 ``ScriptCache`` every run, so each of its reruns also compiles the script (0.2 to 1.7 ms for these pages, next to
 0.1 ms for the one-line page). By default one ``ScriptCache`` serves every run here, as on the server.
+
+``--server`` measures what a rerun costs a server: two ``streamlit run`` processes on loopback (the app, and the
+one-line page with the app's settings), a protocol-level client asking each for reruns one after another, and
+the CPU time (user + system) each server process spent, per rerun. It includes what AppTest leaves out:
+serializing every element and handing it to the websocket.
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import psutil
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # tests/ holds the server and the client
+from tests.loadclient import Session  # noqa: E402
+from tests.server import page_paths, streamlit_server  # noqa: E402
 
 PAGES = {
     "home": None,
@@ -92,7 +102,38 @@ def compile_once() -> None:
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 
 
+def server_cpu_ms(url: str, process: psutil.Process, page: str, reruns: int = 200) -> float:
+    """CPU milliseconds the server ``process`` spends per rerun of ``page``, asked for one after another."""
+
+    async def measure() -> float:
+        async with Session(url) as tab:
+            for _ in range(5):  # computed and cached, as at the defaults in a lecture
+                await tab.run(page)
+            before = sum(process.cpu_times()[:2])
+            for _ in range(reruns):
+                run = await tab.run(page)
+                assert run.clean, (page, run.status)
+            return (sum(process.cpu_times()[:2]) - before) / reruns * 1000
+
+    return asyncio.run(measure())
+
+
+def server_main() -> None:
+    script = Path(tempfile.mkdtemp()) / "one_line.py"
+    script.write_text("import streamlit as st\nst.write('one line')\n")
+    with streamlit_server(script=script) as (floor_url, floor), streamlit_server() as (url, app):
+        floor_process, app_process = psutil.Process(floor.pid), psutil.Process(app.pid)
+        print("| page | server CPU per rerun | one-line page, same time | × one-line page |")
+        print("|---|---:|---:|---:|")
+        for name, path in page_paths().items():
+            ms, floor_ms = server_cpu_ms(url, app_process, path), server_cpu_ms(floor_url, floor_process, "")
+            print(f"| {name} | {ms:.1f} ms | {floor_ms:.1f} ms | {ms / floor_ms:.1f}× |")
+
+
 def main() -> None:
+    if "--server" in sys.argv[1:]:
+        server_main()
+        return
     if "--compile" not in sys.argv[1:]:
         compile_once()
     floor_app = one_line_page()

@@ -35,11 +35,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(*options: str, log: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Yield (base URL, process) of a Streamlit server on 127.0.0.1; stop it afterwards."""
+def streamlit_server(
+    *options: str, log: Path | None = None, script: Path = ROOT / "streamlit_app.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, process) of a Streamlit server of ``script`` (the app) on 127.0.0.1, run with the app's
+    settings; stop it afterwards."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         *options,
     ]  # fmt: skip

@@ -76,3 +76,42 @@ def test_ready_figure_sends_the_figure_plotly_would():
     copy = go.Figure(sent)  # what projector mode restyles: a plain figure, its own dict
     copy.update_layout(title_text="changed")
     assert sent.to_dict()["layout"]["title"]["text"] == "M"
+
+
+def _progress_page() -> None:
+    import streamlit as st
+
+    from gdinverse_app.ui import cached
+
+    @cached.cache
+    def slow(n: int) -> int:
+        for done in range(n):
+            cached._report(done, n)
+        return n
+
+    with cached.progress("Computing…"):
+        st.session_state["result"] = slow(int(st.query_params.get("n", "3")))
+    st.write("after")
+
+
+def test_progress_bar_only_while_computing_and_nothing_on_a_cache_hit():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_progress_page)
+    at.query_params["n"] = "4"
+    at.run()
+    assert not at.exception and at.session_state["result"] == 4
+    first = [node.type for node in at.main.children.values()]
+    assert first == ["empty", "markdown"]  # the bar, emptied when the run ended, then the page goes on
+    at.run()  # the same n: a cache hit
+    assert [node.type for node in at.main.children.values()] == ["markdown"]
+
+
+def test_the_race_reports_one_step_per_method():
+    reports: list[tuple[int, int]] = []
+    token = cached._progress.set(lambda done, total: reports.append((done, total)))
+    try:
+        cached.race(MatrixSpec(n=3), ("gd", "adam", "newton_schulz"), 5, 1, "rand", "float32", 0.1)
+    finally:
+        cached._progress.reset(token)
+    assert reports == [(0, 3), (1, 3), (2, 3)]

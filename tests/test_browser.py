@@ -156,6 +156,11 @@ def test_every_page_fits_the_screen(app, browser, name, layout):
             "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMarkdownContainer\"] p')).fontSize)"
         )
         assert size >= 24
+        if page.locator("[data-testid='stMetricValue'] p").count():  # the number a metric shows stays its largest
+            value = page.evaluate(
+                "parseFloat(getComputedStyle(document.querySelector('[data-testid=\"stMetricValue\"] p')).fontSize)"
+            )
+            assert value >= 1.5 * size, (value, size)
     screenshot(page, f"{layout}_{name}", viewport["width"], viewport["height"])
     context.close()
 

@@ -115,18 +115,21 @@ def progress(text: str) -> Iterator[None]:
     The bar is updated in the context copied here, outside the cached function, so
     Streamlit does not record the updates as part of the cached result.
     """
-    holder = st.empty()
     outside = contextvars.copy_context()
+    holder: list[Any] = []  # the bar, made at the first report: a cache hit sends nothing
 
     def report(done: int, total: int) -> None:
-        outside.run(holder.progress, done / total, text=text)
+        if not holder:
+            holder.append(outside.run(st.empty))
+        outside.run(holder[0].progress, done / total, text=text)
 
     token = _progress.set(report)
     try:
         yield
     finally:
         _progress.reset(token)
-        holder.empty()
+        if holder:
+            holder[0].empty()
 
 
 class ReadyFigure(go.Figure):
@@ -332,7 +335,11 @@ def race(
 ) -> dict[str, g.DescentResult]:
     """The optimizer race of the Compare page (every method's run from the same start), on the matrix as entered."""
     A = matrix(spec, "float64")
-    return g.race(A, methods, steps=steps, seed=seed, init=init, dtype=dtype, lrs={"adam": adam_lr})
+    done = iter(range(len(methods)))
+    return g.race(
+        A, methods, steps=steps, seed=seed, init=init, dtype=dtype, lrs={"adam": adam_lr},
+        on_method=lambda _: _report(next(done), len(methods)),
+    )  # fmt: skip
 
 
 @cache

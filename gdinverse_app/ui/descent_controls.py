@@ -106,20 +106,20 @@ def controls(spec: MatrixSpec, n: int) -> Run:
 
     with st.expander("Run settings: learning rate, steps, mode", expanded=True, icon=":material/tune:"):
         st.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=lambda v: f"{v:.4g}")
-        note, button = st.columns([3, 1], vertical_alignment="center")
-        note.caption(
+        row = st.container(horizontal=True, vertical_alignment="center")
+        row.caption(
             f"Stable below **{bounds.stable_below:.4g}** · optimal **{bounds.optimal:.4g}** · seed {g.SEED_LR:.4g}"
         )
-        button.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
-        steps, mode = st.columns([3, 2])
-        steps.slider(
+        row.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
+        row = st.container(horizontal=True)
+        row.slider(
             "Steps",
             1,
             cap,
             key="steps",
             help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
         )
-        mode.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
+        row.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
     settings.hold(["every", "seed", "init", "dtype"])  # kept while their expander is closed
     with settings.expander("Start, seed, precision and recording", key="show_start", icon=":material/casino:") as more:
         if more.open:

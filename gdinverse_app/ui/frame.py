@@ -88,7 +88,7 @@ GLOBAL_CSS = """<style>
 </style>"""
 
 # Projector mode: everything scales from the root font size (Streamlit sizes text in rem), captions as large as
-# body text, and side-by-side figures stacked (one per screen width).
+# body text (a metric's value keeps its own, larger size), and side-by-side figures stacked (one per screen width).
 PROJECTOR_CSS = f"""<style>
 /* gdinverse projector mode */
 html {{ font-size: {PROJECTOR.body}px !important; }}
@@ -97,6 +97,7 @@ html {{ font-size: {PROJECTOR.body}px !important; }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="stAlert"] p {{
   font-size: {PROJECTOR.body}px !important; color: {INK} !important; opacity: 1 !important;
 }}
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {{ font-size: inherit !important; }}
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) {{ flex-direction: column !important; }}
 [data-testid="stHorizontalBlock"]:has([data-testid="stPlotlyChart"]) > [data-testid="stColumn"] {{
   width: 100% !important; flex: 1 1 auto !important;

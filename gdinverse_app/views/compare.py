@@ -22,7 +22,7 @@ st.subheader("The race")
 if not race.methods:
     st.info("Choose at least one method under “Race and sweep settings”.")
 else:
-    with st.spinner("Racing…"), frame.stop_on_error("The race"):
+    with cached.progress("Racing the methods…"), frame.stop_on_error("The race"):
         cached.race(*race.args)
         table = cached.race_table(*race.args, race.tol)
         rows = cached.race_frame(*race.args, race.tol)

@@ -89,10 +89,10 @@ else:
     if verdict.status == "stalled":
         st.button("Switch to float64", on_click=settings.keep, args=("dtype", "float64"))
     name, distance = cached.distance(*run.args)
-    a, b, c = st.columns(3)
-    a.metric("final loss", f"{result.final_loss:.4g}")
-    b.metric(f"‖X − {name}‖ / ‖{name}‖", f"{distance:.3g}")
-    c.metric("steps run", f"{len(result.losses) - 1:,}")
+    with st.container(horizontal=True):  # one block for the row (columns are a block each)
+        st.metric("final loss", f"{result.final_loss:.4g}")
+        st.metric(f"‖X − {name}‖ / ‖{name}‖", f"{distance:.3g}")
+        st.metric("steps run", f"{len(result.losses) - 1:,}")
 
     frame.show_chart(figures["loss"], key="loss")
 
