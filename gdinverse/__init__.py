@@ -28,7 +28,7 @@ from .exact import (
 from .indicator import DocumentTermMatrix, IndicatorStats, document_term_matrix, indicator_matrix, indicator_stats
 from .limits import MAX_SEED
 from .matrices import as_matrix, format_matrix, parse_matrix
-from .presets import PRESET_PARAMETERS, PRESETS, preset
+from .presets import PRESET_PARAMETERS, PRESETS, SMALLEST_N, preset
 from .race import RaceRow, race, race_table
 from .sweep import LrSweep, lr_sweep
 from .theory import (
@@ -50,6 +50,7 @@ __all__ = [
     "PRESETS",
     "PRESET_PARAMETERS",
     "SEED_LR",
+    "SMALLEST_N",
     "ContractionFactors",
     "DescentResult",
     "DirectionView",

@@ -280,7 +280,9 @@ def text_alternative(figure: Any) -> str:
 
 def _g(x: float, digits: int = 3) -> str:
     """A number at ``digits`` significant digits, or "∞"/"NaN"."""
-    return f"{x:.{digits}g}" if math.isfinite(x) else ("NaN" if math.isnan(x) else ("∞" if x > 0 else "−∞"))
+    if not math.isfinite(x):
+        return "NaN" if math.isnan(x) else ("∞" if x > 0 else "−∞")
+    return f"{x + 0.0:.{digits}g}"  # + 0.0 turns −0.0 into 0: a range "from -0" reads as a negative number
 
 
 def _shape(Z: np.ndarray) -> str:

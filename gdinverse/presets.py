@@ -12,7 +12,7 @@ from .indicator import indicator_matrix
 from .limits import MAX_SEED
 from .matrices import as_matrix
 
-__all__ = ["PRESETS", "PRESET_PARAMETERS", "SEED_INDICATOR", "preset"]
+__all__ = ["PRESETS", "PRESET_PARAMETERS", "SEED_INDICATOR", "SMALLEST_N", "preset"]
 
 MAX_SIZE = 10_000
 """Largest number of rows or columns a preset may have."""
@@ -22,7 +22,7 @@ PRESETS: dict[str, str] = {
     "identity": "The n×n identity matrix, its own inverse.",
     "hilbert": "The Hilbert matrix 1/(i+j−1): famously ill-conditioned (κ = 1.55e+04 at n = 4, 1.5e+07 at n = 6).",
     "rotation": "A rotation by an angle in each pair of coordinates: its inverse is its transpose (κ = 1).",
-    "singular": "The n×n matrix of 1, 2, …, n² row by row: rank 2, so it has no inverse.",
+    "singular": "The n×n matrix of 1, 2, …, n² row by row (n ≥ 3): rank 2, so it has no inverse.",
     "random": "A random n×n matrix with a chosen condition number and seed.",
     "indicator": "The seed's 17×3 word/document indicator matrix: not square, it has a left inverse.",
 }
@@ -37,6 +37,10 @@ PRESET_PARAMETERS: dict[str, tuple[str, ...]] = {
     "indicator": (),
 }
 """Which keyword arguments of :func:`preset` each preset uses; it ignores the others."""
+
+SMALLEST_N: dict[str, int] = {"rotation": 2, "singular": 3}
+"""The least n of the sized presets that need more than 1: a rotation turns a pair of coordinates, and the matrix
+of 1, …, n² has rank 2, which is singular only from n = 3 on ([[1, 2], [3, 4]] is invertible)."""
 
 SEED_INDICATOR = (17, 3, 0.2, 123)
 """The seed notebook's indicator matrix: documents, words, p, seed."""
@@ -79,7 +83,7 @@ def preset(
     if not isinstance(name, str) or name not in PRESETS:
         raise ParameterError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     if "n" in PRESET_PARAMETERS[name]:
-        n = check_int("n", n, low=2 if name in ("rotation", "singular") else 1, high=MAX_SIZE)
+        n = check_int(f"n of the {name} preset", n, low=SMALLEST_N.get(name, 1), high=MAX_SIZE)
     if name == "diag1234":
         M = torch.diag(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64))
     elif name == "identity":

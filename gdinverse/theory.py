@@ -144,6 +144,20 @@ class LrBounds:
         # at the optimal lr the two are equal (up to rounding): the small σ is the one to name
         return (self.resolved_sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
 
+    def change(self, lr: float) -> str:
+        """How the error along the slowest direction (:meth:`slowest`) changes, in words: "shrinks by 5.8% a
+        step", "grows by 0.2% a step", "flips its sign every step without shrinking".
+
+        With a = 2·lr·σ²/k² the factor is 1 − a: the error shrinks by min(a, 2 − a) for 0 < a < 2 and grows by
+        a − 2 above; taken from a itself, since 1 − a rounds to 1 when σ is tiny."""
+        sigma, _ = self.slowest(lr)
+        a = 2 * lr * sigma**2 / self.k**2
+        if a == 0:
+            return "does not change"
+        if a == 2:
+            return "flips its sign every step without shrinking"
+        return f"shrinks by {_percent(min(a, 2 - a))} a step" if a < 2 else f"grows by {_percent(a - 2)} a step"
+
     def grid(self, count: int = 40, *, low: float = 1e-3, high: float = 2.0) -> np.ndarray:
         """``count`` learning rates spaced geometrically from low·stable_below to high·stable_below (for a sweep)."""
         count = check_int("count", count, low=2, high=10_000)
@@ -314,6 +328,12 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     tol = check_float("tol", tol, low=0.0, low_open=True)
     weights, s2, k = _modes(A, X0)
     return _first_step(weights, 1 - 2 * lr * s2 / k**2, tol, scale=k**2)
+
+
+def _percent(fraction: float) -> str:
+    """A fraction as a percentage with two significant digits: 5.8%, 0.0012%, 100%, 250%."""
+    percent = fraction * 100
+    return f"{percent:.0f}%" if percent >= 10 else f"{percent:.2g}%"
 
 
 def steps_to_residual(A: Any, *, lr: Any, target: float, X0: Any = None, rank: int | None = None) -> int | None:

@@ -19,8 +19,10 @@ rules, in order:
 * **stalled** (float32 only): not converged, the theory says the last quarter
   of the run should have taken at least :data:`THEORY_DROP` of the loss, and
   the run achieved less than :data:`PLATEAU_SHARE` of that fall on a log scale
-  (lowest loss of the last quarter against the lowest of the quarter before, so
-  that a noisy floor counts as flat): rounding, not the method, stopped it.
+  (lowest loss of the last quarter against the lowest of the quarter before,
+  both less the loss floor, so that a noisy floor counts as flat and a
+  singular matrix's floor does not hide the fall): rounding, not the method,
+  stopped it.
   Float64 is the remedy. Plain gradient descent in
   float32 stops near 0.2·eps·κ²·√r, so this happens from κ ≈ 25 on. (A float64
   run in that state has reached float64's limit and is called converged: there
@@ -91,8 +93,8 @@ class Evidence:
     window: int
     """The last quarter of the run, in steps."""
     drop: float
-    """1 − (lowest loss of the last quarter)/(lowest loss of the quarter before): how much of the loss the last
-    quarter took (nan if the run is short)."""
+    """1 − (lowest loss of the last quarter)/(lowest loss of the quarter before), both less the floor: how much
+    of what X can remove the last quarter took (nan if the run is short)."""
     theory_drop: float | None
     """The fraction the theory says the last quarter should have taken (None where there is no theory)."""
     share: float
@@ -138,8 +140,11 @@ def evidence(
     x_norm = float(torch.linalg.matrix_norm(X64, 2))
     rounding = eps * math.sqrt(r) * bounds.sigma_max * max(x_norm, 1 / bounds.resolved_sigma_min)
     window = (losses.size - 1) // 4
+    floor = bounds.resolved_floor
+    # what the theory describes is the loss above the floor, ‖RP‖²/k² (the floor itself never moves)
+    above = np.maximum(losses - floor, eps * floor) if floor > 0 else losses
     with np.errstate(divide="ignore", invalid="ignore"):  # lowest against lowest: a noisy floor compares as flat
-        drop = float(1 - losses[-window:].min() / losses[-2 * window : -window].min()) if window else math.nan
+        drop = float(1 - above[-window:].min() / above[-2 * window : -window].min()) if window else math.nan
     rate = _rate(method, lr, momentum, bounds, R)
     theory_drop = None if rate is None else 1 - min(rate, 1.0) ** (2 * window)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -149,7 +154,7 @@ def evidence(
         removable=removable,
         rounding=rounding,
         excess_loss=removable**2 / k**2,
-        floor=bounds.resolved_floor,
+        floor=floor,
         eps=eps,
         window=window,
         drop=drop,
@@ -273,16 +278,19 @@ def _running(
         )
     if method == "gd" and lr >= bounds.stable_below:
         return (
-            f" The lr is at or above the stable limit {bounds.stable_below:.4g}, so the error along σ_max does not"
-            f" shrink and the loss grows; use a smaller lr (the optimal lr is {bounds.optimal:.4g}).",
+            f" The lr is at or above the stable limit {bounds.stable_below:.4g}: the error along σ_max"
+            f" {bounds.change(lr)}, so the run cannot converge (the loss may fall for a while, as the other"
+            f" directions shrink); use a smaller lr (the optimal lr is {bounds.optimal:.4g}).",
             None,
         )
     steps: int | None = None
     if method == "gd":
-        sigma, factor = bounds.slowest(lr)
-        steps = steps_to_residual(matrix, lr=lr, target=target, X0=X.double(), rank=bounds.resolved_rank)
+        sigma, _ = bounds.slowest(lr)
+        tiny = torch.finfo(X.dtype).tiny  # an entry below it (a subnormal) adds nothing to the prediction
+        start = torch.where(X.abs() < tiny, 0.0, X).double()
+        steps = steps_to_residual(matrix, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
         text = (
-            f" Still running: the error along σ = {sigma:.3g} shrinks by {(1 - factor) * 100:.2g}% a step"
+            f" Still running: the error along σ = {sigma:.3g} {bounds.change(lr)}"
             f" ({_shape(matrix, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision."
         )
     elif method == "newton_schulz":

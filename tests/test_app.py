@@ -118,7 +118,7 @@ def test_the_seed_numbers_appear_on_the_gradient_descent_page():
     at = clean(open_page("descent"))
     assert verdict(at).startswith("Loss 1.665 → 4.124e-07 in 100 steps at lr 0.4605.")
     assert not at.success  # 0.2% from the inverse after 100 steps: on its way, not converged
-    assert "shrinks by 5.8% per step" in " ".join(texts(at, "markdown"))
+    assert "shrinks by 5.8% a step" in " ".join(texts(at, "markdown"))
     grid = next(c for c in charts(at) if len(c["data"]) == 6)  # the residual grid: steps 0, 20, …, 100
     assert [" ".join(row) for row in grid["data"][1]["text"]] == [
         "-0.09 0.01 0.00 0.00",
@@ -336,6 +336,7 @@ def test_settings_round_trip_through_the_link():
         ({"init": "ones"}, "init='ones' is not one of rand, zeros"),
         ({"cond": "15"}, "cond=15.0 is not offered; using the nearest, 20"),
         ({"n": "1e9"}, "n=1000000000 is above the cap 128"),
+        ({"seed": "2147483648"}, "seed=2147483648 is above the cap 2147483647"),  # in full, not 2.14748e+09
     ],
 )
 def test_bad_link_values_fall_back_with_a_notice(query, notice):
@@ -449,3 +450,53 @@ def test_csv_downloads():
     assert downloads.losses_csv(run).splitlines()[:2] == ["step,loss", "0,1.66504209"]
     text = downloads.matrix_csv(g.indicator_matrix(2, 2, 1.0), rows=["doc_1", "doc,2"], columns=["a", "b"])
     assert text.splitlines() == [",a,b", "doc_1,1,1", '"doc,2",1,1']
+
+
+@pytest.mark.parametrize(("page", "preset", "smallest"), [("exact", "singular", 3), ("descent", "rotation", 2)])
+def test_a_size_too_small_for_the_preset_is_raised_with_a_notice(page, preset, smallest):
+    at = clean(open_page(page, preset=preset, n="1"))
+    assert f"Size n raised from 1 to {smallest}: the {preset} preset needs n ≥ {smallest}." in texts(at, "info")
+    assert widget(at, "slider", "Size n").value == smallest
+    assert f"{smallest}×{smallest}" in at.expander[0].label
+    at = clean(open_page(page, preset="identity", n="1"))  # a size 1 left by another preset, then this preset
+    at.selectbox(key="preset").set_value(preset).run()
+    assert clean(at).session_state["n"] == smallest
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"preset": "hilbert", "n": "6"},  # float32 rounding of the entries moves σ_min by a factor of about 2
+        {"preset": "random", "n": "8", "cond": "1e12"},
+        {"preset": "rotation", "n": "2", "lr": "4"},  # exactly at the stable limit
+    ],
+)
+def test_the_direction_view_says_what_the_rest_of_the_page_says(query):
+    """One κ on the page, and the rate chart's verdict on the lr is the page's (both from the matrix as entered)."""
+    import re
+
+    at = clean(open_page("descent", show_directions="true", **query))
+    shown = texts(at, "markdown") + texts(at, "caption") + texts(at, "info") + [e.label for e in at.expander]
+    kappas = set(re.findall(r"(?:condition number|κ =) (\d(?:[\d.e+-]*\d)?)", " ".join(shown)))
+    assert len(kappas) == 1, kappas
+    rate_caption = next(c for c in texts(at, "caption") if "Your lr" in c)
+    warned = any("will not converge" in w for w in texts(at, "warning"))
+    assert ("the run does not converge" in rate_caption) == warned, (rate_caption, texts(at, "warning"))
+
+
+def test_an_unreadable_matrix_in_the_grid_is_announced_not_silently_replaced():
+    at = clean(open_page("exact", source="grid", matrix="x y"))
+    warning = next(w for w in texts(at, "warning") if "not readable" in w)
+    assert "x" in warning and "4×4 zero matrix" in warning
+
+
+def test_a_negative_zero_is_described_as_zero():
+    at = clean(open_page("exact", source="text", matrix="1 -0; -0 2"))
+    described = " ".join(texts(at, "caption"))
+    assert "entries from 0 to 2" in described and "-0" not in described
+
+
+def test_an_all_zero_indicator_matrix_offers_nothing_to_learn():
+    at = clean(open_page("indicator", p="0"))
+    assert not any(b.label.startswith("Learn") for b in at.button)
+    assert any("there is nothing to learn" in c for c in texts(at, "caption"))

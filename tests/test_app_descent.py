@@ -151,7 +151,10 @@ def test_the_singular_preset_states_its_floor_and_is_not_green():
 
 def test_a_wide_matrix_has_no_left_inverse_and_a_tall_one_has():
     wide = clean(open_page("descent", source="text", matrix="1 2 3; 4 5 6"))
-    assert any("M is 2×3 with rank 2 < 3: no X makes X @ M = I" in i and "0.1111" in i for i in texts(wide, "info"))
+    assert any(
+        "M is 2×3 with rank 2 < 3 (as far as float64 can tell): no X makes X @ M = I" in i and "0.1111" in i
+        for i in texts(wide, "info")
+    )
     tall = clean(open_page("descent", source="text", matrix="1 2; 3 4; 5 7"))
     assert any("M is 3×2 with rank 2" in i and "it has left inverses" in i for i in texts(tall, "info"))
 
@@ -299,3 +302,16 @@ def test_closed_start_settings_draw_no_widget_and_say_their_values_in_one_line()
 def test_closed_start_settings_name_a_start_from_zeros_without_a_seed():
     at = clean(open_page("descent", init="zeros"))
     assert "Start from zeros, float32, X recorded every 20 steps." in texts(at, "caption")
+
+
+def test_step_through_stops_at_the_blow_up_so_the_heatmaps_show_it():
+    at = clean(open_page("descent", mode="step", lr="2"))
+    at.button(key="step100").click().run()
+    error = next(e for e in texts(clean(at), "error") if e.startswith("Diverged at step"))
+    blew_up_at = int(error.removeprefix("Diverged at step ").split(":")[0])
+    assert 1 <= blew_up_at < 100
+    assert metric(at, "step t") == str(blew_up_at)  # stopped there, not 100 steps on
+    assert metric(at, "loss") != "overflow"  # a millionfold the start is still a number
+    residual = decode(step_charts(at)["residual"]["data"][0]["z"])
+    assert np.isfinite(residual).all()  # every entry of X at the blow-up is drawn
+    assert at.button(key="step1").disabled

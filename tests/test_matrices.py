@@ -309,7 +309,8 @@ def test_preset_shapes_and_properties():
     assert g.condition_number(g.preset("random", n=6, cond=1000)) == pytest.approx(1000, rel=1e-4)
     assert g.preset("random", seed=1).equal(g.preset("random", seed=1))
     assert not g.preset("random", seed=1).equal(g.preset("random", seed=2))
-    assert torch.linalg.matrix_rank(g.preset("singular", n=5).double()) == 2
+    for n in range(g.SMALLEST_N["singular"], 9):  # singular wherever it may be built (n = 2 would be invertible)
+        assert torch.linalg.matrix_rank(g.preset("singular", n=n, dtype="float64")) == 2 < n
     assert g.preset("indicator").shape == (17, 3)
 
 
@@ -317,11 +318,12 @@ def test_preset_shapes_and_properties():
     ("kwargs", "message"),
     [
         ({"name": "nope"}, "unknown preset 'nope'; choose one of"),
-        ({"name": "identity", "n": 0}, "n must be between 1 and"),
+        ({"name": "identity", "n": 0}, "n of the identity preset must be between 1 and"),
         ({"name": "identity", "n": -3}, "got -3"),
         ({"name": "identity", "n": 2.5}, "whole number"),
         ({"name": "identity", "n": 10**9}, "between"),
-        ({"name": "singular", "n": 1}, "between 2"),
+        ({"name": "singular", "n": 2}, "n of the singular preset must be between 3 and 10,000, got 2"),
+        ({"name": "rotation", "n": 1}, "n of the rotation preset must be between 2 and"),
         ({"name": "random", "cond": 0.5}, "cond must be"),
         ({"name": "random", "cond": float("nan")}, "cond must be"),
         ({"name": "random", "seed": -1}, "seed must be"),

@@ -220,3 +220,18 @@ def test_lr_bounds_kappa_is_of_the_values_as_given_not_of_their_float32_rounding
     # the working dtype still decides what gradient descent resolves
     assert (bounds.dtype, bounds.rank, bounds.resolved_rank) == ("float32", 6, 5)
     assert bounds.optimal == pytest.approx(36 / (bounds.sigma_max**2 + bounds.resolved_sigma_min**2))
+
+
+@pytest.mark.parametrize(
+    ("A", "lr", "says"),
+    [
+        (g.preset("diag1234"), g.SEED_LR, "shrinks by 5.8% a step"),
+        (g.preset("identity", n=5), "optimal", "shrinks by 100% a step"),  # a = 1: gone in one step
+        (g.preset("diag1234"), 1.0, "flips its sign every step without shrinking"),
+        (g.preset("diag1234"), 1.5, "grows by 100% a step"),
+        (g.preset("hilbert", n=8, dtype="float64"), "optimal", "shrinks by 8.6e-19% a step"),  # 1 − a rounds to 1
+    ],
+)
+def test_change_says_how_the_slowest_error_moves_without_rounding_it_away(A, lr, says):
+    bounds = g.lr_bounds(A)
+    assert bounds.change(bounds.optimal if lr == "optimal" else lr) == says

@@ -228,3 +228,31 @@ def test_verdict_is_kept_with_the_result_and_old_fields_agree():
     assert result.verdict is result.verdict
     assert (result.stalled, result.diverged, result.message) == (True, False, result.verdict.message)
     assert isinstance(result.verdict, g.Verdict)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("A", "steps"), [(g.parse_matrix("1 2 3; 4 5 6"), 300), (g.preset("singular", n=4), 1000)])
+def test_a_loss_floor_does_not_hide_a_run_that_still_follows_the_theory(A, steps, dtype):
+    """The loss of a singular or wide matrix is its floor plus what X can remove: the plateau test looks at the
+    second, which still falls at the theory's rate (the total loss, floor included, looks flat)."""
+    result = g.gd_inverse(A, steps=steps, dtype=dtype)
+    assert result.verdict.status == "running" and result.verdict.steps_more is not None
+    assert "Stalled" not in result.verdict.message and "as far as float64 allows" not in result.verdict.message
+    assert "Still running" in result.verdict.message
+
+
+def test_a_float64_run_whose_x_has_subnormal_entries_is_judged():
+    result = g.gd_inverse(g.preset("diag1234"), lr=0.999, steps=2000, dtype="float64")
+    X = result.inverse
+    assert ((X != 0) & (X.abs() < torch.finfo(X.dtype).tiny)).any()  # the case: entries below the smallest normal
+    assert result.verdict.status == "running" and result.verdict.steps_more is not None
+
+
+@pytest.mark.parametrize(
+    ("lr", "says"), [(1.0, "flips its sign every step without shrinking"), (1.001, "grows by 0.2% a step")]
+)
+def test_at_or_above_the_stable_limit_the_verdict_says_what_the_loss_does(lr, says):
+    result = g.gd_inverse(g.preset("diag1234"), lr=lr, steps=100)
+    assert result.final_loss < float(result.losses[0])  # the loss fell: the verdict must not say it grew
+    assert says in result.verdict.message and "cannot converge" in result.verdict.message
+    assert "the loss grows" not in result.verdict.message

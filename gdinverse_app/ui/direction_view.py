@@ -34,10 +34,12 @@ class Figures:
     notes: tuple[str, ...] = ()
 
 
-def figures_for(result: g.DescentResult) -> Figures:
-    """The view of one run (gd, momentum or nesterov; other methods get the rate chart and a note)."""
+def figures_for(result: g.DescentResult, bounds: g.LrBounds) -> Figures:
+    """The view of one run (gd, momentum or nesterov; other methods get the rate chart and a note).
+
+    The rate chart uses ``bounds``, the page's own (of the matrix as entered, :func:`cached.bounds`), so that
+    its κ, limits and verdict on the lr are the page's; the directions are those of the matrix the run used."""
     A = result.matrix
-    bounds = g.lr_bounds(A)
     lr = result.lr if result.method == "gd" else None
     rate = ready(theory_plots.rate_chart(bounds, lr=lr))
     rate_caption = theory_plots.describe_rate_chart(bounds, lr=lr)
@@ -65,13 +67,14 @@ def figures_for(result: g.DescentResult) -> Figures:
 @cache
 def run_figures(args: tuple) -> Figures:
     """The view of the Gradient descent page's run with ``cached.descent`` arguments ``args``."""
-    return figures_for(cached.descent(*args))
+    return figures_for(cached.descent(*args), cached.bounds(args[0], args[-1]))
 
 
 @cache
 def race_figures(race_args: tuple, method: str) -> Figures:
     """The view of ``method``'s run in Compare's race with ``cached.race`` arguments ``race_args``."""
-    return figures_for(cached.race(*race_args)[method])
+    spec, _, _, _, _, dtype, _ = race_args
+    return figures_for(cached.race(*race_args)[method], cached.bounds(spec, dtype))
 
 
 OPEN = "show_directions"

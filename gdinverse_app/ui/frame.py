@@ -324,6 +324,12 @@ def _decades(fig: go.Figure, axis: str) -> float | None:
     return float(np.log10(joined.max() / joined.min()))
 
 
+def span(values: Any, digits: int = 4) -> str:
+    """ "from <smallest> to <largest>" of a tensor's entries (−0 shown as 0: "from -0" reads as negative)."""
+    low, high = float(values.min()) + 0.0, float(values.max()) + 0.0
+    return f"from {low:.{digits}g} to {high:.{digits}g}"
+
+
 def caption_of(figure: go.Figure) -> str:
     """The text alternative stored in a figure (``layout.meta.description``), else its title."""
     meta = figure.layout.meta

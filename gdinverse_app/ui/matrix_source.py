@@ -38,7 +38,7 @@ PRESET_TEXT = {
     "identity": "The n×n identity matrix, its own inverse.",
     "hilbert": "The Hilbert matrix 1/(i+j−1): famously ill-conditioned, κ grows about 30-fold with each n.",
     "rotation": "A rotation by an angle in each pair of coordinates: its inverse is its transpose (κ = 1).",
-    "singular": "The n×n matrix of 1, 2, …, n² row by row: rank 2, so it has no inverse.",
+    "singular": "The n×n matrix of 1, 2, …, n² row by row (n ≥ 3): rank 2, so it has no inverse.",
     "random": "A random n×n matrix with a chosen condition number and seed.",
     "indicator": "The seed's 17×3 word/document indicator matrix: not square, it has a left inverse.",
 }
@@ -105,8 +105,15 @@ def _grid(text: str) -> str:
     """An editable grid of the current matrix; returns the edited matrix as text."""
     try:
         current = g.parse_matrix(text).numpy()
-    except g.GdInverseError:
+    except g.GdInverseError as exc:
         current = np.zeros((4, 4), dtype=np.float32)
+        st.warning(
+            frame.plain(
+                f"The matrix text is not readable ({exc}), so the grid starts from a 4×4 zero matrix: edit it, or "
+                "choose Paste text to correct the text."
+            ),
+            icon=":material/grid_off:",
+        )
     rows_col, cols_col = st.columns(2)
     rows = rows_col.number_input("Rows", 1, MAX_N, current.shape[0], key="grid_rows")
     cols = cols_col.number_input("Columns", 1, MAX_N, current.shape[1], key="grid_cols")
@@ -124,7 +131,7 @@ def _spec_from_state() -> MatrixSpec:
     state = st.session_state
     if state.source == "preset":
         name = state.preset
-        n = max(int(state.n), 2) if name in ("rotation", "singular") else int(state.n)
+        n = max(int(state.n), g.SMALLEST_N.get(name, 1))  # raised with a notice by choose()
         return MatrixSpec("preset", name, n=n, cond=float(state.cond), seed=int(state.mseed), angle=float(state.angle))
     return MatrixSpec(
         "text", text=state.matrix, row_labels=split_labels(state.rows), column_labels=split_labels(state.cols)
@@ -162,7 +169,13 @@ def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
         )
         box.caption(PRESET_TEXT.get(name, ""))
         if name in SIZED:
-            box.slider("Size n", 2 if name in ("rotation", "singular") else 1, MAX_N, key="n")
+            smallest = g.SMALLEST_N.get(name, 1)
+            if st.session_state.n < smallest:
+                box.info(
+                    f"Size n raised from {st.session_state.n} to {smallest}: the {name} preset needs n ≥ {smallest}."
+                )
+                st.session_state.n = smallest
+            box.slider("Size n", smallest, MAX_N, key="n")
         if name == "random":
             box.select_slider(
                 "Condition number κ", options=CONDITION_NUMBERS, key="cond", format_func=lambda v: f"{v:g}"
@@ -232,6 +245,6 @@ def matrix_caption(spec: MatrixSpec) -> str:
         if given:
             labels += f" {what}: {frame.plain(', '.join(given[:8]))}" + (", …" if len(given) > 8 else ".")
     return (
-        f"Heatmap of M, {M.shape[0]}×{M.shape[1]}: entries from {float(M.min()):.4g} to {float(M.max()):.4g} "
+        f"Heatmap of M, {M.shape[0]}×{M.shape[1]}: entries {frame.span(M)} "
         f"(red positive, blue negative, white 0); condition number κ = {cached.condition_text(spec)}.{labels}"
     )

@@ -84,9 +84,9 @@ class Setting:
             nearest = min(self.options, key=lambda option: abs(math.log(option / value)) if value > 0 else option)
             return nearest, f"{self.key}={value} is not offered; using the nearest, {nearest:g}"
         if self.low is not None and value < self.low:
-            return type(self.default)(self.low), f"{self.key}={value} is below the lowest value {self.low:g}"
+            return type(self.default)(self.low), f"{self.key}={value} is below the lowest value {_number(self.low)}"
         if self.high is not None and value > self.high:
-            return type(self.default)(self.high), f"{self.key}={value} is above the cap {self.high:g}"
+            return type(self.default)(self.high), f"{self.key}={value} is above the cap {_number(self.high)}"
         return value, None
 
     def write(self, value: Any) -> str | None:
@@ -99,6 +99,11 @@ class Setting:
             return None if tuple(value) == self.default else ",".join(value)
         text = repr(value) if isinstance(value, float) else str(value)
         return text if len(text) <= MAX_URL_TEXT else None
+
+
+def _number(value: float) -> str:
+    """A bound as the user would type it: whole numbers in full (2147483647, not 2.14748e+09)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _shown(raw: str) -> str:

@@ -59,9 +59,11 @@ def _advance(n: int) -> None:
     state = st.session_state.get(KEY)
     if state is None or state["engine"].diverged:
         return
-    n = min(n, MAX_HISTORY - len(state["losses"]) + 1)
-    if n > 0:
-        state["losses"].extend(state["engine"].step(n).tolist())
+    engine = state["engine"]
+    for _ in range(min(n, MAX_HISTORY - len(state["losses"]) + 1)):  # one at a time: stop at the blow-up
+        state["losses"].extend(engine.step(1).tolist())
+        if engine.diverged:
+            break
 
 
 def _reset() -> None:

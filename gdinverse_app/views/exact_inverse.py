@@ -100,8 +100,7 @@ if rows != cols:
         cached.heatmap(spec, "one_sided"),
         key="one_sided",
         container=left,
-        caption=f"Heatmap of M⁺ = torch.linalg.pinv(M), {X.shape[0]}×{X.shape[1]}: entries from "
-        f"{float(X.min()):.3g} to {float(X.max()):.3g}.",
+        caption=f"Heatmap of M⁺ = torch.linalg.pinv(M), {X.shape[0]}×{X.shape[1]}: entries {frame.span(X, 3)}.",
     )
     frame.show_chart(
         cached.heatmap(spec, "one_sided_check"), key="one_sided_check", container=right, caption=f"{check}. {what}"
@@ -145,8 +144,7 @@ else:
             frame.show_chart(
                 cached.heatmap(spec, "inverse", dtype),
                 key=f"inv_{dtype}",
-                caption=f"Heatmap of M⁻¹ in {dtype}: entries from {float(inverse.min()):.4g} to "
-                f"{float(inverse.max()):.4g}.",
+                caption=f"Heatmap of M⁻¹ in {dtype}: entries {frame.span(inverse)}.",
             )
             top, floor = cached.error_scale(spec)
             frame.show_chart(
@@ -190,7 +188,7 @@ if rows == cols and (found.kind != "inverse" or len(results) < 2):
         cached.heatmap(spec, "one_sided"),
         key="pinv",
         container=left,
-        caption=f"Heatmap of {symbol} in float64: entries from {float(X.min()):.4g} to {float(X.max()):.4g}.",
+        caption=f"Heatmap of {symbol} in float64: entries {frame.span(X)}.",
     )
     frame.show_chart(
         cached.heatmap(spec, "one_sided_check"),

@@ -35,18 +35,15 @@ m, k = A.shape
 facts = [f"M is {m}×{k} with condition number κ = {cached.condition_text(choice.spec)} (σ_max/σ_min in float64)."]
 if bounds.rank < min(m, k):
     facts[0] = facts[0][:-1] + (
-        f"; M has rank {bounds.rank}, so in exact arithmetic σ_min = 0 and κ is infinite; float64's SVD returns "
-        "rounding errors, below eps·σ_max = 2.2e-16·σ_max, in place of the zero singular values."
+        f"; float64's SVD finds rank {bounds.rank}: the other singular values are at its rounding level, below "
+        "eps·σ_max = 2.2e-16·σ_max, so M is singular (κ infinite) or too close to singular for float64 to tell."
     )
 note = bounds.resolution_note()
 if note:
     facts.append(note)
-sigma, factor = bounds.slowest(run.lr)
+sigma, _ = bounds.slowest(run.lr)
 which = "smallest" if sigma == bounds.resolved_sigma_min else "largest"
-if factor < 1:
-    change = f"shrinks by {(1 - factor) * 100:.2g}% per step"
-else:
-    change = f"grows by {(factor - 1) * 100:.3g}% per step"
+change = bounds.change(run.lr)
 resolved = " gradient descent can resolve" if note else " that is not 0" if bounds.rank < min(m, k) else ""
 facts.append(f"The error left is along the {which} singular value{resolved}, {sigma:.3g}; it {change}.")
 st.markdown(" ".join(facts))
@@ -58,7 +55,8 @@ if run.lr >= bounds.stable_below:
     )
 if bounds.rank < k:
     st.info(
-        f"M is {m}×{k} with rank {bounds.rank} < {k}: no X makes X @ M = I. X is {k}×{m}, and the best it can do "
+        f"M is {m}×{k} with rank {bounds.rank} < {k} (as far as float64 can tell): no X makes X @ M = I. X is "
+        f"{k}×{m}, and the best it can do "
         f"is the least-squares inverse, at a loss floor of (k − rank)/k² = {bounds.floor:.4g}. From zeros, "
         "gradient descent finds the pseudo-inverse M⁺; from a random start, M⁺ plus the part of the start it "
         "never touches."

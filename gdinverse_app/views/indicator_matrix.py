@@ -74,17 +74,20 @@ one.download_button(
     "indicator.csv",
     "text/csv",
 )
-if two.button(f"Learn {target} by gradient descent →", type="primary"):
+if found.rank == 0:  # every entry 0: X @ M = 0 whatever X is, so there is nothing for descent to learn
+    two.caption("Every entry is 0, so X @ M = 0 whatever X is: there is nothing to learn. Raise p, or add words.")
+elif two.button(f"Learn {target} by gradient descent →", type="primary"):
     settings.keep("source", "text")
     settings.keep("matrix", g.format_matrix(view.matrix))
     settings.keep("rows", matrix_source.join_labels(view.documents))
     settings.keep("cols", matrix_source.join_labels(view.words))
     settings.keep("init", "zeros")  # from zeros, descent finds the pseudo-inverse the page compares with
     st.switch_page(frame.page_object("views/gradient_descent.py"))
-two.caption(
-    f"Gradient descent on mean((X @ M − I)²) from zeros: X @ M → I when M has full column rank (rank {found.rank} "
-    f"of {words} words here); otherwise the loss stops at its floor and X ends at M⁺."
-)
+if found.rank:
+    two.caption(
+        f"Gradient descent on mean((X @ M − I)²) from zeros: X @ M → I when M has full column rank (rank "
+        f"{found.rank} of {words} words here); otherwise the loss stops at its floor and X ends at M⁺."
+    )
 
 state = st.session_state
 export.section(
