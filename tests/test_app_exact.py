@@ -39,7 +39,8 @@ def precision_table(at) -> dict[str, list[str]]:
     the page has none."""
     for element in at.markdown:
         lines = element.value.splitlines()
-        if lines and lines[0].startswith("|  | float32"):
+        lines = lines[next((i for i, line in enumerate(lines) if line.startswith("|  | float32")), len(lines)) :]
+        if lines:  # the table, below the sentence on κ
             rows = [re.split(r"(?<!\\)\|", line)[1:-1] for line in lines[:1] + lines[2:]]
             rows = [[cell.strip().replace("\\|", "|") for cell in row] for row in rows]
             return {name: [row[j] for row in rows[1:]] for j, name in enumerate(rows[0]) if name}

@@ -114,9 +114,8 @@ else:
         except g.GdInverseError as exc:
             errors[dtype] = str(exc)
     det = next(iter(results.values())).determinant if results else math.nan
-    st.markdown(
-        f"**κ = {kappa}** (σ_max/σ_min of M as entered, computed in float64; the same κ in both precisions)"
-        + (f", determinant {det:.6g}." if results else ".")
+    facts = f"**κ = {kappa}** (σ_max/σ_min of M as entered, computed in float64; the same κ in both precisions)" + (
+        f", determinant {det:.6g}." if results else "."
     )
     cells = {
         dtype: [f"{r.eps:.2g}", f"{r.error_bound:.2g}", digits(r), measured(r.max_error, r.eps)]
@@ -125,9 +124,8 @@ else:
         for dtype in DTYPES
     }
     labels = ["eps of the precision", "bound eps·κ", "digits the bound guarantees", "measured max |M⁻¹ @ M − I|"]
-    st.markdown(
-        markdown_table(["", *DTYPES], [[label, *(cells[d][i] for d in DTYPES)] for i, label in enumerate(labels)])
-    )
+    table = markdown_table(["", *DTYPES], [[label, *(cells[d][i] for d in DTYPES)] for i, label in enumerate(labels)])
+    st.markdown(f"{facts}\n\n{table}")  # one element: the sentence, then its table
     for result in results.values():  # above the columns, so the two columns' figures stay level
         if result.ill_conditioned:
             st.warning(warning(result), icon=":material/warning:")
