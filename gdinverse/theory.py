@@ -40,6 +40,7 @@ from .matrices import as_matrix
 
 __all__ = [
     "LrBounds",
+    "change_in_words",
     "format_condition",
     "lr_bounds",
     "predicted_final_losses",
@@ -151,12 +152,7 @@ class LrBounds:
         With a = 2·lr·σ²/k² the factor is 1 − a: the error shrinks by min(a, 2 − a) for 0 < a < 2 and grows by
         a − 2 above; taken from a itself, since 1 − a rounds to 1 when σ is tiny."""
         sigma, _ = self.slowest(lr)
-        a = 2 * lr * sigma**2 / self.k**2
-        if a == 0:
-            return "does not change"
-        if a == 2:
-            return "flips its sign every step without shrinking"
-        return f"shrinks by {_percent(min(a, 2 - a))} a step" if a < 2 else f"grows by {_percent(a - 2)} a step"
+        return change_in_words(2 * lr * sigma**2 / self.k**2)
 
     def grid(self, count: int = 40, *, low: float = 1e-3, high: float = 2.0) -> np.ndarray:
         """``count`` learning rates spaced geometrically from low·stable_below to high·stable_below (for a sweep)."""
@@ -328,6 +324,18 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     tol = check_float("tol", tol, low=0.0, low_open=True)
     weights, s2, k = _modes(A, X0)
     return _first_step(weights, 1 - 2 * lr * s2 / k**2, tol, scale=k**2)
+
+
+def change_in_words(a: float) -> str:
+    """How plain descent changes the error along a direction with a = 2·lr·σ²/k² (factor 1 − a a step), in words:
+    "shrinks by 5.8% a step", "grows by 0.2% a step", "flips its sign every step without shrinking". The fraction
+    is min(a, 2 − a) shrinking for 0 < a < 2 and a − 2 growing above, taken from a itself (1 − a rounds to 1 for a
+    tiny σ)."""
+    if a == 0:
+        return "does not change"
+    if a == 2:
+        return "flips its sign every step without shrinking"
+    return f"shrinks by {_percent(min(a, 2 - a))} a step" if a < 2 else f"grows by {_percent(a - 2)} a step"
 
 
 def _percent(fraction: float) -> str:

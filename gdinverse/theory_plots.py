@@ -20,7 +20,7 @@ from .directions import DirectionView, Landscape, contraction_factors
 from .errors import ParameterError, check_float, check_int
 from .plots import TEMPLATE
 from .style import INK, OKABE_ITO, series_style
-from .theory import LrBounds, format_condition, lr_bounds
+from .theory import LrBounds, change_in_words, format_condition, lr_bounds
 
 __all__ = [
     "MAX_DIRECTIONS",
@@ -181,11 +181,16 @@ def describe_direction_figure(view: DirectionView) -> str:
         )
     else:
         rate = float(view.rates[slow])
-        change = "shrinks" if rate < 1 else "grows"
+        if view.method == "gd":  # from a = 2·lr·σ²/k² itself: |1 − a| rounds to 1 for a tiny σ
+            change = change_in_words(2 * view.lr * float(view.sigma[slow]) ** 2 / view.shape[1] ** 2)
+        else:
+            change = (
+                f"{'shrinks' if rate < 1 else 'grows'} by {abs(1 - rate) * 100:.3g}% a step (factor {_factor(rate)})"
+            )
         parts.append(
-            f"The slowest direction is σ = {view.sigma[slow]:.4g}: its error {change} by {abs(1 - rate) * 100:.3g}% a"
-            f" step (factor {_factor(rate)}), from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at"
-            f" step {last} (theory {view.predicted[-1, slow]:.3g})."
+            f"The slowest direction is σ = {view.sigma[slow]:.4g}: its error {change},"
+            f" from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at step {last} (theory"
+            f" {view.predicted[-1, slow]:.3g})."
         )
         fast = int(np.argmin(np.where(moving, view.rates, np.inf)))
         if fast != slow:
@@ -317,8 +322,14 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
     best = b.factor(b.optimal)
     if b.resolved_sigma_min == b.sigma_max:
         text = (
-            f"The factor by which one step of gradient descent multiplies the error against the learning rate: every "
-            f"singular value is {b.sigma_max:.4g} (k = {b.k}, condition number 1), so the σ_min and σ_max curves are "
+            "The factor by which one step of gradient descent multiplies the error against the learning rate: every "
+            + (
+                f"singular value is {b.sigma_max:.4g} (k = {b.k}, condition number 1)"
+                if format_condition(b.condition_number) == "1"
+                else f"singular value {b.dtype} resolves is {b.sigma_max:.4g} (k = {b.k}; the condition number "
+                f"{format_condition(b.condition_number)} counts the others, which gradient descent leaves alone)"
+            )
+            + f", so the σ_min and σ_max curves are "
             f"one, falling from 1 to 0 at the optimal lr {b.optimal:.4g} and climbing back to 1 at the stable limit "
             f"{b.stable_below:.4g}, above which the error grows."
         )
@@ -346,10 +357,10 @@ def _your_lr(b: LrBounds, lr: float | None) -> str:
     if lr is None:
         return ""
     lr = check_float("lr", lr, low=0.0, low_open=True)
-    sigma, factor = b.slowest(lr)
-    verdict = "converges" if factor < 1 else "does not converge"
-    slower = ", the slower of the two" if b.resolved_sigma_min != b.sigma_max else ""
-    return f" Your lr {lr:.4g} gives {_factor(factor)} along σ = {sigma:.4g}{slower}: the run {verdict}."
+    sigma, _ = b.slowest(lr)
+    verdict = "converges" if lr < b.stable_below else "does not converge"  # 0 < 2·lr·σ²/k² < 2 for every σ
+    slower = ", the slower of the two," if b.resolved_sigma_min != b.sigma_max else ""
+    return f" At your lr {lr:.4g} the error along σ = {sigma:.4g}{slower} {b.change(lr)}: the run {verdict}."
 
 
 # ---------------------------------------------------------------------------- the landscape

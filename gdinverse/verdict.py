@@ -319,7 +319,13 @@ def _running(
         else:
             text = f" Still running, but {method} at these parameters does not contract (factor {rho:.4g} a step)."
     practical = steps is not None and steps <= PRACTICAL_STEPS
-    if not practical and (steps is not None or method == "gd"):
+    at_the_limit = method == "gd" and lr > bounds.optimal  # then σ_max, not the matrix, is what is slow
+    if not practical and at_the_limit:
+        text += (
+            f" In practice, never: the lr is too close to the stable limit {bounds.stable_below:.4g}; the optimal lr"
+            f" {bounds.optimal:.4g} is far faster."
+        )
+    elif not practical and (steps is not None or method == "gd"):
         remedy = "the exact inverse in float64" if bounds.condition_number * 2.0**-52 < 1 else "the pseudo-inverse"
         text += f" In practice, never: for this matrix use {remedy}."
     elif (

@@ -469,6 +469,8 @@ def test_a_size_too_small_for_the_preset_is_raised_with_a_notice(page, preset, s
         {"preset": "hilbert", "n": "6"},  # float32 rounding of the entries moves σ_min by a factor of about 2
         {"preset": "random", "n": "8", "cond": "1e12"},
         {"preset": "rotation", "n": "2", "lr": "4"},  # exactly at the stable limit
+        {"preset": "hilbert", "n": "8", "dtype": "float64"},  # a factor 1 − 1e-21 a step: converges, not "1"
+        {"source": "text", "matrix": "1 0 0; 0 1 0; 0 0 1e-17"},  # κ = 1e17, though float32 resolves only 1s
     ],
 )
 def test_the_direction_view_says_what_the_rest_of_the_page_says(query):
@@ -479,7 +481,7 @@ def test_the_direction_view_says_what_the_rest_of_the_page_says(query):
     shown = texts(at, "markdown") + texts(at, "caption") + texts(at, "info") + [e.label for e in at.expander]
     kappas = set(re.findall(r"(?:condition number|κ =) (\d(?:[\d.e+-]*\d)?)", " ".join(shown)))
     assert len(kappas) == 1, kappas
-    rate_caption = next(c for c in texts(at, "caption") if "Your lr" in c)
+    rate_caption = next(c for c in texts(at, "caption") if "At your lr" in c)
     warned = any("will not converge" in w for w in texts(at, "warning"))
     assert ("the run does not converge" in rate_caption) == warned, (rate_caption, texts(at, "warning"))
 

@@ -315,3 +315,31 @@ def test_step_through_stops_at_the_blow_up_so_the_heatmaps_show_it():
     residual = decode(step_charts(at)["residual"]["data"][0]["z"])
     assert np.isfinite(residual).all()  # every entry of X at the blow-up is drawn
     assert at.button(key="step1").disabled
+
+
+@pytest.mark.parametrize("query", [{"preset": "hilbert", "n": "4"}, {"preset": "random", "n": "8", "cond": "1e12"}])
+def test_the_optimal_lr_survives_a_rerun_when_it_is_within_rounding_of_the_limit(query):
+    """For κ ≳ 1e4 the optimal lr and the stable limit agree to 4 digits (their ratio is 1 + 1/κ²); the slider's
+    labels tell them apart, or Streamlit maps the shared label to the limit on the next run."""
+    at = clean(open_page("descent", **query))
+    optimal = at.session_state["lr"]
+    widget(at, "slider", "Steps").set_value(150).run()
+    assert clean(at).session_state["lr"] == optimal
+    assert not any("will not converge" in w for w in texts(at, "warning"))
+    slider = next(s for s in at.select_slider if s.label == "Learning rate (log scale)")
+    assert len(set(slider.options)) == len(slider.options)  # every label names one lr
+
+
+def test_lr_labels_are_short_where_they_can_be_and_always_distinct():
+    from gdinverse_app.ui.descent_controls import lr_labels
+
+    labels = lr_labels((0.01, 7.10907982440, 7.10907985397, 7.11, 14.2))
+    assert labels[0.01] == "0.01" and labels[14.2] == "14.2" and labels[7.11] == "7.11"
+    assert labels[7.10907982440] == "7.1090798" and labels[7.10907985397] == "7.1090799"
+    assert len(set(labels.values())) == len(labels)
+
+
+def test_a_matrix_the_page_calls_singular_is_compared_with_its_pseudo_inverse_in_float32_too():
+    at = clean(open_page("descent", preset="hilbert", n="12"))
+    assert any("as far as float64 can tell" in i for i in texts(at, "info"))
+    assert any(m.label == "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖" for m in at.metric)

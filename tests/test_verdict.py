@@ -256,3 +256,11 @@ def test_at_or_above_the_stable_limit_the_verdict_says_what_the_loss_does(lr, sa
     assert result.final_loss < float(result.losses[0])  # the loss fell: the verdict must not say it grew
     assert says in result.verdict.message and "cannot converge" in result.verdict.message
     assert "the loss grows" not in result.verdict.message
+
+
+def test_an_lr_just_below_the_limit_is_told_to_come_down_not_to_change_the_method():
+    A = g.preset("random", n=8, cond=10)
+    bounds = g.lr_bounds(A)
+    lr = bounds.stable_below * (1 - 1e-12)  # σ_max's factor 1 − 4e-12 a step: slow because of the lr
+    message = g.gd_inverse(A, lr=lr, steps=200).verdict.message
+    assert "too close to the stable limit" in message and "exact inverse" not in message

@@ -218,8 +218,9 @@ def distance(
 
 @cache
 def reference(spec: MatrixSpec, dtype: str) -> tuple[str, torch.Tensor]:
-    """What a learned X is compared with: the exact inverse if there is one in this dtype, else the pseudo-inverse."""
-    return g.best_inverse(matrix(spec, dtype))
+    """What a learned X is compared with, in ``dtype``: the exact inverse if there is one, else the pseudo-inverse,
+    judged on the matrix as entered (the one whose κ and rank the pages state)."""
+    return g.best_inverse(matrix(spec, "float64"), dtype=dtype)
 
 
 def error_scale(spec: MatrixSpec) -> tuple[float, float]:

@@ -7,6 +7,7 @@ start, precision) are in the sidebar. All of them live in the link (``ui/setting
 
 from __future__ import annotations
 
+import collections
 import functools
 import math
 from dataclasses import dataclass
@@ -81,6 +82,22 @@ def lr_options(bounds: g.LrBounds, default: float, linked: str | None = None) ->
     return tuple(sorted(rounded | extra))
 
 
+@functools.lru_cache(maxsize=64)
+def lr_labels(options: tuple[float, ...]) -> dict[float, str]:
+    """Each lr's label on the slider: 4 significant digits, or as many more as it takes to tell it from the others
+    (the optimal lr and the stable limit differ by a factor 1 + 1/κ²). Streamlit's select_slider maps a label back
+    to its value, so two options with one label would be one value."""
+    digits = dict.fromkeys(options, 4)
+    while True:
+        labels = {x: f"{x:.{digits[x]}g}" for x in options}
+        count = collections.Counter(labels.values())
+        clashing = [x for x in options if count[labels[x]] > 1]
+        if not clashing:
+            return labels
+        for x in clashing:  # 17 significant digits tell any two floats apart
+            digits[x] += 1
+
+
 def step_cap(n: int) -> int:
     """Most steps the app runs on an n×n matrix."""
     return int(min(MAX_STEPS, max(100, WORK_BUDGET // (4 * n**3))))
@@ -105,10 +122,12 @@ def controls(spec: MatrixSpec, n: int) -> Run:
         st.info(f"Steps capped at {cap:,} for a {n}×{n} matrix to keep the page responsive.")
 
     with st.expander("Run settings: learning rate, steps, mode", expanded=True, icon=":material/tune:"):
-        st.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=lambda v: f"{v:.4g}")
+        labels = lr_labels(options)
+        st.select_slider("Learning rate (log scale)", options=options, key="lr", format_func=labels.__getitem__)
         row = st.container(horizontal=True, vertical_alignment="center")
         row.caption(
-            f"Stable below **{bounds.stable_below:.4g}** · optimal **{bounds.optimal:.4g}** · seed {g.SEED_LR:.4g}"
+            f"Stable below **{labels[bounds.stable_below]}** · optimal **{labels[bounds.optimal]}** · seed "
+            f"{g.SEED_LR:.4g}"
         )
         row.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
         row = st.container(horizontal=True)
