@@ -194,3 +194,10 @@ def test_the_rate_charts_curves_cross_at_the_optimal_lr(bounds):
     assert f"σ_min = {bounds.resolved_sigma_min:.4g}" in text
     assert f"(condition number {g.format_condition(bounds.condition_number)})" in text
     assert (f"the smallest σ {bounds.dtype} resolves" in text) == (bounds.resolved_rank < bounds.rank)
+
+
+def test_a_direction_whose_factor_is_within_rounding_of_one_is_said_to_keep_its_size():
+    H = g.preset("hilbert", n=8, dtype="float64")
+    run = g.gd_inverse(H, lr=g.lr_bounds(H).optimal, steps=100, dtype="float64")
+    text = tp.describe_direction_figure(g.direction_view(H, run))
+    assert "shrinks by 8.6e-19% a step — less than float64's rounding, 2.2e-14%: in effect it keeps its size" in text
