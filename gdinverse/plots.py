@@ -842,12 +842,16 @@ def loss_curve(
     if steps.size:
         alt = (
             f"Line chart of the loss against the step{' on a log axis' if log_y else ''}: "
-            f"{_g(float(values[0]), 4)} at step {int(steps[0])}, {_g(float(values[-1]), 4)} at step {int(steps[-1])}"
+            f"{_g(float(values[0]), 4)} at step {int(steps[0])}"
         )
+        if steps.size > 1:
+            alt += f", {_g(float(values[-1]), 4)} at step {int(steps[-1])}"
     else:
         alt = "Line chart of the loss against the step: no loss can be drawn (none is finite and positive)"
     if p_values.size:
         alt += f"; the theory (dashed) predicts {_g(float(p_values[-1]), 4)} at step {int(p_steps[-1])}"
+        if int(p_steps[-1]) < np.asarray(predicted).size - 1:
+            alt += ", and values too small to draw after it"
     if n - 1 > (int(steps[-1]) if steps.size else -1):
         alt += f"; {n - 1 - (int(steps[-1]) if steps.size else -1)} later losses are not finite or not positive"
     return _figure(traces, alt=alt + ".", **layout)

@@ -522,3 +522,14 @@ def test_figure_titles_say_m_not_a(seed_run, sweep):
     for fig in figures:
         title = fig.layout.title.text or ""
         assert "A" not in title.replace("Loss", ""), title
+
+
+def test_loss_caption_names_one_point_once_and_says_when_the_theory_leaves_the_axis():
+    one = plots.text_alternative(plots.loss_curve(np.array([0.2823, 0.0, 0.0])))
+    assert one == (
+        "Line chart of the loss against the step on a log axis: 0.2823 at step 0; 2 later losses are not finite or "
+        "not positive."
+    )
+    predicted = np.array([1.0, 0.1, 1e-45, 0.0, 0.0], dtype=np.float32)  # underflows after step 2
+    text = plots.text_alternative(plots.loss_curve(np.array([1.0, 0.5, 0.2, 0.1, 0.05]), predicted=predicted))
+    assert "predicts 1.401e-45 at step 2, and values too small to draw after it." in text
