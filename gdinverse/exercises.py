@@ -106,7 +106,8 @@ class Question:
 
 
 def _number(value: Any) -> float | None:
-    """``value`` as a finite float: a real number, or text such as "0.25", "-3", "1/4", "1e-3"; else None."""
+    """``value`` as a finite float: a real number, or text such as "0.25", "-3", "1/4", "1e-3", "35 steps"; else
+    None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Real):
@@ -115,7 +116,7 @@ def _number(value: Any) -> float | None:
         except (OverflowError, ValueError):  # an int like 10**400
             return None
     elif isinstance(value, str) and 0 < len(value) <= 60:
-        text = value.strip().replace("−", "-")
+        text = value.strip().replace("−", "-").removesuffix("steps").removesuffix("step").strip()  # "35 steps"
         try:
             number = float(Fraction(text)) if "/" in text else float(text)
         except (ValueError, ZeroDivisionError, OverflowError):

@@ -502,3 +502,10 @@ def test_an_all_zero_indicator_matrix_offers_nothing_to_learn():
     at = clean(open_page("indicator", p="0"))
     assert not any(b.label.startswith("Learn") for b in at.button)
     assert any("there is nothing to learn" in c for c in texts(at, "caption"))
+
+
+def test_one_pasted_document_is_one_document_and_a_zero_determinant_has_no_sign():
+    at = clean(open_page("indicator", isource="text", documents="just one line here"))
+    assert at.expander[0].label.endswith("from your text, 1 document")
+    exact = clean(open_page("exact", preset="singular", n="4"))
+    assert not any("determinant -0" in m for m in texts(exact, "markdown"))

@@ -73,6 +73,7 @@ def test_singular_lesson_tolerance_is_above_the_floor_and_descent_settles_there(
         assert float(table.loc[method, "final loss"]) == pytest.approx(floor, rel=1e-3)
     assert table.loc["newton_schulz", "note"] == "diverged"
     assert "diverges" in commentary(at)
+    assert "from its own start (a multiple of Mᵀ, not zeros)" in commentary(at)
 
 
 def test_hilbert_lesson_commentary_matches_its_numbers():
@@ -127,3 +128,13 @@ def test_closed_race_settings_draw_no_widget_and_say_every_value_in_one_line():
     assert "for 321 steps to a loss of 0.01" in line and "start from zeros, float64." in line
     assert line.startswith("Racing " + ", ".join(g.METHODS) + " ")
     assert list(race_table(at).index) == list(g.METHODS) and "steps to 0.01" in race_table(at).columns
+
+
+def test_a_floor_above_the_tolerance_and_a_kept_start_are_explained_under_the_table():
+    wide = clean(open_page("compare", source="text", matrix="1 2 3; 4 5 6"))
+    floor = [c for c in texts(wide, "caption") if c.startswith("For this M no X gets the loss below its floor")]
+    assert floor and "0.1111" in floor[0]
+    tall = clean(open_page("compare", source="text", matrix="1 2; 3 4; 5 6"))
+    assert any(c.startswith("M has rank 2 < 3 rows, so from a random start") for c in texts(tall, "caption"))
+    plain = clean(open_page("compare"))
+    assert not any(c.startswith(("For this M no X", "M has rank")) for c in texts(plain, "caption"))

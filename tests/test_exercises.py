@@ -200,3 +200,9 @@ def test_bad_arguments():
         sheet_markdown([], answers=True)
     with pytest.raises(g.ParameterError, match="answers must be True or False"):
         sheet_markdown(sheet(0, 1), answers="yes")
+
+
+def test_a_step_count_answer_may_carry_its_unit():
+    question = next(q for q in sheet(0, n=20) if q.tolerance_kind == "absolute" and "steps" in q.prompt)
+    answer = round(question.answer)
+    assert question.check(f"{answer} steps") and question.check(f"{answer}") and not question.check("steps")

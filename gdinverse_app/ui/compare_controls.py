@@ -132,7 +132,7 @@ def _singular(facts: Facts) -> str:
         text += f"; their final losses are {', '.join(finals)}"
     ns = facts.rows.get("newton_schulz")
     if ns is not None:
-        text += f". Newton–Schulz {settled(ns, facts.tol)}"
+        text += f". Newton–Schulz {settled(ns, facts.tol)}, from its own start (a multiple of Mᵀ, not zeros)"
         if ns.diverged:
             text += (
                 ": it inverts the rounding noise of the zero singular values and diverges, and no loss floor stops it"

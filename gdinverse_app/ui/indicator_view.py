@@ -97,7 +97,7 @@ def _title() -> str:
             f"(p = {float(state.p):g}, seed {int(state.iseed)})"
         )
     lines = sum(1 for line in str(state.documents).splitlines() if line.strip())
-    return f"Indicator matrix M: from your text, {lines} documents"
+    return f"Indicator matrix M: from your text, {lines} document{'' if lines == 1 else 's'}"
 
 
 def choose() -> View:

@@ -63,6 +63,20 @@ else:
         "method's setup (an SVD for the learning rate, a power iteration for Newton–Schulz) and vary with the "
         "server's load."
     )
+    race_bounds = cached.bounds(race.spec, race.dtype)
+    rows_of_m = cached.matrix(race.spec).shape[0]
+    if race_bounds.resolved_floor > race.tol:
+        st.caption(
+            f"For this M no X gets the loss below its floor (k − rank)/k² = {race_bounds.resolved_floor:.4g}, above "
+            f"the tolerance {race.tol:g}: “never” is the matrix's doing, not the methods'."
+        )
+    if race_bounds.rank < rows_of_m and race.init == "rand":
+        st.caption(
+            f"M has rank {race_bounds.rank} < {rows_of_m} rows, so from a random start gd, momentum and Nesterov "
+            "keep the part of the start that X @ M never sees: they end at M⁺ plus that part, and their error "
+            "against M⁺ stays large even where the loss is at its lowest (Newton–Schulz starts from a multiple of "
+            "Mᵀ and finds M⁺; so does descent from zeros)."
+        )
     from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
 
     direction_view.show_race(race.args, race.methods)

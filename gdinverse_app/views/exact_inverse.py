@@ -115,7 +115,7 @@ else:
             errors[dtype] = str(exc)
     det = next(iter(results.values())).determinant if results else math.nan
     facts = f"**κ = {kappa}** (σ_max/σ_min of M as entered, computed in float64; the same κ in both precisions)" + (
-        f", determinant {det:.6g}." if results else "."
+        f", determinant {det + 0.0:.6g}." if results else "."
     )
     cells = {
         dtype: [f"{r.eps:.2g}", f"{r.error_bound:.2g}", digits(r), measured(r.max_error, r.eps)]
