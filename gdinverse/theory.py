@@ -326,16 +326,21 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     return _first_step(weights, 1 - 2 * lr * s2 / k**2, tol, scale=k**2)
 
 
-def change_in_words(a: float) -> str:
+def change_in_words(a: float, *, dtype: str | None = None) -> str:
     """How plain descent changes the error along a direction with a = 2·lr·σ²/k² (factor 1 − a a step), in words:
     "shrinks by 5.8% a step", "grows by 0.2% a step", "flips its sign every step without shrinking". The fraction
     is min(a, 2 − a) shrinking for 0 < a < 2 and a − 2 growing above, taken from a itself (1 − a rounds to 1 for a
-    tiny σ)."""
+    tiny σ). With ``dtype`` (a run's precision), a fraction below its eps is said to be one."""
     if a == 0:
         return "does not change"
     if a == 2:
         return "flips its sign every step without shrinking"
-    return f"shrinks by {_percent(min(a, 2 - a))} a step" if a < 2 else f"grows by {_percent(a - 2)} a step"
+    fraction = min(a, 2 - a) if a < 2 else a - 2
+    text = f"shrinks by {_percent(fraction)} a step" if a < 2 else f"grows by {_percent(fraction)} a step"
+    eps = float(np.finfo(dtype).eps) if dtype is not None else 0.0
+    if fraction < eps:  # |factor| within the run's rounding of 1
+        text += f" — less than {dtype}'s rounding, {eps * 100:.2g}%: in effect it keeps its size"
+    return text
 
 
 def _percent(fraction: float) -> str:

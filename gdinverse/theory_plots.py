@@ -183,10 +183,7 @@ def describe_direction_figure(view: DirectionView) -> str:
         rate = float(view.rates[slow])
         if view.method == "gd":  # from a = 2·lr·σ²/k² itself: |1 − a| rounds to 1 for a tiny σ
             a = 2 * view.lr * float(view.sigma[slow]) ** 2 / view.shape[1] ** 2
-            change = change_in_words(a)
-            eps = float(np.finfo(view.dtype).eps)
-            if 0 < (min(a, 2 - a) if a < 2 else a - 2) < eps:  # |factor| within the run's rounding of 1
-                change += f" — less than {view.dtype}'s rounding, {eps * 100:.2g}%: in effect it keeps its size"
+            change = change_in_words(a, dtype=view.dtype)
         else:
             change = (
                 f"{'shrinks' if rate < 1 else 'grows'} by {abs(1 - rate) * 100:.3g}% a step (factor {_factor(rate)})"
