@@ -435,8 +435,9 @@ def parse_matrix(text: str, *, dtype: Any = None, device: Any = None) -> torch.T
     for r, row in enumerate(cells, start=1):
         grid.append([_parse_entry(t, r, c) for c, t in enumerate(row, start=1)])
         if len(grid[-1]) != len(grid[0]):
+            count = len(grid[-1])
             raise MatrixInputError(
-                f"row {r} has {len(grid[-1])} entries but row 1 has {len(grid[0])}; "
+                f"row {r} has {count} entr{'y' if count == 1 else 'ies'} but row 1 has {len(grid[0])}; "
                 "every row needs the same number of entries"
             )
     dtype = torch.float32 if dtype is None else dtype

@@ -51,6 +51,8 @@ ROUNDING_FACTOR = 5.0
 """Converged when what X can still remove is at most this many times the rounding level u of X @ A."""
 FLOOR_FACTOR = 16.0
 """Converged when the loss is within this many eps (relative) of the floor of a singular or non-square matrix."""
+FLOOR_AGREEMENT = 1e-3
+"""A run's floor this close (relative) to (k − r)/k² is called that floor; further off, the start set it."""
 PLATEAU_SHARE = 0.3
 """Stuck: over the last quarter the loss fell by less than this share of the theory's fall, on a log scale."""
 THEORY_DROP = 0.5
@@ -87,7 +89,8 @@ class Evidence:
     excess_loss: float
     """‖(XA − I)P‖²/k²: how far the loss is above the floor."""
     floor: float
-    """(k − r)/k² with r the rank the precision resolves: the lowest loss gradient descent reaches."""
+    """‖(XA − I)(I − P)‖²/k², the part of the loss along the directions the precision does not resolve, which no
+    step moves: (k − r)/k² with r the rank the precision resolves, for a singular matrix or a start from zeros."""
     eps: float
     """The unit roundoff of the run's precision."""
     window: int
@@ -134,13 +137,17 @@ def evidence(
     k, r = A64.shape[1], bounds.resolved_rank
     _, _, Vh = torch.linalg.svd(A64, full_matrices=False)
     P = Vh[:r].T @ Vh[:r]
-    R = residual(X64, A64) @ P
+    full = residual(X64, A64)
+    R = full @ P
     removable = float(torch.linalg.matrix_norm(R))
     eps = torch.finfo(matrix.dtype).eps
     x_norm = float(torch.linalg.matrix_norm(X64, 2))
     rounding = eps * math.sqrt(r) * bounds.sigma_max * max(x_norm, 1 / bounds.resolved_sigma_min)
     window = (losses.size - 1) // 4
-    floor = bounds.resolved_floor
+    # The floor is what the run cannot move: ‖R(I − P)‖²/k², the residual along the directions the precision
+    # does not resolve. That is (k − r)/k² when A is zero along them (A v = 0 gives R v = −v), and from any start
+    # when A is singular; for a tiny but non-zero σ there (a matrix of a large scale) it is the start's own.
+    floor = float(torch.linalg.matrix_norm(full - R)) ** 2 / k**2 if r < k else 0.0
     # what the theory describes is the loss above the floor, ‖RP‖²/k² (the floor itself never moves)
     above = np.maximum(losses - floor, eps * floor) if floor > 0 else losses
     with np.errstate(divide="ignore", invalid="ignore"):  # lowest against lowest: a noisy floor compares as flat
@@ -233,10 +240,21 @@ def judge(
                 if bounds.resolved_rank == bounds.rank
                 else f"gradient descent in {dtype} gets no lower"
             )
-            text = (
-                f" Converged to the loss floor (k − rank)/k² = {ev.floor:.4g}: M is {m}×{k} and {dtype} resolves"
-                f" rank {bounds.resolved_rank}, so {better}."
-            )
+            formula = bounds.resolved_floor
+            if abs(ev.floor - formula) <= FLOOR_AGREEMENT * formula:
+                text = (
+                    f" Converged to the loss floor (k − rank)/k² = {formula:.4g}: M is {m}×{k} and {dtype}"
+                    f" resolves rank {bounds.resolved_rank}, so {better}."
+                )
+            else:
+                unresolved = k - bounds.resolved_rank
+                which = "the singular direction" if unresolved == 1 else f"the {unresolved} singular directions"
+                text = (
+                    f" Converged to this run's loss floor {ev.floor:.4g}: M is {m}×{k} and {dtype} resolves rank"
+                    f" {bounds.resolved_rank}. Along {which} it does not resolve, a step is too small to change the"
+                    " residual, so that part of the loss keeps its value from the start (from zeros it would be"
+                    f" (k − rank)/k² = {formula:.4g}); gradient descent in {dtype} gets no lower."
+                )
         else:
             text = f" Converged: what X can still remove is at {dtype}'s rounding level (condition number {kappa})."
         return Verdict("converged", head + text + tail, None)

@@ -248,7 +248,15 @@ def test_pasted_matrix_and_its_errors():
     clean(at)
     assert not at.error
     at.text_area(key="matrix").set_value("1 2\n3").run()
-    assert "row 2 has 1 entries but row 1 has 2" in clean(at).error[0].value
+    assert "row 2 has 1 entry but row 1 has 2" in clean(at).error[0].value
+
+
+@pytest.mark.parametrize("text", ["1e-40 0; 0 1", "1e39 0; 0 1"])
+def test_a_matrix_float32_cannot_hold_is_not_told_to_use_float64(text):
+    """The pages compute in float32 too, so the package's "or use float64" cannot be followed in the app."""
+    message = clean(open_page("descent", source="text", matrix=text)).error[0].value
+    assert "float32" in message and "rescale the matrix" in message
+    assert "or use float64" not in message and "compute in float32 too" in message
 
 
 def test_a_ten_thousand_line_paste_is_refused_clearly():

@@ -138,3 +138,19 @@ def test_a_floor_above_the_tolerance_and_a_kept_start_are_explained_under_the_ta
     assert any(c.startswith("M has rank 2 < 3 rows, so from a random start") for c in texts(tall, "caption"))
     plain = clean(open_page("compare"))
     assert not any(c.startswith(("For this M no X", "M has rank")) for c in texts(plain, "caption"))
+
+
+@pytest.mark.parametrize(
+    "query", [{"preset": "hilbert", "n": "6"}, {"preset": "random", "n": "6", "cond": "100"}, {"preset": "singular"}]
+)
+def test_the_race_and_the_descent_page_give_one_error_for_one_run(query):
+    """The same run (optimal lr, 500 steps, seed 314, float32) on both pages gives one "error vs inverse", and it is
+    the distance to ``best_inverse`` of the matrix as entered (both pages name that matrix's κ)."""
+    race = race_table(clean(open_page("compare", **query, methods="gd")))
+    descent = clean(open_page("descent", **query, steps="500"))
+    shown = next(m.value for m in descent.metric if m.label.startswith("‖X"))
+    assert race.loc["gd", "error vs inverse"] == shown
+    spec = MatrixSpec("preset", query["preset"], n=int(query.get("n", 4)), cond=float(query.get("cond", 10)))
+    A = spec.build("float64")
+    (result,) = g.race(A, ["gd"], steps=500).values()
+    assert f"{result.distance_to(g.best_inverse(A, dtype='float32')[1]):.3g}" == shown

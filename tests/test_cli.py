@@ -301,7 +301,7 @@ def test_bad_files_and_stdin(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("1 2\n3\n"))
     code, out, err = run(capsys, "descent", "--matrix", "-")
     assert_one_line_error(code, out, err)
-    assert "row 2 has 1 entries but row 1 has 2" in err
+    assert "row 2 has 1 entry but row 1 has 2" in err
 
 
 # ---------------------------------------------------------------------------- the real `python -m gdinverse`
@@ -325,7 +325,7 @@ def test_python_m_bad_input():
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
-        "gdinverse: error: row 2 has 1 entries but row 1 has 2; every row needs the same number of entries"
+        "gdinverse: error: row 2 has 1 entry but row 1 has 2; every row needs the same number of entries"
     ]
 
 

@@ -45,11 +45,17 @@ def page(path: str, **query: str) -> AppTest:
     return at
 
 
-def test_descent_script_prints_what_the_page_shows(tmp_path):
-    at = page("views/gradient_descent.py", preset="random", n="5", steps="300", every="50", init="zeros")
-    spec = MatrixSpec("preset", "random", n=5)
+@pytest.mark.parametrize("preset", ["random", "hilbert"])
+def test_descent_script_prints_what_the_page_shows(tmp_path, preset):
+    """Hilbert 5 too (ill-conditioned): the script builds M as entered (float64) and lets the run round it to
+    float32, as the page does."""
+    n = 5
+    at = page("views/gradient_descent.py", preset=preset, n=str(n), steps="300", every="50", init="zeros")
+    spec = MatrixSpec("preset", preset, n=n)
     lr = float(next(s.value for s in at.select_slider if s.label.startswith("Learning rate")))
     out = run_script(lessons.descent(spec, lr, 300, 314, 50, "zeros", "float32"), tmp_path)
+    bounds = g.lr_bounds(spec.build("float64"), dtype="float32")
+    assert f"stable below {bounds.stable_below:.4g}, optimal {bounds.optimal:.4g}" in out
     boxes = [b.value for kind in ("success", "info", "warning", "error") for b in getattr(at, kind)]
     verdict = next(b for b in boxes if b.startswith(("Loss", "Diverged")))
     assert verdict.split(". ")[0] in out  # the verdict's first sentence: the losses, the steps and the lr

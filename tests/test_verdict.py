@@ -264,3 +264,22 @@ def test_an_lr_just_below_the_limit_is_told_to_come_down_not_to_change_the_metho
     lr = bounds.stable_below * (1 - 1e-12)  # σ_max's factor 1 − 4e-12 a step: slow because of the lr
     message = g.gd_inverse(A, lr=lr, steps=200).verdict.message
     assert "too close to the stable limit" in message and "exact inverse" not in message
+
+
+@pytest.mark.parametrize(
+    ("A", "dtype"),
+    [(torch.diag(torch.tensor([1e8, 1.0])), "float32"), (torch.diag(torch.tensor([1e17, 1.0]).double()), "float64")],
+)
+def test_a_floor_the_start_sets_is_named_with_its_own_value(A, dtype):
+    """σ = 1 beside σ_max = 1e8 is below what float32 resolves (1e17 in float64), yet X times it is not small:
+    the loss along it keeps its random start's value, 0.2085 here, not (k − rank)/k² = 0.25 (the verdict once
+    said "converged to the loss floor 0.25" above a final loss of 0.2085)."""
+    result = g.gd_inverse(A, steps=100, dtype=dtype)
+    assert decided(result).status == "converged"
+    assert result.final_loss < 0.9 * 0.25  # the case: the start's part along σ = 1 is well off 0.25
+    assert f"Converged to this run's loss floor {result.final_loss:.4g}" in result.message
+    assert "from zeros it would be (k − rank)/k² = 0.25" in result.message
+    from_zeros = g.gd_inverse(A, steps=100, dtype=dtype, init="zeros")
+    assert decided(from_zeros).status == "converged"
+    assert from_zeros.final_loss == pytest.approx(0.25, rel=1e-5)
+    assert "Converged to the loss floor (k − rank)/k² = 0.25" in from_zeros.message

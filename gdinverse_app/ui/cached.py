@@ -370,8 +370,10 @@ def _note(row: g.RaceRow) -> str:
 def race_table(
     spec: MatrixSpec, methods: tuple[str, ...], steps: int, seed: int, init: str, dtype: str, adam_lr: float, tol: float
 ) -> list[g.RaceRow]:
-    """``g.race_table`` of :func:`race` at tolerance ``tol``."""
-    return g.race_table(race(spec, methods, steps, seed, init, dtype, adam_lr), tol=tol)
+    """``g.race_table`` of :func:`race` at tolerance ``tol``, errors against the inverse of the matrix as entered
+    (the one the Gradient descent page compares with)."""
+    results = race(spec, methods, steps, seed, init, dtype, adam_lr)
+    return g.race_table(results, tol=tol, matrix=matrix(spec, "float64"))
 
 
 @cache

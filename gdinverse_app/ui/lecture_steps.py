@@ -329,7 +329,7 @@ def _stall() -> Step:
 
 def _race() -> Step:
     race = RACE
-    rows = {row.method: row for row in g.race_table(cached.race(*race.race_args), tol=race.tol)}
+    rows = {row.method: row for row in cached.race_table(*race.race_args, race.tol)}
     bounds = cached.bounds(race.spec)
 
     def steps(method: str) -> str:

@@ -47,7 +47,8 @@ def descent(spec: MatrixSpec, lr: float, steps: int, seed: int, every: int, init
         *header("Gradient descent", "Learn the inverse by gradient descent on mean((X @ M − I)²), as the app did."),
         ("markdown", "## The matrix and its learning rates\n\nPlain gradient descent converges for 0 < lr < k²/σ_max²; "
          "k²/(σ_min² + σ_max²) is the best constant rate."),
-        ("code", f"M = {matrix_code(spec, repr(dtype))}\nbounds = g.lr_bounds(M)\n"
+        ("code", f"M = {matrix_code(spec, repr('float64'))}  # as entered; the run rounds it to {dtype}\n"
+         f"bounds = g.lr_bounds(M, dtype={dtype!r})\n"
          'print(f"stable below {bounds.stable_below:.4g}, optimal {bounds.optimal:.4g}")'),
         ("markdown", "## The run\n\nThe loss after every recorded step, and the residual X @ M − I at 2 decimals, "
          "as the seed notebook printed them."),
@@ -59,7 +60,8 @@ print(result.message)"""),
         ("code", f"""name, reference = g.best_inverse(M, dtype={dtype!r})
 print(f"‖X − {{name}}‖ / ‖{{name}}‖ = {{result.distance_to(reference):.3g}}")"""),
         ("markdown", "## The pictures\n\nThe loss with the theory dashed over it, and the residual fading."),
-        ("figure", "theory = g.predicted_losses(M, lr=result.lr, steps=result.steps, X0=result.snapshots[0])\n"
+        ("figure", "theory = g.predicted_losses(result.matrix, lr=result.lr, steps=result.steps, "
+         "X0=result.snapshots[0])\n"
          "plots.loss_curve(result.losses, marks=list(result.snapshots), predicted=theory[: result.losses.size])"),
         ("figure", "plots.residual_grid(result)"),
         ("figure", "plots.residual_animation(result)"),
@@ -91,18 +93,18 @@ def compare(spec: MatrixSpec, methods: list[str], steps: int, seed: int, init: s
             adam_lr: float, sweep_steps: int, sweep_count: int) -> list[Cell]:  # fmt: skip
     return [
         *header("Compare", "Several methods race on the same matrix, and a sweep of learning rates meets the theory."),
-        ("code", f"M = {matrix_code(spec, repr(dtype))}"),
+        ("code", f"M = {matrix_code(spec, repr('float64'))}  # as entered; the runs round it to {dtype}"),
         ("markdown", "## The race\n\n'steps to tol' is the first step after which the loss *stays* below the "
          "tolerance; 'first below' is the first dip, which can be a false win."),
         ("code", f"""results = g.race(M, {methods!r}, steps={steps}, seed={seed}, init={init!r}, dtype={dtype!r},
                  lrs={{"adam": {adam_lr!r}}})
-for row in g.race_table(results, tol={tol!r}):
+for row in g.race_table(results, tol={tol!r}, matrix=M):
     print(f"{{row.method}}: steps to tol {{row.steps_to_tolerance}}, first below {{row.first_below}}, "
           f"final loss {{row.final_loss:.3g}}, error {{row.error:.3g}}")"""),
         ("figure", 'plots.race_figure(results, x="step")'),
         ("markdown", "## The learning-rate sweep\n\nThe seed notebook's `lrs = np.log(np.logspace(...))` was a "
          "constant; here the lr itself is swept, all runs at once."),
-        ("code", f"""bounds = g.lr_bounds(M)
+        ("code", f"""bounds = g.lr_bounds(M, dtype={dtype!r})
 sweep = g.lr_sweep(M, bounds.grid({sweep_count}), steps={sweep_steps}, seed={seed}, init={init!r}, dtype={dtype!r})
 best = sweep.lrs[sweep.final_losses.argmin()]
 print(f"best lr {{best:.4g}}, optimal {{bounds.optimal:.4g}}, stable below {{bounds.stable_below:.4g}}, "

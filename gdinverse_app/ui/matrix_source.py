@@ -205,7 +205,7 @@ def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
     try:
         shape = tuple(cached.matrix(spec).shape)
     except g.GdInverseError as exc:
-        frame.error(f"Matrix: {exc}.")
+        frame.error(f"Matrix: {_float32_remedy(spec, str(exc))}.")
         st.stop()
     if max(shape) > MAX_N:
         st.error(f"Matrix: it is {shape[0]}×{shape[1]}; the app handles at most {MAX_N} rows and columns.")
@@ -215,6 +215,16 @@ def choose(*, title: str = "Matrix M", show_matrix: bool = False) -> Choice:
         box.plotly_chart(cached.heatmap(spec, "M"), key="chooser_M")
         box.caption(matrix_caption(spec))
     return Choice(spec=spec)
+
+
+def _float32_remedy(spec: MatrixSpec, message: str) -> str:
+    """The package's message for a matrix float32 cannot hold, with the remedy this app offers: every page computes
+    in float32 too, so "or use float64" cannot be followed here (the package takes it in float64)."""
+    try:
+        cached.matrix(spec, "float64")
+    except g.GdInverseError:
+        return message
+    return message.removesuffix(" or use float64") + " (the pages here compute in float32 too)"
 
 
 def _fit_labels(spec: MatrixSpec, shape: tuple[int, ...], box: st.delta_generator.DeltaGenerator) -> MatrixSpec:
