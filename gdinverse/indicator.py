@@ -82,11 +82,19 @@ def tokenize(text: str) -> list[str]:
     return [text[word.start() : word.end()] for word in _WORD.finditer(text.translate(_MARKS))]
 
 
+def same_word(word: str) -> str:
+    """What two spellings of one word share: Unicode case folding ("Straße" and "STRASSE" are one word, as are
+    "Apple" and "apple") and one apostrophe (’ typed as ')."""
+    return unicodedata.normalize("NFC", word.casefold().replace("’", "'"))
+
+
 def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
     """The 0/1 document-term matrix of plain-text documents.
 
     ``documents`` is a list of strings, or one string with a document on each
-    non-blank line. Words are lower-cased runs of letters and digits.
+    non-blank line. Words are runs of letters and digits (:func:`tokenize`); two
+    spellings that differ only in case or in the apostrophe are one word
+    (:func:`same_word`), shown as first written, lower-cased.
     """
     if isinstance(documents, str):
         documents = [line for line in documents.splitlines() if line.strip()]
@@ -100,12 +108,16 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
             )
     if not documents:
         raise ParameterError("there are no documents; give at least one line of text")
-    tokens = [set(tokenize(doc)) for doc in documents]
-    for i, words in enumerate(tokens, start=1):
+    written: dict[str, str] = {}  # each word, by what its spellings share, as first written
+    tokens = []
+    for i, document in enumerate(documents, start=1):
+        words = {written.setdefault(same_word(word), word) for word in tokenize(document)}
         if not words:
-            shown = documents[i - 1].strip()[:30]
-            raise MatrixInputError(f"document {i} ({shown!r}) has no words; remove it or give it some text")
-    vocabulary = sorted(set().union(*tokens))
+            raise MatrixInputError(
+                f"document {i} ({document.strip()[:30]!r}) has no words; remove it or give it some text"
+            )
+        tokens.append(words)
+    vocabulary = sorted(written.values())
     if len(documents) * len(vocabulary) > MAX_DOCUMENT_TERMS:
         size = f"{len(documents):,} documents × {len(vocabulary):,} words"
         raise ParameterError(f"{size} is over 10⁸ entries; give fewer or shorter documents")

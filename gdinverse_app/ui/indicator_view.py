@@ -125,7 +125,13 @@ def choose() -> View:
         settings.save(SETTINGS)
         state = st.session_state
         return view(("random", int(state.docs), int(state.words), float(state.p), int(state.iseed)))
-    text = box.text_area("Documents, one per line", key="documents", height=200)
+    text = box.text_area(
+        "Documents, one per line",
+        key="documents",
+        height=200,
+        help="Words are runs of letters and digits. Spellings that differ only in case (Apple, apple; Straße, "
+        "STRASSE) or in the apostrophe (don't, don’t) are one word, shown as first written, lower-cased.",
+    )
     settings.save(SETTINGS)
     lines = [line for line in text.splitlines() if line.strip()]
     if len(text) > MAX_TEXT or len(lines) > MAX_DOCUMENTS:
