@@ -503,11 +503,12 @@ class DescentResult:
         return int(below[0]) if below.size else None
 
     def distance_to(self, reference: Any) -> float:
-        """Relative Frobenius distance ‖X − reference‖ / ‖reference‖ of the final X."""
-        ref = as_matrix(reference, dtype=self.inverse.dtype, device=self.inverse.device, name="reference")
+        """Relative Frobenius distance ‖X − reference‖ / ‖reference‖ of the final X, in float64 (a float64
+        reference is not rounded to the run's precision first)."""
+        ref = as_matrix(reference, dtype=torch.float64, device=self.inverse.device, name="reference")
         if ref.shape != self.inverse.shape:
             raise ParameterError(f"reference must be {tuple(self.inverse.shape)}, got {tuple(ref.shape)}")
-        return float(torch.linalg.norm(self.inverse - ref) / torch.linalg.norm(ref))
+        return float(torch.linalg.norm(self.inverse.double() - ref) / torch.linalg.norm(ref))
 
 
 def _stride(steps: int, record_every: int, max_snapshots: int) -> int:

@@ -83,9 +83,11 @@ def tokenize(text: str) -> list[str]:
 
 
 def same_word(word: str) -> str:
-    """What two spellings of one word share: Unicode case folding ("Straße" and "STRASSE" are one word, as are
-    "Apple" and "apple") and one apostrophe (’ typed as ')."""
-    return unicodedata.normalize("NFC", word.casefold().replace("’", "'"))
+    """What two spellings of one word share: Unicode's compatibility forms and case folding (NFKC_Casefold:
+    "Straße" and "STRASSE", "Apple" and "apple", full-width "ＡＢＣ" and "abc", "İstanbul" and "istanbul" are one
+    word each) and one apostrophe (’ typed as ')."""
+    folded = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
+    return unicodedata.normalize("NFKC", folded).replace("i\u0307", "i")  # Turkish İ folds to i + a dot above
 
 
 def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:

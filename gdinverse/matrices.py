@@ -153,12 +153,13 @@ _LATEX_OUTSIDE = re.compile(r"\$+|\\\[|\\\]|\\\(|\\\)|\\(?:left|right)\s*\\?[.\[
 
 def _parse_entry(token: str, row: int, col: int) -> float:
     """One entry: a decimal number or a fraction a/b."""
+    where = f"row {row}, column {col}"
+    shown = token if len(token) <= 30 else token[:27] + "..."
     if _PLAIN_NUMBER.fullmatch(token):
         value = float(token)
         if math.isfinite(value):
+            _refuse_underflow(value, [token], where, shown)
             return value
-    where = f"row {row}, column {col}"
-    shown = token if len(token) <= 30 else token[:27] + "..."
     parts = token.split("/")
     if len(parts) <= 2 and all(_NUMBER.fullmatch(p) for p in parts):
         if any(_LEADING_ZERO.match(p) for p in parts):
@@ -168,13 +169,34 @@ def _parse_entry(token: str, row: int, col: int) -> float:
             )
         values = [float(p) for p in parts]
         if len(values) == 2:
-            if values[1] == 0:
-                raise MatrixInputError(f"{where} divides by zero ({token!r}); fix the fraction")
+            if values[1] == 0 and _nonzero(parts[1]) is False:
+                raise MatrixInputError(f"{where} divides by zero ({shown!r}); fix the fraction")
+            _refuse_underflow(values[1], parts[1:], where, shown)
             values = [values[0] / values[1]]
         if math.isfinite(values[0]):
+            _refuse_underflow(values[0], parts[:1], where, shown)
             return values[0]
-        raise MatrixInputError(f"{where} is {token!r}; every entry must be a finite number")
+        if "nan" in token.lower() or "inf" in token.lower():
+            raise MatrixInputError(f"{where} is {shown!r}; every entry must be a finite number")
+        raise MatrixInputError(
+            f"{where} is {shown!r}, beyond float64's largest number 1.8e+308; every entry must be a finite number: "
+            "rescale the matrix"
+        )
     raise MatrixInputError(f"{where} is {shown!r}, not a number; use digits like 2, -0.5, 1e-3 or 1/3")
+
+
+def _nonzero(number: str) -> bool:
+    """Whether a number as typed is not zero: a digit 1–9 before its exponent."""
+    return re.search(r"[1-9]", re.split("[eE]", number)[0]) is not None
+
+
+def _refuse_underflow(value: float, typed: list[str], where: str, shown: str) -> None:
+    """Refuse an entry that float64 would read as 0 although it is not ("1e-400", "1/1e400")."""
+    if value == 0 and any(_nonzero(t) for t in typed):
+        raise MatrixInputError(
+            f"{where} is {shown!r}, below float64's smallest normal number 2.23e-308 (it would be read as 0); "
+            "rescale the matrix"
+        )
 
 
 def _csv_cells(row: str, r: int) -> list[str]:

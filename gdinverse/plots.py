@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
@@ -142,7 +143,8 @@ def _labels(labels: Sequence[Any], count: int, name: str) -> list[str]: ...
 @overload
 def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | None: ...
 def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | None:
-    """``labels`` as ``count`` distinct strings (repeats get " (2)", " (3)", …), or None."""
+    """``labels`` as ``count`` distinct strings (repeats get " (2)", " (3)", …), or None; "<", ">" and "&" escaped,
+    so that plotly shows a label as typed (it would draw "<b>x</b>" bold and "<a href=…>" as a link)."""
     if labels is None:
         return None
     if isinstance(labels, str | bytes) or not isinstance(labels, Iterable) or getattr(labels, "ndim", 1) == 0:
@@ -159,7 +161,7 @@ def _labels(labels: Sequence[Any] | None, count: int, name: str) -> list[str] | 
             candidate = f"{label} ({repeat})"
         seen.add(candidate)
         distinct.append(candidate)
-    return distinct
+    return [html.escape(label, quote=False) for label in distinct]
 
 
 def _show_values(show_values: bool | None, shape: tuple[int, ...], up_to: int = VALUES_UP_TO) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
 from .descent import METHODS, DescentResult, gd_inverse
 from .errors import ParameterError, check_choice, check_float
 from .exact import best_inverse
@@ -91,7 +93,7 @@ def race(
 def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6, matrix: Any = None) -> list[RaceRow]:
     """One :class:`RaceRow` per run of :func:`race`, at tolerance ``tol`` on the loss.
 
-    Each row's error is against :func:`gdinverse.best_inverse` of ``matrix`` in the runs' precision: pass the
+    Each row's error is against :func:`gdinverse.best_inverse` of ``matrix``, in float64: pass the
     matrix as entered (the float64 one given to :func:`race`) so that it is the inverse :func:`gd_inverse`'s
     users compare with; by default it is the runs' own matrix, rounded to their precision (for an ill-conditioned
     matrix in float32 the two inverses differ).
@@ -100,7 +102,7 @@ def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6, matri
     if not results:
         raise ParameterError("the race has no results; run gdinverse.race(A, methods) first")
     first = next(iter(results.values()))
-    _, reference = best_inverse(first.matrix if matrix is None else matrix, dtype=first.matrix.dtype)
+    _, reference = best_inverse(first.matrix if matrix is None else matrix, dtype=torch.float64)
     rows = []
     for method, result in results.items():
         settled = result.steps_to_tolerance(tol)

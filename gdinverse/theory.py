@@ -141,9 +141,14 @@ class LrBounds:
         Over the singular values the dtype resolves: the smallest is ``resolved_sigma_min``.
         """
         c = 2 * lr / self.k**2
-        low, high = abs(1 - c * self.resolved_sigma_min**2), abs(1 - c * self.sigma_max**2)
-        # at the optimal lr the two are equal (up to rounding): the small σ is the one to name
-        return (self.resolved_sigma_min, low) if low >= high * (1 - 1e-9) else (self.sigma_max, high)
+        a_low, a_high = c * self.resolved_sigma_min**2, c * self.sigma_max**2
+        # compared by the share each loses a step, min(a, 2 − a) (negative: it grows), not by factors that round
+        # to 1; at the optimal lr the two are equal up to the rounding of a_high ≈ 2 (a few eps): the small σ is
+        # the one to name. From the stable limit on (a_high ≥ 2) σ_max no longer shrinks: it is the slowest.
+        low, high = min(a_low, 2 - a_low), min(a_high, 2 - a_high)
+        if a_high < 2 and low <= high + 1e-9 * abs(high) + 8 * 2.0**-52:
+            return self.resolved_sigma_min, abs(1 - a_low)
+        return self.sigma_max, abs(1 - a_high)
 
     def change(self, lr: float) -> str:
         """How the error along the slowest direction (:meth:`slowest`) changes, in words: "shrinks by 5.8% a
@@ -243,7 +248,8 @@ def lr_bounds(A: Any, *, dtype: Any = None) -> LrBounds:
     smax, smin = float(sigma[0]), float(sigma[resolved - 1])
     return LrBounds(
         stable_below=k**2 / smax**2,
-        optimal=k**2 / (smin**2 + smax**2),
+        # for κ ≳ 1e8, σ_min² + σ_max² rounds to σ_max²: the optimum is then the float just below the limit
+        optimal=min(k**2 / (smin**2 + smax**2), math.nextafter(k**2 / smax**2, 0.0)),
         sigma_max=smax,
         sigma_min=float(sigma[rank - 1]),
         rank=rank,

@@ -500,6 +500,17 @@ def test_an_unreadable_matrix_in_the_grid_is_announced_not_silently_replaced():
     assert "x" in warning and "4×4 zero matrix" in warning
 
 
+def test_the_grid_leaves_the_typed_text_alone_until_a_cell_is_edited():
+    """Opening the grid once rewrote the text in float32 digits (0.1 became 0.10000000149011612, 1/3 0.3333333432674408)
+    and replaced unreadable text by zeros; the text stays as typed, and unreadable text is refused, not computed on."""
+    typed = "1/3 0.1; 0.2 16777217"
+    at = clean(open_page("exact", source="grid", matrix=typed))
+    assert at.session_state.matrix == typed and at.query_params["matrix"] in (typed, [typed])
+    broken = clean(open_page("exact", source="grid", matrix="1 2; 3"))
+    assert broken.session_state.matrix == "1 2; 3"
+    assert any("row 2 has 1 entry" in e for e in texts(broken, "error"))
+
+
 def test_a_negative_zero_is_described_as_zero():
     at = clean(open_page("exact", source="text", matrix="1 -0; -0 2"))
     described = " ".join(texts(at, "caption"))

@@ -140,6 +140,19 @@ def test_a_floor_above_the_tolerance_and_a_kept_start_are_explained_under_the_ta
     assert not any(c.startswith(("For this M no X", "M has rank")) for c in texts(plain, "caption"))
 
 
+def test_an_invertible_matrix_is_not_given_a_floor_and_newton_schulz_is_not_said_to_find_what_it_missed():
+    """Hilbert 8 has rank 8 (floor 0); float32 resolves fewer of its singular values: the caption says so. On the
+    singular preset Newton-Schulz diverges, so the caption must not say it finds M+."""
+    hilbert = texts(clean(open_page("compare", preset="hilbert", n="8")), "caption")
+    assert not any(c.startswith("For this M no X gets the loss below its floor") for c in hilbert)
+    (said,) = [c for c in hilbert if c.startswith("M has rank 8, but float32 resolves only")]
+    assert "the precision's doing" in said
+    singular = clean(open_page("compare", preset="singular"))
+    assert race_table(singular).loc["newton_schulz", "note"] == "diverged"
+    (kept,) = [c for c in texts(singular, "caption") if c.startswith("M has rank 2 < 4 rows")]
+    assert "finds M⁺; so does" not in kept and "Newton–Schulz, from its own start, diverged here" in kept
+
+
 @pytest.mark.parametrize(
     "query", [{"preset": "hilbert", "n": "6"}, {"preset": "random", "n": "6", "cond": "100"}, {"preset": "singular"}]
 )
@@ -154,3 +167,9 @@ def test_the_race_and_the_descent_page_give_one_error_for_one_run(query):
     A = spec.build("float64")
     (result,) = g.race(A, ["gd"], steps=500).values()
     assert f"{result.distance_to(g.best_inverse(A, dtype='float32')[1]):.3g}" == shown
+
+
+def test_a_momentum_within_rounding_of_one_is_not_shown_as_one():
+    table = race_table(clean(open_page("compare", preset="hilbert", n="8", rdtype="float64")))
+    for method in ("momentum", "nesterov"):
+        assert table.loc[method, "β"].startswith("1 − ")  # β = 1 would be no damping at all

@@ -343,3 +343,26 @@ def test_a_matrix_the_page_calls_singular_is_compared_with_its_pseudo_inverse_in
     at = clean(open_page("descent", preset="hilbert", n="12"))
     assert any("as far as float64 can tell" in i for i in texts(at, "info"))
     assert any(m.label == "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖" for m in at.metric)
+
+
+def test_the_optimal_lr_offered_is_that_of_the_chosen_precision():
+    """diag(1, 1e-9): float32 does not resolve σ = 1e-9 (optimal 2), float64 does (optimal just below the limit 4)."""
+    at = clean(open_page("descent", source="text", matrix="1 0; 0 1e-9", dtype="float64"))
+    bounds = g.lr_bounds(torch.tensor([[1.0, 0.0], [0.0, 1e-9]], dtype=torch.float64), dtype="float64")
+    (caption,) = [c for c in texts(at, "caption") if c.startswith("Stable below")]
+    assert caption.startswith("Stable below **4** · optimal **3.99999999999999")
+    assert float(at.session_state.lr) == bounds.optimal < bounds.stable_below
+
+
+def test_x_is_compared_with_the_inverse_of_the_matrix_as_entered_in_float32_too():
+    """Hilbert 8 in float32: float32's own LU inverse has largest entry 5.4e8, the true inverse 4.25e9."""
+    at = clean(open_page("descent", preset="hilbert", n="8"))
+    (caption,) = [c for c in texts(at, "caption") if c.startswith("Heatmap of exact inverse")]
+    assert "4.25e+09" in caption and "5.44e+08" not in caption
+
+
+def test_a_diverged_run_names_the_step_its_distance_is_measured_at():
+    """The final loss is the blow-up step's; X (and its distance) is the last recorded finite step's."""
+    at = clean(open_page("descent", lr="2.0"))
+    (label,) = [m.label for m in at.metric if m.label.startswith("‖X")]
+    assert label.endswith(" at step 6")

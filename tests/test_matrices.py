@@ -341,3 +341,15 @@ def test_errors_are_value_errors():
     assert issubclass(g.GdInverseError, ValueError)
     for cls in (g.MatrixInputError, g.SingularMatrixError, g.ParameterError):
         assert issubclass(cls, g.GdInverseError)
+
+
+@pytest.mark.parametrize("text", ["1e-400 1; 2 3", "1/1e400", "1e-200/1e200"])
+def test_a_number_float64_would_read_as_zero_is_refused(text):
+    with pytest.raises(g.MatrixInputError) as info:
+        g.parse_matrix(text, dtype=torch.float64)
+    assert "below float64's smallest normal number" in str(info.value) and "read as 0" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["0e-500 1; 2 3", "0/5 1; 2 3", "-0.000 1; 2 3"])
+def test_a_zero_typed_as_zero_is_read(text):
+    assert g.parse_matrix(text, dtype=torch.float64)[0, 0] == 0

@@ -533,3 +533,10 @@ def test_loss_caption_names_one_point_once_and_says_when_the_theory_leaves_the_a
     predicted = np.array([1.0, 0.1, 1e-45, 0.0, 0.0], dtype=np.float32)  # underflows after step 2
     text = plots.text_alternative(plots.loss_curve(np.array([1.0, 0.5, 0.2, 0.1, 0.05]), predicted=predicted))
     assert "predicts 1.401e-45 at step 2, and values too small to draw after it." in text
+
+
+def test_labels_are_shown_as_typed_not_as_plotly_markup():
+    """Plotly draws <b>…</b> bold and <a href=…> as a link in tick labels: labels from a link are escaped."""
+    fig = plots.heatmap(torch.eye(2), x_labels=["<b>x</b>", "a&b"], y_labels=['<a href="https://e.x">c</a>', "d"])
+    assert fig.data[0].x == ("&lt;b&gt;x&lt;/b&gt;", "a&amp;b")
+    assert fig.data[0].y[0] == '&lt;a href="https://e.x"&gt;c&lt;/a&gt;'

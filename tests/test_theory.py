@@ -235,3 +235,19 @@ def test_lr_bounds_kappa_is_of_the_values_as_given_not_of_their_float32_rounding
 def test_change_says_how_the_slowest_error_moves_without_rounding_it_away(A, lr, says):
     bounds = g.lr_bounds(A)
     assert bounds.change(bounds.optimal if lr == "optimal" else lr) == says
+
+
+def test_at_the_stable_limit_the_slowest_direction_is_sigma_max_flipping_its_sign():
+    """Hilbert 5 at lr = k²/σ_max²: σ_max's factor is exactly 1 (it flips), slower than σ_min's 1 − 8.8e-12."""
+    bounds = g.lr_bounds(g.preset("hilbert", n=5).double(), dtype="float32")
+    assert bounds.slowest(bounds.stable_below)[0] == bounds.sigma_max
+    assert bounds.change(bounds.stable_below) == "flips its sign every step without shrinking"
+    assert bounds.slowest(bounds.optimal)[0] == bounds.resolved_sigma_min  # the tie at the optimum: the small σ
+
+
+def test_the_optimal_lr_stays_below_the_limit_where_sigma_min_squared_is_lost_in_rounding():
+    """diag(1, 1e-9) in float64: σ_min² + σ_max² rounds to σ_max², so k²/(σ_min² + σ_max²) was the limit itself."""
+    bounds = g.lr_bounds(torch.tensor([[1.0, 0.0], [0.0, 1e-9]], dtype=torch.float64), dtype="float64")
+    assert bounds.optimal < bounds.stable_below
+    assert bounds.optimal == pytest.approx(bounds.stable_below, rel=1e-15)
+    assert "shrinks" in bounds.change(bounds.optimal)

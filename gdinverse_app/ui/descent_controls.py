@@ -105,7 +105,8 @@ def step_cap(n: int) -> int:
 
 def controls(spec: MatrixSpec, n: int) -> Run:
     """Draw the run settings (the main ones in the page, the others in the sidebar) and return them."""
-    bounds = cached.bounds(spec)
+    settings.load(SETTINGS)  # first: the lr's range depends on the precision
+    bounds = cached.bounds(spec, st.session_state.dtype)
     default = default_lr(spec, bounds)
     options = lr_options(bounds, default, st.query_params.get("lr"))
     lr_setting = Setting("lr", default, options=options)
@@ -114,7 +115,7 @@ def controls(spec: MatrixSpec, n: int) -> Run:
     st.session_state["_lr_matrix"] = spec
     cap = step_cap(n)
     all_settings = (lr_setting, *SETTINGS)
-    settings.load(all_settings)
+    settings.load([lr_setting])
     if st.session_state.lr not in options:
         st.session_state.lr = min(options, key=lambda x: abs(np.log(x / st.session_state.lr)))
     if st.session_state.steps > cap:

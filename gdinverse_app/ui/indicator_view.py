@@ -129,8 +129,10 @@ def choose() -> View:
         "Documents, one per line",
         key="documents",
         height=200,
-        help="Words are runs of letters and digits. Spellings that differ only in case (Apple, apple; Straße, "
-        "STRASSE) or in the apostrophe (don't, don’t) are one word, shown as first written, lower-cased.",
+        help="Words are runs of letters and digits; every other character (a hyphen, an emoji, punctuation) "
+        "separates words and is not counted, so e-mail is two words. Spellings that differ only in case (Apple, "
+        "apple; Straße, STRASSE; İstanbul, istanbul), in width (ＡＢＣ, ABC) or in the apostrophe (don't, don’t) are "
+        "one word, shown as first written, lower-cased.",
     )
     settings.save(SETTINGS)
     lines = [line for line in text.splitlines() if line.strip()]
@@ -143,7 +145,10 @@ def choose() -> View:
     with frame.stop_on_error("Documents"):
         chosen = view(("text", text))
     if len(chosen.words) > MAX_WORDS:
-        st.error(f"The documents use {len(chosen.words):,} distinct words; the page shows at most {MAX_WORDS}.")
+        st.error(
+            f"The documents use {len(chosen.words):,} distinct words; the page shows at most {MAX_WORDS}: shorten "
+            "the text or give fewer documents (the package's document_term_matrix takes any number)."
+        )
         st.stop()
     return chosen
 

@@ -141,7 +141,7 @@ class RaceSettings:
     rdtype: str = "float32"
 
     @property
-    def race_args(self) -> tuple:
+    def race_args(self) -> tuple[MatrixSpec, tuple[str, ...], int, int, str, str, float]:
         return (self.spec, self.methods, self.rsteps, self.rseed, self.rinit, self.rdtype, self.adam_lr)
 
     def link(self) -> Link:

@@ -57,8 +57,8 @@ for step in result.snapshots:
     print(f"{step} : {result.losses[step]:.4e}")
 print(result.message)"""),
         ("markdown", "## Against the exact answer"),
-        ("code", f"""name, reference = g.best_inverse(M, dtype={dtype!r})
-print(f"‖X − {{name}}‖ / ‖{{name}}‖ = {{result.distance_to(reference):.3g}}")"""),
+        ("code", """name, reference = g.best_inverse(M, dtype="float64")
+print(f"‖X − {name}‖ / ‖{name}‖ = {result.distance_to(reference):.3g}")"""),
         ("markdown", "## The pictures\n\nThe loss with the theory dashed over it, and the residual fading."),
         ("figure", "theory = g.predicted_losses(result.matrix, lr=result.lr, steps=result.steps, "
          "X0=result.snapshots[0])\n"

@@ -104,9 +104,9 @@ def _check_text(text: str) -> str | None:
 def _grid(text: str) -> str:
     """An editable grid of the current matrix; returns the edited matrix as text."""
     try:
-        current = g.parse_matrix(text).numpy()
+        current = g.parse_matrix(text, dtype=torch.float64).numpy()  # as entered: the grid must not round it
     except g.GdInverseError as exc:
-        current = np.zeros((4, 4), dtype=np.float32)
+        current = np.zeros((4, 4))
         st.warning(
             frame.plain(
                 f"The matrix text is not readable ({exc}), so the grid starts from a 4×4 zero matrix: edit it, or "
@@ -123,7 +123,9 @@ def _grid(text: str) -> str:
     table = pd.DataFrame(sized, columns=[str(j + 1) for j in range(cols)])
     edited = st.data_editor(table, key=f"grid_{hash(sized.tobytes())}", hide_index=False, width="stretch")
     values = edited.to_numpy(dtype=np.float64, na_value=0.0)
-    return g.format_matrix(torch.from_numpy(values), decimals=None) if np.isfinite(values).all() else text
+    if np.array_equal(values, current) or not np.isfinite(values).all():
+        return text  # nothing edited: the text stays as typed (1/3 stays 1/3; unreadable text is kept to correct)
+    return g.format_matrix(torch.from_numpy(values), decimals=None)
 
 
 def _spec_from_state() -> MatrixSpec:

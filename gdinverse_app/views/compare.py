@@ -65,17 +65,30 @@ else:
     )
     race_bounds = cached.bounds(race.spec, race.dtype)
     rows_of_m = cached.matrix(race.spec).shape[0]
-    if race_bounds.resolved_floor > race.tol:
+    if race_bounds.resolved_floor > race.tol and race_bounds.resolved_rank == race_bounds.rank:
         st.caption(
             f"For this M no X gets the loss below its floor (k − rank)/k² = {race_bounds.resolved_floor:.4g}, above "
             f"the tolerance {race.tol:g}: “never” is the matrix's doing, not the methods'."
         )
+    elif race_bounds.resolved_floor > race.tol:
+        st.caption(
+            f"M has rank {race_bounds.rank}, but {race.dtype} resolves only {race_bounds.resolved_rank} of its "
+            "singular values at this scale: the gradient methods cannot get the loss below (k − resolved rank)/k² = "
+            f"{race_bounds.resolved_floor:.4g}, above the tolerance {race.tol:g}. “Never” is the precision's doing, "
+            "not the methods'" + ("; float64 resolves more." if race.dtype == "float32" else ".")
+        )
     if race_bounds.rank < rows_of_m and race.init == "rand":
+        newton = next((row for row in table if row.method == "newton_schulz"), None)
+        if newton is None:
+            others = "descent from zeros finds M⁺"
+        elif newton.status == "diverged":
+            others = "descent from zeros finds M⁺; Newton–Schulz, from its own start, diverged here"
+        else:
+            others = "Newton–Schulz starts from a multiple of Mᵀ and finds M⁺; so does descent from zeros"
         st.caption(
             f"M has rank {race_bounds.rank} < {rows_of_m} rows, so from a random start gd, momentum and Nesterov "
             "keep the part of the start that X @ M never sees: they end at M⁺ plus that part, and their error "
-            "against M⁺ stays large even where the loss is at its lowest (Newton–Schulz starts from a multiple of "
-            "Mᵀ and finds M⁺; so does descent from zeros)."
+            f"against M⁺ stays large even where the loss is at its lowest ({others})."
         )
     from gdinverse_app.ui import direction_view  # the singular-direction view (issue 9)
 

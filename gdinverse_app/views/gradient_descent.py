@@ -89,7 +89,8 @@ else:
     name, distance = cached.distance(*run.args)
     with st.container(horizontal=True):  # one block for the row (columns are a block each)
         st.metric("final loss", f"{result.final_loss:.4g}")
-        st.metric(f"‖X − {name}‖ / ‖{name}‖", f"{distance:.3g}")
+        at_step = f" at step {recorded[-1]:,}" if verdict.status == "diverged" else ""  # X of the last finite step
+        st.metric(f"‖X − {name}‖ / ‖{name}‖{at_step}", f"{distance:.3g}")
         st.metric("steps run", f"{len(result.losses) - 1:,}")
 
     frame.show_chart(figures["loss"], key="loss")

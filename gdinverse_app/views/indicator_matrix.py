@@ -16,6 +16,8 @@ view = indicator_view.choose()
 stats = indicator_view.stats(view.key)
 found = indicator_view.one_sided(view.key)
 docs, words = view.matrix.shape
+documents_text = f"{docs} document{'s' if docs != 1 else ''}"
+words_text = f"{words} word{'s' if words != 1 else ''}"
 
 a, b, c, d = st.columns(4)
 a.metric("documents × words", f"{docs} × {words}")
@@ -43,7 +45,7 @@ frame.show_chart(
     heat,
     key="indicator",
     caption=frame.plain(
-        f"Heatmap of M: {docs} documents (rows) × {words} words (columns: {shown_words}); dark cells are 1s, "
+        f"Heatmap of M: {documents_text} (rows) × {words_text} (columns: {shown_words}); dark cells are 1s, "
         f"{int(view.matrix.sum())} of {docs * words} (density {stats.density:.3f})."
     ),
 )
@@ -52,13 +54,13 @@ frame.show_chart(
     per_document,
     key="per_doc",
     container=left,
-    caption=f"Bars: how many of the {words} words each document holds; {len(stats.empty_documents)} hold none.",
+    caption=f"Bars: how many of the {words_text} each document holds; {len(stats.empty_documents)} hold none.",
 )
 frame.show_chart(
     per_word,
     key="per_word",
     container=right,
-    caption=f"Bars: in how many of the {docs} documents each word occurs; {len(stats.unused_words)} occur in none.",
+    caption=f"Bars: in how many of the {documents_text} each word occurs; {len(stats.unused_words)} occur in none.",
 )
 # Drawn only while open (``on_change="rerun"``): a closed table costs a rerun nothing, and a first visit does not
 # download the data grid's browser code.
