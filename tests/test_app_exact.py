@@ -191,3 +191,16 @@ def test_the_matrix_follows_the_student_from_page_to_page():
         assert clean(at).expander[0].label == f"Matrix M: Hilbert 6×6 · κ = {g.format_condition(1.4951058640805e7)}"
         if path == "views/exact_inverse.py":
             assert any(c["layout"]["title"]["text"] == "M (6×6)" for c in charts(at))
+
+
+def test_the_hilbert_hint_quotes_the_digits_the_hilbert_pages_show():
+    """It once said float32 keeps "0.0" digits of Hilbert 6 and 8, whose own tables say "none (eps·κ ≥ 1)"."""
+    hint = next(m for m in texts(clean(open_page("exact")), "markdown") if m.startswith("Try the **Hilbert**"))
+    shown = {dtype: [] for dtype in ("float32", "float64")}
+    for n in (5, 6, 8):
+        table = precision_table(clean(open_page("exact", preset="hilbert", n=str(n))))
+        for dtype in shown:
+            shown[dtype].append(table[dtype][2].split(" (")[0])
+    for dtype, values in shown.items():
+        assert f"{dtype} {values[0]}, {values[1]} and {values[2]}" in hint
+    assert "none" in shown["float32"]

@@ -163,7 +163,7 @@ else:
                 continue
         if len(hilbert) == 3:
             guaranteed = {
-                dtype: "{}, {} and {}".format(*(f"{pair[i].trusted_digits:.1f}" for pair in hilbert.values()))
+                dtype: "{}, {} and {}".format(*(digits(pair[i]).split(" (")[0] for pair in hilbert.values()))
                 for i, dtype in enumerate(DTYPES)
             }
             st.markdown(
