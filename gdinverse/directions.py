@@ -237,11 +237,20 @@ class DirectionView:
     shape: tuple[int, int]
     dtype: str
     """The run's dtype: a float32 run leaves the theory once rounding takes over."""
+    resolution: float
+    """max(m, k)·eps·σ_max in the run's dtype (as :attr:`LrBounds.resolution`): along a direction whose σ is
+    at or below it, a step changes the error by less than the rounding, so the run cannot move it."""
+
+    @property
+    def resolved(self) -> np.ndarray:
+        """Which directions have σ above :attr:`resolution` (the ones the run's precision can move)."""
+        return self.sigma > self.resolution
 
     @property
     def slowest(self) -> int:
-        """The index of the direction with σ > 0 whose error shrinks slowest (of tied ones, the smallest σ's)."""
-        moving = np.flatnonzero(self.sigma > 0)
+        """The index of the direction the run resolves (σ above :attr:`resolution`) whose error shrinks slowest
+        (of tied ones, the smallest σ's): the one :meth:`LrBounds.slowest` names."""
+        moving = np.flatnonzero(self.resolved)
         if not moving.size:
             return 0
         rates = self.rates[moving]
@@ -276,6 +285,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
         method=result.method,
         shape=(A64.shape[0], A64.shape[1]),
         dtype=str(result.matrix.dtype).removeprefix("torch."),
+        resolution=max(A64.shape) * torch.finfo(result.matrix.dtype).eps * float(sigma[0]),
     )
 
 
@@ -370,7 +380,8 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
 
     For a direction i with σᵢ > 0 let D_i = w_i u_iᵀ (k×m, unit Frobenius norm), w_i the unit
     vector along (X₀ − X*)u_i (vᵢ if that is zero). Then D_i A = σᵢ w_i vᵢᵀ changes the residual
-    only along vᵢ, and with X = X* + a·D_slow + b·D_fast (slow: the smallest nonzero σ, fast: σ_max)
+    only along vᵢ, and with X = X* + a·D_slow + b·D_fast (slow: the smallest σ the run's precision resolves,
+    above max(m, k)·eps·σ_max as in :class:`DirectionView`; fast: σ_max)
 
     .. math:: L(a, b) = \frac{(k - r)}{k^2} + \frac{a^2\sigma_{slow}^2 + b^2\sigma_{fast}^2}{k^2},
 
@@ -387,13 +398,14 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     size = check_int("size", size, low=3, high=201)
     sigma, U, V = _svd(A64)
     m, k = A64.shape
-    moving = np.flatnonzero(sigma > 0)
+    rank = int((sigma > 0).sum())
+    moving = np.flatnonzero(sigma > max(m, k) * torch.finfo(result.matrix.dtype).eps * sigma[0])
     if moving.size < 2:
+        precision = str(result.matrix.dtype).removeprefix("torch.")
         raise MatrixInputError(
-            f"the {m}×{k} matrix has {moving.size} nonzero singular value(s); the landscape needs two "
-            "(a slowest and a fastest direction); use a matrix of rank 2 or more"
+            f"the {m}×{k} matrix has {moving.size} singular value(s) that {precision} resolves; the landscape "
+            "needs two (a slowest and a fastest direction); use a matrix of rank 2 or more"
         )
-    rank = int(moving.size)
     fast, slow = int(moving[0]), int(moving[-1])
     Ar = A64.numpy()
     P = U[:, :rank] @ U[:, :rank].T

@@ -319,7 +319,7 @@ def _matrix_trace(
         zmid=0,
         colorscale=DIVERGING if colorscale is None else colorscale,
         showscale=showscale,
-        colorbar={"thickness": 12, "outlinewidth": 0},
+        colorbar={"thickness": 12, "outlinewidth": 0, "exponentformat": "e"},  # 4e+09 as in the cells, not 4B
         xgap=1 if small else None,
         ygap=1 if small else None,
         text=_cell_text(Z) if show_values else None,

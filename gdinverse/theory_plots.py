@@ -60,8 +60,32 @@ def _factor(value: float) -> str:
     return f"{value:.7g}" if abs(1 - value) >= 1e-6 else f"1 {'−' if value < 1 else '+'} {abs(1 - value):.2g}"
 
 
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 def _sigma_label(sigma: float) -> str:
     return "σ = 0 (never changes)" if sigma == 0 else f"σ = {sigma:.4g}"
+
+
+def _count(n: int) -> str:
+    """ "1 direction has" or "3 directions have"."""
+    return "1 direction has" if n == 1 else f"{n} directions have"
+
+
+def _direction_label(view: DirectionView, i: int) -> str:
+    """σ of direction ``i``, or, where the run's precision does not resolve it, its place and "≈ 0": its value
+    there comes from rounding M to that precision, not from M."""
+    sigma = float(view.sigma[i])
+    if 0 < sigma <= view.resolution:
+        return f"σ{str(i + 1).translate(_SUBSCRIPTS)} ≈ 0 in {view.dtype}"
+    return _sigma_label(sigma)
+
+
+def _rounding_note(view: DirectionView, i: int) -> str:
+    """ ", below what the precision's rounding lets the run reach" where the theory is far under a measured error
+    that fell (exact arithmetic goes on shrinking; the run stops at its rounding level)."""
+    first, last, theory = view.measured[0, i], view.measured[-1, i], view.predicted[-1, i]
+    return f": below the rounding level {view.dtype} lets the run reach" if last < first and theory < last / 10 else ""
 
 
 # ---------------------------------------------------------------------------- directions
@@ -77,14 +101,15 @@ def _check_view(view: Any) -> DirectionView:
 
 def shown_directions(view: DirectionView, limit: int = MAX_DIRECTIONS) -> list[int]:
     """The directions :func:`direction_figure` draws: all if at most ``limit``, else the fastest, the slowest
-    nonzero σ and evenly spaced ones between them, plus one σ = 0 direction if there is any."""
+    σ the run resolves and evenly spaced ones between them, plus one direction it cannot move (σ = 0, or lost in its
+    rounding) if there is any."""
     view = _check_view(view)
     limit = check_int("limit", limit, low=2, high=100)
     count = view.sigma.size
     if count <= limit:
         return list(range(count))
-    moving = np.flatnonzero(view.sigma > 0)
-    still = np.flatnonzero(view.sigma == 0)
+    moving = np.flatnonzero(view.resolved)
+    still = np.flatnonzero(~view.resolved)
     room = limit - (1 if still.size else 0)
     picks = sorted(
         {int(moving[i]) for i in np.linspace(0, moving.size - 1, min(room, moving.size)).round().astype(int)}
@@ -105,7 +130,7 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
     traces: list[Any] = []
     for n, i in enumerate(picks):
         style = series_style(n)
-        name = _sigma_label(float(view.sigma[i]))
+        name = _direction_label(view, i)
         measured = view.measured[:, i]
         keep = np.isfinite(measured) & (measured > 0)
         traces.append(
@@ -143,11 +168,18 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
     traces.append(  # one legend entry explains every dashed line
         go.Scatter(x=[None], y=[None], mode="lines", name="theory (dashed)", line={"color": INK, "dash": "dash"})
     )
+    # the legend holds one entry a direction: two a row on a phone, with a row to spare. Its top sits 70 px
+    # under the plot (below the tick labels and the axis title), as a fraction of the plot's height, under a
+    # margin that holds every row (a margin plotly had to grow would shrink the plot)
+    rows = math.ceil((len(picks) + 1) / 2) + 1
+    plot_height, bottom = 270, 80 + 26 * rows
     return _figure(
         traces,
         describe_direction_figure(view),
         title={"text": title},
-        margin={**_MARGIN, "t": 90},  # room for the two-line title, in projector mode too
+        height=90 + plot_height + bottom,
+        margin={**_MARGIN, "t": 90, "b": bottom},  # room for the two-line title, in projector mode too
+        legend={**_BELOW, "y": -70 / plot_height},
         xaxis={"title": {"text": "step"}},
         yaxis=y_axis,
         hovermode="closest",
@@ -160,7 +192,7 @@ def describe_direction_figure(view: DirectionView) -> str:
     picks = shown_directions(view)
     slow = view.slowest
     last = int(view.steps[-1])
-    moving = view.sigma > 0
+    moving = view.resolved
     parts = [
         f"The error of a {view.method} run (lr {view.lr:.4g}"
         + (f", momentum {_factor(view.momentum)}" if view.momentum is not None else "")
@@ -169,7 +201,8 @@ def describe_direction_figure(view: DirectionView) -> str:
         f"{view.steps.size} recorded steps (solid) with the theory dashed over it."
     ]
     if len(picks) < view.sigma.size:
-        parts.append(f"{len(picks)} directions are drawn (σ = {', '.join(f'{view.sigma[i]:.3g}' for i in picks)}).")
+        drawn = ", ".join(f"{view.sigma[i]:.3g}" if view.resolved[i] else _direction_label(view, i) for i in picks)
+        parts.append(f"{len(picks)} directions are drawn (σ = {drawn}).")
     rates = view.rates[moving]
     if moving.sum() > 1 and rates.max() - rates.min() <= 1e-6 * rates.max():
         parts.append(
@@ -177,7 +210,8 @@ def describe_direction_figure(view: DirectionView) -> str:
             f" long-run factor {_factor(rates.max())}"
             " a step;"
             f" along the smallest, σ = {view.sigma[slow]:.4g}, the error went from {view.measured[0, slow]:.3g} to"
-            f" {view.measured[-1, slow]:.3g} at step {last} (theory {view.predicted[-1, slow]:.3g})."
+            f" {view.measured[-1, slow]:.3g} at step {last} (theory {view.predicted[-1, slow]:.3g}"
+            f"{_rounding_note(view, slow)})."
         )
     else:
         rate = float(view.rates[slow])
@@ -191,16 +225,27 @@ def describe_direction_figure(view: DirectionView) -> str:
         parts.append(
             f"The slowest direction is σ = {view.sigma[slow]:.4g}: its error {change},"
             f" from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at step {last} (theory"
-            f" {view.predicted[-1, slow]:.3g})."
+            f" {view.predicted[-1, slow]:.3g}{_rounding_note(view, slow)})."
         )
         fast = int(np.argmin(np.where(moving, view.rates, np.inf)))
         if fast != slow:
             parts.append(
                 f"The fastest is σ = {view.sigma[fast]:.4g} (factor {_factor(view.rates[fast])} a step), at"
-                f" {view.measured[-1, fast]:.3g} by step {last} (theory {view.predicted[-1, fast]:.3g})."
+                f" {view.measured[-1, fast]:.3g} by step {last} (theory {view.predicted[-1, fast]:.3g}"
+                f"{_rounding_note(view, fast)})."
             )
-    if (~moving).any():
-        parts.append(f"{int((~moving).sum())} direction(s) have σ = 0 and never change: they hold the loss floor.")
+    zero = int((view.sigma == 0).sum())
+    if zero:
+        one = zero == 1
+        holds = "it holds" if one else "they hold"
+        parts.append(f"{_count(zero)} σ = 0 and never change{'s' * one}: {holds} the loss floor.")
+    lost = int((~moving).sum()) - zero
+    if lost:
+        parts.append(
+            f"{_count(lost)} σ below what {view.dtype} resolves at this scale ({view.resolution:.2g}), lost in the"
+            f" rounding of M to {view.dtype}: a step changes the error there by less than {view.dtype}'s rounding,"
+            " so it keeps its size."
+        )
     return " ".join(parts)
 
 

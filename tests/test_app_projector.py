@@ -140,6 +140,19 @@ def test_projector_figure_restyles_a_copy_of_a_residual_grid():
     assert rows == 2 and original.layout.height * 1.3 < restyled.layout.height == 120 + rows * (4 * 56 + 70)
 
 
+def test_projector_cells_are_wide_enough_for_long_values():
+    """Hilbert 8's inverse prints values like -2.02e+03 (9 characters): in the 16 px cell font they need ~100 px
+    cells, not the 56 px that hold -0.28 (they overlapped on the projector)."""
+    inverse = g.exact_inverse(g.preset("hilbert", n=8, dtype="float64"), dtype="float64").inverse
+    original = plots.heatmap(inverse)
+    longest = max(len(text) for row in original.data[0].text for text in row)
+    assert longest == 9
+    restyled = frame.projector_figure(original)
+    cell = (restyled.layout.height - 120 - 70) / 8
+    assert cell >= 0.55 * PROJECTOR.cell * longest  # a digit is about 0.55 of the font size wide
+    assert frame.projector_figure(plots.heatmap(g.preset("diag1234"))).layout.height < restyled.layout.height
+
+
 def test_projector_figure_of_a_single_heatmap_is_1_3_times_taller():
     original = plots.heatmap(g.preset("diag1234"))  # one 4×4 panel: 1.3× is already room enough for its values
     restyled = frame.projector_figure(original)

@@ -191,10 +191,28 @@ def test_landscape_grid_and_errors():
     auto = g.landscape(A, result)
     reach = max(np.abs(auto.path_a).max(), np.abs(auto.path_b).max())
     assert auto.a.size == 41 and auto.a[-1] == pytest.approx(1.1 * reach)
-    with pytest.raises(g.MatrixInputError, match=r"1 nonzero singular value.*rank 2 or more"):
+    with pytest.raises(g.MatrixInputError, match=r"1 singular value\(s\) that float64 resolves.*rank 2 or more"):
         B = torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64)
         g.landscape(B, g.gd_inverse(B, steps=5, **F64))
     with pytest.raises(g.ParameterError, match="size must be between 3 and 201"):
         g.landscape(A, result, size=1000)
     with pytest.raises(g.ParameterError, match="span must be a finite number"):
         g.landscape(A, result, span=0.0)
+
+
+def test_float32_view_names_the_slowest_direction_the_page_names():
+    """Hilbert 8 in float32: σ₆..σ₈ of M rounded to float32 are rounding, not M's (M's σ₈ is 1.1e-10, the
+    rounded matrix's 1.1e-9). The view, like lr_bounds, counts 5 resolved directions and calls σ₅ the slowest;
+    the landscape's slow direction is σ₅ too."""
+    M = g.preset("hilbert", n=8, dtype="float64")
+    bounds = g.lr_bounds(M, dtype="float32")
+    result = g.gd_inverse(M, lr=10.0, steps=100, record_every=20, dtype="float32")
+    view = g.direction_view(result.matrix, result)
+    assert view.resolution == pytest.approx(bounds.resolution, rel=1e-6)
+    assert int(view.resolved.sum()) == bounds.resolved_rank == 5
+    assert view.slowest == 4
+    assert view.sigma[view.slowest] == pytest.approx(bounds.resolved_sigma_min, rel=1e-3)  # rounding of M: 4e-5
+    land = g.landscape(result.matrix, result)
+    assert land.sigma_slow == pytest.approx(bounds.resolved_sigma_min, rel=1e-3)
+    float64 = g.direction_view(M, g.gd_inverse(M, lr=10.0, steps=20, **F64))
+    assert float64.resolved.all() and float64.slowest == 7  # float64 resolves σ₈ = 1.1e-10

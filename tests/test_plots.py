@@ -51,6 +51,14 @@ def test_small_heatmap_prints_values_with_two_decimals():
     assert trace.z.shape == (4, 4)
 
 
+def test_heatmap_of_big_values_writes_them_alike_in_cells_and_colour_bar():
+    """Cells say -2.02e+03 and 4.25e+09; the colour bar says 4e+09 too, not plotly's default "4B"."""
+    inverse = g.exact_inverse(g.preset("hilbert", n=8, dtype="float64"), dtype="float64").inverse
+    (trace,) = plots.heatmap(inverse).data
+    assert trace.text[5][5] == "4.25e+09" and trace.text[0][1] == "-2.02e+03"
+    assert trace.colorbar.exponentformat == "e"
+
+
 def test_big_heatmap_has_no_text_at_all():
     fig = plots.heatmap(np.random.default_rng(0).normal(size=(40, 40)))
     (trace,) = fig.data

@@ -56,7 +56,7 @@ def test_direction_figure_keeps_a_zero_sigma_direction_and_says_so():
     _, view = run_and_view(A, steps=60, **F64)
     fig = tp.direction_figure(view)
     assert any(t.name == "σ = 0 (never changes)" for t in fig.data)
-    assert "1 direction(s) have σ = 0 and never change" in tp.describe_direction_figure(view)
+    assert "1 direction has σ = 0 and never changes: it holds the loss floor" in tp.describe_direction_figure(view)
 
 
 def test_direction_caption_numbers_are_the_views():
@@ -201,3 +201,21 @@ def test_a_direction_whose_factor_is_within_rounding_of_one_is_said_to_keep_its_
     run = g.gd_inverse(H, lr=g.lr_bounds(H).optimal, steps=100, dtype="float64")
     text = tp.describe_direction_figure(g.direction_view(H, run))
     assert "shrinks by 8.6e-19% a step — less than float64's rounding, 2.2e-14%: in effect it keeps its size" in text
+
+
+def test_directions_lost_in_float32_are_named_as_lost_not_by_a_second_sigma():
+    M = g.preset("hilbert", n=8, dtype="float64")
+    bounds = g.lr_bounds(M, dtype="float32")
+    result = g.gd_inverse(M, lr=10.0, steps=100, record_every=20, dtype="float32")
+    view = g.direction_view(result.matrix, result)
+    names = [t.name for t in tp.direction_figure(view).data if t.showlegend is not False]
+    assert names[5:8] == ["σ₆ ≈ 0 in float32", "σ₇ ≈ 0 in float32", "σ₈ ≈ 0 in float32"]
+    text = tp.describe_direction_figure(view)
+    assert f"The slowest direction is σ = {bounds.resolved_sigma_min:.4g}:" in text
+    assert f"3 directions have σ below what float32 resolves at this scale ({bounds.resolution:.2g})" in text
+    assert "1.131e-09" not in text and "1.13e-09" not in text  # the rounded matrix's σ₈
+    # the fastest direction reached float32's rounding long before the theory's 1e-99
+    assert "below the rounding level float32 lets the run reach" in text
+    assert "below the rounding level" not in tp.describe_direction_figure(
+        g.direction_view(M, g.gd_inverse(M, lr=10.0, steps=5, dtype="float64"))  # theory 1e-5
+    )

@@ -280,10 +280,17 @@ CELL_PX = 56
 """Height of a heatmap cell that holds a value like −0.28 in :data:`PROJECTOR`'s cell font without overlap."""
 
 
+def _cell_px(trace: Any) -> int:
+    """The cell size (cells are square) at which the trace's longest value fits in :data:`PROJECTOR`'s cell font:
+    :data:`CELL_PX`, or more for values like −2.02e+03 (a digit is about 0.55 of the font size wide)."""
+    longest = max((len(str(text)) for row in (trace.text or ()) for text in row), default=0)
+    return max(CELL_PX, math.ceil(0.55 * PROJECTOR.cell * longest) + 12)
+
+
 def _height_for_cell_values(fig: go.Figure) -> int:
-    """The height at which every heatmap cell showing its value is at least :data:`CELL_PX` tall (cells are square,
-    so wide too): 120 px of title and margins plus, per row of panels, the tallest matrix's cells and 70 px of panel
-    title and ticks. 0 when no heatmap shows values. Capped at 2400 px."""
+    """The height at which every heatmap cell showing its value is big enough for it (:func:`_cell_px`): 120 px of
+    title and margins plus, per row of panels, the tallest matrix's cells and 70 px of panel title and ticks. 0
+    when no heatmap shows values. Capped at 2400 px."""
     rows: dict[tuple[float, ...], int] = {}
     for trace in fig.data:
         if trace.type != "heatmap" or not trace.texttemplate:
@@ -293,10 +300,10 @@ def _height_for_cell_values(fig: go.Figure) -> int:
         n = int(str(shape).split(",")[0]) if shape else len(z) if z is not None else 0
         axis = fig.layout["yaxis" + (trace.yaxis or "y")[1:]]
         domain = tuple(axis.domain) if axis.domain is not None else (0.0, 1.0)
-        rows[domain] = max(rows.get(domain, 0), n)
+        rows[domain] = max(rows.get(domain, 0), n * _cell_px(trace))
     if not rows:
         return 0
-    return min(2400, 120 + sum(CELL_PX * n + 70 for n in rows.values()))
+    return min(2400, 120 + sum(height + 70 for height in rows.values()))
 
 
 def _decades(fig: go.Figure, axis: str) -> float | None:
