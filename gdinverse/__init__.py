@@ -29,7 +29,7 @@ from .indicator import DocumentTermMatrix, IndicatorStats, document_term_matrix,
 from .limits import MAX_SEED
 from .matrices import as_matrix, format_matrix, parse_matrix
 from .presets import PRESET_PARAMETERS, PRESETS, SMALLEST_N, preset
-from .race import RaceRow, race, race_table
+from .race import RaceRow, loss_and_error_disagree, race, race_table
 from .sweep import LrSweep, lr_sweep
 from .theory import (
     LrBounds,
@@ -83,6 +83,7 @@ __all__ = [
     "indicator_matrix",
     "indicator_stats",
     "landscape",
+    "loss_and_error_disagree",
     "lr_bounds",
     "lr_sweep",
     "one_sided_inverse",

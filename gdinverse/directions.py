@@ -249,12 +249,16 @@ class DirectionView:
     @property
     def slowest(self) -> int:
         """The index of the direction the run resolves (σ above :attr:`resolution`) whose error shrinks slowest
-        (of tied ones, the smallest σ's): the one :meth:`LrBounds.slowest` names."""
+        (of factors within the run's rounding of each other, the smallest σ's): the one :meth:`LrBounds.slowest`
+        names."""
         moving = np.flatnonzero(self.resolved)
         if not moving.size:
             return 0
         rates = self.rates[moving]
-        return int(moving[rates >= rates.max() * (1 - 1e-9)][-1])  # a tie goes to the smaller σ
+        # factors within the run's rounding of each other tie (rounding M to float32 can put σ_max's factor at
+        # −1.00000004 for an lr just below M's limit); a tie goes to the smaller σ
+        tie = max(1e-9, float(np.finfo(self.dtype).eps))
+        return int(moving[rates >= rates.max() * (1 - tie)][-1])
 
 
 def direction_view(A: Any, result: DescentResult) -> DirectionView:
@@ -365,6 +369,17 @@ class Landscape:
         return self.floor + (a**2 * self.sigma_slow**2 + b**2 * self.sigma_fast**2) / self.k**2
 
 
+SQUARE_UP_TO = 10
+"""The landscape's grid is square (equal axes) while the path's reach along a and along b differ at most this
+much; beyond, each axis spans its own reach."""
+
+
+def _reach(path: np.ndarray) -> float:
+    """1.1 × the largest |coordinate| of a path (1 where it has none)."""
+    reach = float(np.max(np.abs(path)))
+    return 1.1 * reach if math.isfinite(reach) and reach > 0 else 1.0
+
+
 def _unit(x: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(x))
     return x / norm if norm > 1e-300 else fallback
@@ -390,8 +405,10 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     (X_t − X*)u_i stays parallel to w_i, so σ_slow·|a_t| = ‖R_t v_slow‖ exactly: a_t = q_slowᵗ a₀ for gd,
     and b_t changes sign every step once lr > k²/(2σ_max²).
 
-    ``size`` points a side (3..201); ``span`` is the half-width of the square grid (default 1.1 × the
-    largest |a_t| or |b_t|). A matrix with only one nonzero σ has no plane: :class:`MatrixInputError`.
+    ``size`` points a side (3..201); ``span`` is the half-width of a square grid. By default each axis spans
+    1.1 × the path's largest |a_t| (or |b_t|), the two the same (the larger) unless they differ more than
+    :data:`SQUARE_UP_TO`-fold: at Hilbert 8's σ ratio of 3e4 a square grid wide enough for the slow a would make
+    the valley a line. A matrix with only one resolved σ has no plane: :class:`MatrixInputError`.
     """
     result = _check_result(result)
     A64 = _matrix_of(A, result)
@@ -419,15 +436,17 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     path_a = np.einsum("i,tij,j->t", w_slow, X, U[:, slow])
     path_b = np.einsum("i,tij,j->t", w_fast, X, U[:, fast])
     if span is None:
-        reach = float(np.max(np.abs(np.concatenate([path_a, path_b]))))
-        span = 1.1 * reach if math.isfinite(reach) and reach > 0 else 1.0
-    span = check_float("span", span, low=0.0, low_open=True)
-    grid = np.linspace(-span, span, size)
+        span_a, span_b = _reach(path_a), _reach(path_b)
+        if max(span_a, span_b) <= SQUARE_UP_TO * min(span_a, span_b):
+            span_a = span_b = max(span_a, span_b)
+    else:
+        span_a = span_b = check_float("span", span, low=0.0, low_open=True)
+    grid_a, grid_b = np.linspace(-span_a, span_a, size), np.linspace(-span_b, span_b, size)
     floor = (k - rank) / k**2
     return Landscape(
-        a=grid,
-        b=grid.copy(),
-        loss=floor + ((grid[None, :] * sigma[slow]) ** 2 + (grid[:, None] * sigma[fast]) ** 2) / k**2,
+        a=grid_a,
+        b=grid_b,
+        loss=floor + ((grid_a[None, :] * sigma[slow]) ** 2 + (grid_b[:, None] * sigma[fast]) ** 2) / k**2,
         path_a=path_a,
         path_b=path_b,
         steps=steps,

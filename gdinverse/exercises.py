@@ -93,16 +93,40 @@ class Question:
             return f"within {self.tolerance * 100:g}%"
         return f"within ±{self.tolerance:g}"
 
-    def check(self, value: Any) -> bool:
-        """Whether ``value`` (a number, or text such as "0.25", "1/4", "Yes") is a right answer; False for garbage."""
+    def unreadable(self, value: Any) -> str | None:
+        """Why ``value`` cannot be read as an answer to this question (then :meth:`check` says False without it
+        being wrong), or None if it can: "yes"/"no" for a yes-or-no question, a number for the others."""
         if isinstance(self.answer, str):
-            return isinstance(value, str) and value.strip().lower() == self.answer
+            if isinstance(value, str) and _word(value) in ("yes", "no"):
+                return None
+            return f"{_quoted(value)} is not yes or no: answer with one of those words"
+        if _number(value) is not None:
+            return None
+        if isinstance(value, str) and "," in value and _number(value.replace(",", ".")) is not None:
+            return f"{_quoted(value)} has a comma: write the number with a decimal point ({value.replace(',', '.')})"
+        return f"{_quoted(value)} is not a number: write one like 0.25, 1/4, 2.5e-3 or 35"
+
+    def check(self, value: Any) -> bool:
+        """Whether ``value`` (a number, or text such as "0.25", "1/4", "Yes", "no.") is a right answer; False for
+        garbage (:meth:`unreadable` says why)."""
+        if isinstance(self.answer, str):
+            return isinstance(value, str) and _word(value) == self.answer
         number = _number(value)
         if number is None:
             return False
         error = abs(number - self.answer)
         limit = self.tolerance * abs(self.answer) if self.tolerance_kind == "relative" else self.tolerance
         return error <= limit * (1 + 1e-12)
+
+
+def _word(text: str) -> str:
+    """A typed word as compared: case folded, without the spaces and the . ! ? around it ("No." is "no")."""
+    return text.strip().casefold().rstrip(".!? ").strip()
+
+
+def _quoted(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 30 else text[:27] + "...")
 
 
 def _number(value: Any) -> float | None:
@@ -116,7 +140,8 @@ def _number(value: Any) -> float | None:
         except (OverflowError, ValueError):  # an int like 10**400
             return None
     elif isinstance(value, str) and 0 < len(value) <= 60:
-        text = value.strip().replace("−", "-").removesuffix("steps").removesuffix("step").strip()  # "35 steps"
+        text = value.strip().replace("−", "-").removesuffix(".")  # "0.1406." ends a sentence; "1." is 1 either way
+        text = text.removesuffix("steps").removesuffix("step").strip()  # "35 steps"
         try:
             number = float(Fraction(text)) if "/" in text else float(text)
         except (ValueError, ZeroDivisionError, OverflowError):

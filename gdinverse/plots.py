@@ -706,6 +706,15 @@ def indicator_heatmap(
     return _figure([trace], title={"text": _text("title", title)}, alt=alt, **layout)
 
 
+def _whole_step(largest: int, ticks: int = 8) -> int:
+    """The tick step for counts up to ``largest``: the smallest of 1, 2, 5, 10, 20, 50, … giving at most
+    ``ticks`` intervals."""
+    step = 1
+    while largest > ticks * step:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
+
+
 def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orientation: str = "h") -> go.Figure:
     """A bar per label of ``counts`` (e.g. words per document), horizontal bars from the top by default."""
     values = _array(counts, "counts", ndim=1)
@@ -713,7 +722,10 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
     orientation = check_choice("orientation", orientation, ("h", "v"))
     values = values.astype(np.int32) if values.dtype.kind in "biu" else _float32(values)
     category = {"type": "category", "showgrid": False}
-    counts = {"tickformat": ",d", "rangemode": "tozero"} if values.dtype.kind in "iu" else {}
+    counts: dict[str, Any] = {}
+    if values.dtype.kind in "iu":  # whole numbers only: plotly's ticks 0.5, 1.5 written ",d" read "0 1 1 2"
+        counts = {"tickformat": ",d", "rangemode": "tozero", "tickmode": "linear", "tick0": 0}
+        counts["dtick"] = _whole_step(int(values.max(initial=0)))
     if orientation == "h":
         bar = go.Bar(x=values, y=names, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
         axes = {"yaxis": category | {"autorange": "reversed"}, "xaxis": counts}

@@ -21,7 +21,7 @@ from .descent import METHODS, DescentResult, gd_inverse
 from .errors import ParameterError, check_choice, check_float
 from .exact import best_inverse
 
-__all__ = ["RaceRow", "race", "race_table"]
+__all__ = ["RaceRow", "loss_and_error_disagree", "race", "race_table"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +124,21 @@ def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6, matri
             )
         )
     return rows
+
+
+def loss_and_error_disagree(rows: Iterable[RaceRow], *, factor: float = 10.0) -> tuple[RaceRow, RaceRow] | None:
+    """The run with the lowest final loss and the run with the lowest error against the reference, if they differ
+    and each is more than ``factor`` times better than the other at its own measure; else None.
+
+    For an ill-conditioned M the two measures part: ‖XM − I‖ ≤ ‖X − M⁻¹‖·‖M‖ and ‖X − M⁻¹‖ ≤ ‖XM − I‖·‖M⁻¹‖
+    (2-norms), so an X within 1e-7 of M⁻¹ can leave a large residual when κ is 1e10, and a small loss allow a
+    large error. Diverged runs and runs with a non-finite loss or error are left out.
+    """
+    finished = [row for row in rows if not row.diverged and math.isfinite(row.final_loss) and math.isfinite(row.error)]
+    if len(finished) < 2:
+        return None
+    low_loss = min(finished, key=lambda row: row.final_loss)
+    low_error = min(finished, key=lambda row: row.error)
+    if low_loss.error > factor * low_error.error and low_error.final_loss > factor * low_loss.final_loss:
+        return low_loss, low_error
+    return None

@@ -47,6 +47,18 @@ def _figure(data: list[Any], description: str, **layout: Any) -> go.Figure:
     return go.Figure(data=data, layout=layout)
 
 
+def _legend_below(*, rows: int, plot_height: int = 270, top: int = 90) -> dict[str, Any]:
+    """Height, margins and legend of a figure whose legend of ``rows`` rows sits under the plot: its top 70 px
+    under the plot (below the tick labels and the axis title; legend y is a fraction of the plot's height), in a
+    bottom margin that holds every row (a margin plotly had to grow would shrink the plot onto the legend)."""
+    bottom = 80 + 26 * rows
+    return {
+        "height": top + plot_height + bottom,
+        "margin": {**_MARGIN, "t": top, "b": bottom},  # top: room for a two-line title, in projector mode too
+        "legend": {**_BELOW, "y": -70 / plot_height},
+    }
+
+
 def _f32(values: Any) -> np.ndarray:
     with np.errstate(over="ignore"):
         return np.asarray(values, dtype=np.float32)
@@ -79,6 +91,13 @@ def _direction_label(view: DirectionView, i: int) -> str:
     if 0 < sigma <= view.resolution:
         return f"σ{str(i + 1).translate(_SUBSCRIPTS)} ≈ 0 in {view.dtype}"
     return _sigma_label(sigma)
+
+
+def _tie(view: DirectionView, i: int, j: int) -> bool:
+    """Whether directions i and j shrink by factors within the run's rounding of each other (as
+    :attr:`DirectionView.slowest` counts a tie)."""
+    tie = max(1e-9, float(np.finfo(view.dtype).eps))
+    return bool(abs(view.rates[i] - view.rates[j]) <= tie * max(view.rates[i], view.rates[j]))
 
 
 def _rounding_note(view: DirectionView, i: int) -> str:
@@ -168,18 +187,11 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
     traces.append(  # one legend entry explains every dashed line
         go.Scatter(x=[None], y=[None], mode="lines", name="theory (dashed)", line={"color": INK, "dash": "dash"})
     )
-    # the legend holds one entry a direction: two a row on a phone, with a row to spare. Its top sits 70 px
-    # under the plot (below the tick labels and the axis title), as a fraction of the plot's height, under a
-    # margin that holds every row (a margin plotly had to grow would shrink the plot)
-    rows = math.ceil((len(picks) + 1) / 2) + 1
-    plot_height, bottom = 270, 80 + 26 * rows
     return _figure(
         traces,
         describe_direction_figure(view),
         title={"text": title},
-        height=90 + plot_height + bottom,
-        margin={**_MARGIN, "t": 90, "b": bottom},  # room for the two-line title, in projector mode too
-        legend={**_BELOW, "y": -70 / plot_height},
+        **_legend_below(rows=math.ceil((len(picks) + 1) / 2) + 1),  # two entries a row on a phone, one to spare
         xaxis={"title": {"text": "step"}},
         yaxis=y_axis,
         hovermode="closest",
@@ -227,10 +239,15 @@ def describe_direction_figure(view: DirectionView) -> str:
             f" from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at step {last} (theory"
             f" {view.predicted[-1, slow]:.3g}{_rounding_note(view, slow)})."
         )
+        tied = [i for i in np.flatnonzero(moving) if i != slow and _tie(view, i, slow)]
+        if tied:  # at the optimal lr σ_min's and σ_max's factors balance
+            names = " and ".join(f"σ = {view.sigma[i]:.4g}" for i in tied)
+            parts.append(f"The error along {names} shrinks as slowly, by the same factor a step.")
         fast = int(np.argmin(np.where(moving, view.rates, np.inf)))
-        if fast != slow:
+        if fast != slow and not _tie(view, fast, slow):
             parts.append(
-                f"The fastest is σ = {view.sigma[fast]:.4g} (factor {_factor(view.rates[fast])} a step), at"
+                f"The error shrinks fastest along σ = {view.sigma[fast]:.4g} (factor {_factor(view.rates[fast])} a"
+                " step), at"
                 f" {view.measured[-1, fast]:.3g} by step {last} (theory {view.predicted[-1, fast]:.3g}"
                 f"{_rounding_note(view, fast)})."
             )
@@ -325,14 +342,14 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
                 x=_f32([lr, lr]),
                 y=_f32([here.slow[0], here.fast[0]]),
                 mode="markers",
-                name=f"your lr = {lr:.4g}",
+                name=f"lr = {lr:.4g}",
                 marker={
                     "symbol": ["circle", "square"],
                     "size": 11,
                     "color": [s.color for s in styles],
                     "line": {"color": INK, "width": 1.5},
                 },
-                hovertemplate="your lr %{x:.4g}: factor %{y:.4g}<extra></extra>",
+                hovertemplate="lr %{x:.4g}: factor %{y:.4g}<extra></extra>",
             )
         )
     traces.append(
@@ -340,7 +357,7 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
             x=_f32(factors.lrs[[0, -1]]),
             y=_f32([1.0, 1.0]),
             mode="lines",
-            name="factor 1: no progress (above: the error grows)",
+            name="factor 1 (above it, the error grows)",
             line={"color": INK, "dash": "dot", "width": 1},
             hoverinfo="skip",
         )
@@ -348,8 +365,8 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
     top = float(max(1.2, min(3.0, factors.slowest.max() * 1.05)))
     shapes = [_vertical(bounds.stable_below, _VERMILLION, "dot"), _vertical(bounds.optimal, _GREEN, "dashdot")]
     labels = [
-        _top_label(bounds.optimal, f"optimal lr {bounds.optimal:.3g} ", _GREEN, "left"),
-        _top_label(bounds.stable_below, f" stable limit {bounds.stable_below:.3g}", _VERMILLION, "right"),
+        _top_label(bounds.optimal, f"optimal lr {bounds.optimal:.4g} ", _GREEN, "left"),  # the caption's digits
+        _top_label(bounds.stable_below, f" stable limit {bounds.stable_below:.4g}", _VERMILLION, "right"),
     ]
     return _figure(
         traces,
@@ -382,8 +399,8 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
         return text + _your_lr(b, lr)
     slow_at_limit = abs(1 - 2 * b.stable_below * b.resolved_sigma_min**2 / b.k**2)
     text = (
-        f"The factor by which one step of gradient descent multiplies the error along the slowest direction "
-        f"(σ_min = {b.resolved_sigma_min:.4g}{_resolved(b)}) and the fastest (σ_max = {b.sigma_max:.4g}) against the "
+        f"The factor by which one step of gradient descent multiplies the error along the direction of "
+        f"σ_min = {b.resolved_sigma_min:.4g}{_resolved(b)}, and of σ_max = {b.sigma_max:.4g}, against the "
         f"learning rate (k = {b.k}). The σ_min curve falls from 1 as lr grows, to {_factor(slow_at_limit)} at the "
         f"stable limit; the σ_max curve falls to 0 at lr = {b.k**2 / (2 * b.sigma_max**2):.4g} and climbs back to 1 "
         f"at the stable limit {b.stable_below:.4g}, above which the error grows. The optimal lr {b.optimal:.4g} is "
@@ -391,6 +408,11 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
         f"{format_condition(b.condition_number)})."
     )
     return text + _your_lr(b, lr)
+
+
+HALVING_SAID = 10_000
+"""From this many steps to halve the slowest error on, the rate chart's caption says how many (Hilbert 8 in
+float32 at the optimal lr: 3.3e+08), next to "the run converges"."""
 
 
 def _resolved(b: LrBounds) -> str:
@@ -405,8 +427,13 @@ def _your_lr(b: LrBounds, lr: float | None) -> str:
     lr = check_float("lr", lr, low=0.0, low_open=True)
     sigma, _ = b.slowest(lr)
     verdict = "converges" if lr < b.stable_below else "does not converge"  # 0 < 2·lr·σ²/k² < 2 for every σ
-    slower = ", the slower of the two," if b.resolved_sigma_min != b.sigma_max else ""
-    return f" At your lr {lr:.4g} the error along σ = {sigma:.4g}{slower} {b.change(lr)}: the run {verdict}."
+    a = 2 * lr * sigma**2 / b.k**2  # from a itself: 1 − factor rounds to 0 for a tiny σ
+    fraction = min(a, 2 - a)  # the factor is 1 − fraction: 0 when a = 1 (one step removes it)
+    halving = math.log(2) / -math.log1p(-fraction) if lr < b.stable_below and 0 < fraction < 1 else 0.0
+    if halving >= HALVING_SAID:
+        verdict += f", but halving the error along σ = {sigma:.4g} takes about {halving:.2g} steps"
+    slower = ", the slower of the two," if b.resolved_sigma_min != b.sigma_max and lr < b.stable_below else ""
+    return f" At lr {lr:.4g} the error along σ = {sigma:.4g}{slower} {b.change(lr)}: the run {verdict}."
 
 
 # ---------------------------------------------------------------------------- the landscape
@@ -423,9 +450,14 @@ _SEQUENTIAL = [[0.0, "#08306b"], [0.35, "#2b7bba"], [0.7, "#9ecae1"], [1.0, "#f7
 vermillion with black-edged markers."""
 
 
+def _square(land: Landscape) -> bool:
+    """Whether the landscape's grid is square (drawn with equal axes)."""
+    return bool(land.a[-1] == land.b[-1])
+
+
 def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
-    """Contours of log₁₀(loss − floor) on the plane (equal axes), the answer X* at the centre, and the run's path
-    as a line with markers from its start (circle) to its last recorded step (star)."""
+    """Contours of log₁₀(loss − floor) on the plane (equal axes where the grid is square), the answer X* at the
+    centre, and the run's path as a line with markers from its start (circle) to its last recorded step (star)."""
     land = _check_landscape(land)
     excess = np.maximum(land.loss - land.floor, 1e-300)
     z = np.log10(excess)
@@ -451,7 +483,7 @@ def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
             x=path_a[keep],
             y=path_b[keep],
             mode="lines+markers",
-            name=f"path ({land.method}, lr {land.lr:.3g})",
+            name=f"path ({land.method}, lr {land.lr:.4g})",
             line={"color": _VERMILLION, "width": 2},
             marker={"symbol": "circle", "size": 5, "color": _VERMILLION},
             customdata=land.steps[keep].astype(np.int32),
@@ -480,20 +512,20 @@ def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
         )
     )
     if title is None:
-        title = f"Loss on the plane of σ_slow = {land.sigma_slow:.3g} and σ_fast = {land.sigma_fast:.3g}"
+        title = f"Loss on the plane of<br>σ = {land.sigma_slow:.3g} and σ = {land.sigma_fast:.3g}"
     return _figure(
         traces,
         describe_landscape(land),
         title={"text": title},
+        **_legend_below(rows=4, plot_height=300),  # four entries: one a row on a phone
         xaxis={
-            "title": {"text": f"a: along the slowest direction (σ = {land.sigma_slow:.3g})"},
+            "title": {"text": f"a: smallest σ ({land.sigma_slow:.3g})"},  # short: a phone is narrow
             "range": [float(land.a[0]), float(land.a[-1])],
             "constrain": "domain",
         },
         yaxis={
-            "title": {"text": f"b: fastest (σ = {land.sigma_fast:.3g})"},
-            "scaleanchor": "x",
-            "scaleratio": 1,
+            "title": {"text": f"b: largest σ ({land.sigma_fast:.3g})"},
+            **({"scaleanchor": "x", "scaleratio": 1} if _square(land) else {}),
             "range": [float(land.b[0]), float(land.b[-1])],
             "constrain": "domain",
         },
@@ -507,11 +539,17 @@ def describe_landscape(land: Landscape) -> str:
     a, b = land.path_a, land.path_b
     finite = np.isfinite(a) & np.isfinite(b)
     text = (
-        f"Contours of the loss on the plane through the run's limit X* (the centre) spanned by the slowest "
-        f"direction a (σ = {land.sigma_slow:.4g}) and the fastest b (σ = {land.sigma_fast:.4g}); the loss there is "
+        f"Contours of the loss on the plane through the run's limit X* (the centre) spanned by the direction a of "
+        f"the smallest σ the run resolves ({land.sigma_slow:.4g}) and b of the largest ({land.sigma_fast:.4g}); the "
+        "loss there is "
         f"{land.floor:.4g} + (a²·{land.sigma_slow:.3g}² + b²·{land.sigma_fast:.3g}²)/{land.k}², ellipses "
         f"{land.sigma_fast / land.sigma_slow:.3g} times longer along a than along b."
     )
+    if not _square(land):
+        text += (
+            f" The axes are not to the same scale (a spans ±{land.a[-1]:.3g}, b ±{land.b[-1]:.3g}, each the path's"
+            " reach): drawn to scale, the valley would be a line."
+        )
     if finite.sum() >= 2:
         first, last = np.flatnonzero(finite)[[0, -1]]
         flips = int(np.sum(np.sign(b[finite][1:]) * np.sign(b[finite][:-1]) < 0))

@@ -489,7 +489,7 @@ def test_the_direction_view_says_what_the_rest_of_the_page_says(query):
     shown = texts(at, "markdown") + texts(at, "caption") + texts(at, "info") + [e.label for e in at.expander]
     kappas = set(re.findall(r"(?:condition number|κ =) (\d(?:[\d.e+-]*\d)?)", " ".join(shown)))
     assert len(kappas) == 1, kappas
-    rate_caption = next(c for c in texts(at, "caption") if "At your lr" in c)
+    rate_caption = next(c for c in texts(at, "caption") if "At lr " in c)
     warned = any("will not converge" in w for w in texts(at, "warning"))
     assert ("the run does not converge" in rate_caption) == warned, (rate_caption, texts(at, "warning"))
 

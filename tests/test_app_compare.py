@@ -173,3 +173,10 @@ def test_a_momentum_within_rounding_of_one_is_not_shown_as_one():
     table = race_table(clean(open_page("compare", preset="hilbert", n="8", rdtype="float64")))
     for method in ("momentum", "nesterov"):
         assert table.loc[method, "β"].startswith("1 − ")  # β = 1 would be no damping at all
+
+
+def test_a_low_loss_beside_a_large_error_is_explained():
+    at = clean(open_page("compare", preset="hilbert", n="8", rdtype="float64"))
+    caption = next(c for c in texts(at, "caption") if "The lowest loss and the smallest error are not the same" in c)
+    assert "newton_schulz's X is within" in caption and "‖XM − I‖ ≤ ‖X − M⁻¹‖·‖M‖" in caption
+    assert not any("not the same run" in c for c in texts(clean(open_page("compare")), "caption"))

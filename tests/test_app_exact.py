@@ -204,3 +204,25 @@ def test_the_hilbert_hint_quotes_the_digits_the_hilbert_pages_show():
     for dtype, values in shown.items():
         assert f"{dtype} {values[0]}, {values[1]} and {values[2]}" in hint
     assert "none" in shown["float32"]
+
+
+def test_a_singular_matrix_is_never_titled_as_having_an_inverse():
+    """The singular preset (rank 2): LU may meet rounding-size pivots instead of zeros and return something; it is
+    shown as what torch.linalg.inv returned, not as M⁻¹, and the two precisions are not ranked."""
+    at = clean(open_page("exact", preset="singular", n="4"))
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert not any(t.startswith(("M⁻¹ in", "|M⁻¹ @ M")) for t in titles), titles
+    infos = " ".join(texts(at, "info"))
+    assert "times float64's" not in infos
+    if any(t.startswith("inv(M) in") for t in titles):  # LU did not break down on this CPU
+        assert "Neither result is an inverse to compare" in infos
+        assert any("no digit of it is guaranteed" in c for c in texts(at, "caption"))
+
+
+def test_an_ill_conditioned_inverse_with_a_large_measured_error_is_not_called_maybe_accurate():
+    at = clean(open_page("exact", preset="hilbert", n="8"))
+    warning = next(w for w in texts(at, "warning") if "Ill-conditioned in float32" in w)
+    assert "And it is not accurate: the check measured max |M⁻¹ @ M − I| =" in warning
+    assert "may still be accurate" not in warning
+    diagonal = clean(open_page("exact", source="text", matrix="1 0\n0 1e-8"))  # κ = 1e8; LU of a diagonal is exact
+    assert any("It may still be accurate" in w for w in texts(diagonal, "warning"))

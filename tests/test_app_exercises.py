@@ -100,6 +100,9 @@ def test_check_says_right_or_wrong_with_the_explanation(index):
     at.text_input(key=f"answer_{tag}").input(_wrong(question)).run()
     assert not at.success
     assert at.error[0].value.startswith("Not quite: the answer is") and question.explanation in at.error[0].value
+    at.text_input(key=f"answer_{tag}").input("banana").run()
+    assert not at.success and not at.error  # unreadable is not wrong: the student is told what to write
+    assert at.warning[0].value.startswith("Could not read your answer: 'banana' is not")
 
 
 @pytest.mark.parametrize("index", range(COUNT))

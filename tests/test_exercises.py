@@ -206,3 +206,15 @@ def test_a_step_count_answer_may_carry_its_unit():
     question = next(q for q in sheet(0, n=20) if q.tolerance_kind == "absolute" and "steps" in q.prompt)
     answer = round(question.answer)
     assert question.check(f"{answer} steps") and question.check(f"{answer}") and not question.check("steps")
+
+
+def test_a_right_answer_written_as_a_sentence_is_right_and_an_unreadable_one_is_not_called_wrong():
+    stable, _, steps, _, diverges, _, _ = sheet(1, 7)
+    for right in ("No.", "no!", " NO ", "no?"):
+        assert diverges.check(right) and diverges.unreadable(right) is None
+    assert stable.check("0.1406.") and steps.check("28 steps.")
+    assert diverges.unreadable("maybe") == "'maybe' is not yes or no: answer with one of those words"
+    assert stable.unreadable("0,1406") == "'0,1406' has a comma: write the number with a decimal point (0.1406)"
+    assert not stable.check("0,1406")  # never guessed: 0,1406 could be two numbers
+    assert stable.unreadable("abc") == "'abc' is not a number: write one like 0.25, 1/4, 2.5e-3 or 35"
+    assert stable.unreadable("0.5") is None and not stable.check("0.5")  # readable, and wrong

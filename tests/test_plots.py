@@ -398,6 +398,14 @@ def test_counts_figure():
         plots.counts_figure([1, 2], ["a"])
 
 
+@pytest.mark.parametrize(("largest", "step"), [(2, 1), (8, 1), (9, 2), (17, 5), (41, 10), (1000, 200)])
+def test_count_axes_tick_whole_numbers_only(largest, step):
+    """Ticks at 0.5 and 1.5 written as whole numbers read "0 1 1 2" (the Indicator page's documents per word)."""
+    axis = plots.counts_figure([largest, 1], ["a", "b"]).layout.xaxis
+    assert (axis.tickmode, axis.tick0, axis.dtick, axis.tickformat) == ("linear", 0, step, ",d")
+    assert largest / step <= 8
+
+
 def test_every_figure_uses_the_small_template(seed_run, sweep):
     figures = [
         plots.heatmap(np.eye(2)),

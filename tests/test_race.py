@@ -132,3 +132,17 @@ def test_lr_grid_spans_the_stable_limit():
     assert grid[0] == pytest.approx(1e-3) and grid[-1] == pytest.approx(2.0) and len(grid) == 5
     with pytest.raises(g.ParameterError, match="count must be between 2"):
         bounds.grid(1)
+
+
+def test_a_low_loss_and_a_small_error_can_be_different_runs():
+    """Hilbert 8 in float64: Newton–Schulz's X is within ~1e-7 of M⁻¹ yet leaves a loss near 100 (κ = 1.5e10
+    multiplies X's error by M); gd's loss is lower and its error about 1."""
+    M = g.preset("hilbert", n=8, dtype="float64")
+    rows = g.race_table(g.race(M, ("gd", "newton_schulz"), steps=500, dtype="float64"), matrix=M)
+    pair = g.loss_and_error_disagree(rows)
+    assert pair is not None
+    low_loss, low_error = pair
+    assert (low_loss.method, low_error.method) == ("gd", "newton_schulz")
+    assert low_error.error < 1e-4 < 0.1 < low_loss.error and low_error.final_loss > 10 * low_loss.final_loss
+    seed = g.race_table(g.race(g.preset("diag1234"), ("gd", "momentum", "newton_schulz")))
+    assert g.loss_and_error_disagree(seed) is None  # well conditioned: the two measures agree

@@ -66,7 +66,7 @@ def test_direction_caption_numbers_are_the_views():
     # at lr 0.5 the σ = 1 direction is multiplied by 1 − 2·0.5·1/16 = 0.9375 a step
     assert "The slowest direction is σ = 1: its error shrinks by 6.2% a step," in text
     assert f"to {view.measured[-1, 3]:.3g} at step 100 (theory {view.predicted[-1, 3]:.3g})" in text
-    assert "The fastest is σ = 4 (factor 0 a step)" in text  # 1 − 2·0.5·16/16 = 0
+    assert "The error shrinks fastest along σ = 4 (factor 0 a step)" in text  # 1 − 2·0.5·16/16 = 0
 
 
 def test_rate_chart_draws_the_factors_and_the_two_learning_rates():
@@ -82,19 +82,19 @@ def test_rate_chart_draws_the_factors_and_the_two_learning_rates():
     xs = sorted(shape.x0 for shape in fig.layout.shapes)
     assert xs == pytest.approx(sorted([bounds.stable_below, bounds.optimal]))
     labels = {a.text.strip(): a for a in fig.layout.annotations}
-    optimal = labels[f"optimal lr {bounds.optimal:.3g}"]
-    stable = labels[f"stable limit {bounds.stable_below:.3g}"]
+    optimal = labels[f"optimal lr {bounds.optimal:.4g}"]
+    stable = labels[f"stable limit {bounds.stable_below:.4g}"]
     # the optimal lr is the smaller: its label reaches left, the stable limit's right, so they cannot overlap
     assert (optimal.xanchor, stable.xanchor) == ("right", "left") and optimal.x < stable.x
     assert optimal.yref == stable.yref == "paper" and optimal.y == 1.0  # above the plot area
-    marker = next(t for t in fig.data if t.name.startswith("your lr"))
+    marker = next(t for t in fig.data if t.name.startswith("lr = "))
     np.testing.assert_allclose(np.asarray(marker.y, dtype=float), [1 - 1 / 16, 0.0], atol=1e-6)
     one = next(t for t in fig.data if t.name.startswith("factor 1"))
     assert list(one.y) == [1.0, 1.0]
     assert fig.layout.legend.y < 0
     text = fig.layout.meta["description"]
     assert (
-        "At your lr 0.5 the error along σ = 1, the slower of the two, shrinks by 6.2% a step" in text
+        "At lr 0.5 the error along σ = 1, the slower of the two, shrinks by 6.2% a step" in text
         and "the run converges" in text
     )
     assert f"stable limit {bounds.stable_below:.4g}" in text and f"optimal lr {bounds.optimal:.4g}" in text
@@ -104,9 +104,7 @@ def test_rate_chart_reaches_an_unstable_lr_and_says_it_does_not_converge():
     bounds = g.lr_bounds(g.preset("diag1234"))
     fig = tp.rate_chart(bounds, lr=5.0)
     assert max(fig.data[0].x) >= 5.0
-    assert "the error along σ = 4, the slower of the two, grows by 800% a step" in tp.describe_rate_chart(
-        bounds, lr=5.0
-    )
+    assert "At lr 5 the error along σ = 4 grows by 800% a step" in tp.describe_rate_chart(bounds, lr=5.0)
     assert "does not converge" in fig.layout.meta["description"]
 
 
@@ -129,7 +127,7 @@ def test_landscape_figure():
     assert fig.layout.legend.y < 0
     text = fig.layout.meta["description"]
     assert "b changes sign 30 times" in text  # q_fast = 1 − 2·0.95 = −0.9
-    assert f"σ = {land.sigma_slow:.4g}" in text and "5 times longer along a" in text
+    assert f"the smallest σ the run resolves ({land.sigma_slow:.4g})" in text and "5 times longer along a" in text
     assert len(fig.to_json()) < 200_000
 
 
@@ -167,8 +165,7 @@ def test_captions_tell_factors_near_one_from_one():
 def test_rate_caption_for_condition_number_one():
     text = tp.describe_rate_chart([[3.0]], lr=0.01)
     assert (
-        "curves are one" in text
-        and "At your lr 0.01 the error along σ = 3 shrinks by 18% a step: the run converges" in text
+        "curves are one" in text and "At lr 0.01 the error along σ = 3 shrinks by 18% a step: the run converges" in text
     )
 
 
@@ -219,3 +216,36 @@ def test_directions_lost_in_float32_are_named_as_lost_not_by_a_second_sigma():
     assert "below the rounding level" not in tp.describe_direction_figure(
         g.direction_view(M, g.gd_inverse(M, lr=10.0, steps=5, dtype="float64"))  # theory 1e-5
     )
+
+
+def test_at_the_optimal_lr_of_hilbert_8_in_float32_every_caption_names_the_pages_slowest_direction():
+    """The optimal lr is the float just below M's limit; rounding M to float32 puts σ_max's factor at −1.00000004,
+    within float32's rounding of σ₅'s 1 − 2.1e-09: a tie, named as the page names it (σ₅), and the rate chart's
+    "converges" says how slowly."""
+    M = g.preset("hilbert", n=8, dtype="float64")
+    bounds = g.lr_bounds(M, dtype="float32")
+    result = g.gd_inverse(M, lr=bounds.optimal, steps=100, record_every=20, dtype="float32")
+    view = g.direction_view(result.matrix, result)
+    assert view.slowest == 4
+    assert f"The slowest direction is σ = {bounds.resolved_sigma_min:.4g}:" in tp.describe_direction_figure(view)
+    sigma, _ = bounds.slowest(bounds.optimal)
+    halving = np.log(2) / (2 * bounds.optimal * sigma**2 / bounds.k**2)
+    rate = tp.describe_rate_chart(bounds, lr=bounds.optimal)
+    assert f"the run converges, but halving the error along σ = {sigma:.4g} takes about {halving:.2g} steps" in rate
+    assert "halving" not in tp.describe_rate_chart(g.lr_bounds(g.preset("diag1234")), lr=0.5)
+
+
+def test_the_landscape_of_an_elongated_valley_gets_an_axis_each_and_says_so():
+    """Hilbert 8 in float32: σ_fast/σ_slow = 3e4; a square grid wide enough for a (±2e4) made b's ±3 a line."""
+    M = g.preset("hilbert", n=8, dtype="float64")
+    result = g.gd_inverse(M, lr=10.0, steps=100, record_every=20, dtype="float32")
+    land = g.landscape(result.matrix, result)
+    assert land.a[-1] == pytest.approx(1.1 * np.abs(land.path_a).max())
+    assert land.b[-1] == pytest.approx(1.1 * np.abs(land.path_b).max())
+    assert land.a[-1] > 1000 * land.b[-1]
+    fig = tp.landscape_figure(land)
+    assert fig.layout.yaxis.scaleanchor is None
+    assert "The axes are not to the same scale" in tp.describe_landscape(land)
+    square = g.landscape(g.preset("diag1234"), g.gd_inverse(g.preset("diag1234"), lr="seed", steps=20))
+    assert square.a[-1] == square.b[-1] and tp.landscape_figure(square).layout.yaxis.scaleanchor == "x"
+    assert "not to the same scale" not in tp.describe_landscape(square)

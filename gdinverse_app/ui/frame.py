@@ -260,7 +260,9 @@ def projector_figure(figure: go.Figure) -> go.Figure:
     for name in list(layout.to_plotly_json()):
         if name.startswith(("xaxis", "yaxis")) and layout[name].type == "log" and layout[name].dtick is None:
             span = _decades(fig, name)
-            if span is not None:  # whole decades only: plotly draws the 2 and 5 between them in a smaller font
+            # whole decades only (plotly draws the 2 and 5 between them in a smaller font), where the data spans
+            # at least two of them: a loss from 0.4433 to 0.4294 would be left with no tick at all
+            if span is not None and span >= 2:
                 layout[name].dtick = max(1, math.ceil(span / 8))
     height = max(int((layout.height or 450) * 1.3), _height_for_cell_values(fig))
     margin = layout.margin

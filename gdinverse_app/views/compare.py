@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import gdinverse as g
 from gdinverse_app.ui import cached, compare_controls, export, frame, lessons, matrix_source
 
 frame.page("Compare")
@@ -63,6 +64,17 @@ else:
         "method's setup (an SVD for the learning rate, a power iteration for Newton–Schulz) and vary with the "
         "server's load."
     )
+    apart = g.loss_and_error_disagree(table)
+    if apart is not None:
+        low_loss, low_error = apart
+        st.caption(
+            f"The lowest loss and the smallest error are not the same run: {low_error.method}'s X is within "
+            f"{low_error.error:.3g} of the inverse yet leaves a loss of {low_error.final_loss:.3g}, while "
+            f"{low_loss.method}'s loss {low_loss.final_loss:.3g} goes with an error of {low_loss.error:.3g}. For an "
+            f"ill-conditioned M (κ = {cached.condition_text(race.spec)}) the two measure different things: "
+            "‖XM − I‖ ≤ ‖X − M⁻¹‖·‖M‖ and ‖X − M⁻¹‖ ≤ ‖XM − I‖·‖M⁻¹‖, so a small error in X is multiplied up by "
+            "M, and a small residual by M⁻¹."
+        )
     race_bounds = cached.bounds(race.spec, race.dtype)
     rows_of_m = cached.matrix(race.spec).shape[0]
     if race_bounds.resolved_floor > race.tol and race_bounds.resolved_rank == race_bounds.rank:

@@ -39,6 +39,12 @@ def measured(error: float, eps: float) -> str:
 def comparison(r32: g.ExactInverse, r64: g.ExactInverse) -> str:
     """One true sentence comparing the two measured errors (never a ratio with a zero in it)."""
     e32, e64 = r32.max_error, r64.max_error
+    if not r64.condition_resolved:
+        return (
+            "Neither result is an inverse to compare: M is singular or too close to singular for float64 to tell, "
+            f"and what torch.linalg.inv returned leaves max |inv(M) @ M − I| = {e32:.2g} in float32 and {e64:.2g} "
+            "in float64. The pseudo-inverse below is the answer to look at."
+        )
     if e32 == 0 and e64 == 0:
         return "Both checks come out exact: max |M⁻¹ @ M − I| is 0 in float32 and in float64."
     level = 10 * rows
@@ -67,6 +73,10 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)])
 
 
+INACCURATE = 0.01
+"""A measured max |M⁻¹ @ M − I| from which the page says the inverse is not accurate (not "it may still be")."""
+
+
 def warning(result: g.ExactInverse) -> str:
     measured_error = f"max |M⁻¹ @ M − I| = {result.max_error:.2g}"
     if not result.condition_resolved:
@@ -75,9 +85,13 @@ def warning(result: g.ExactInverse) -> str:
             f"digit of the {result.dtype} inverse is guaranteed (the check measured {measured_error}). The "
             "pseudo-inverse below treats M as singular."
         )
+    if result.max_error >= INACCURATE:
+        verdict = f"And it is not accurate: the check measured {measured_error}."
+    else:
+        verdict = f"It may still be accurate — the check measured {measured_error}."
     return (
         f"Ill-conditioned in {result.dtype}: eps·κ = {result.error_bound:.2g} ≥ 1, so the bound guarantees no "
-        f"correct digit of this inverse. It may still be accurate — the check measured {measured_error}."
+        f"correct digit of this inverse. {verdict}"
     )
 
 
@@ -139,10 +153,16 @@ else:
                 continue
             result = results[dtype]
             inverse = result.inverse
+            what = (
+                f"what torch.linalg.inv returned in {dtype} (M is singular or too close to singular for float64 to "
+                "tell: no digit of it is guaranteed to be M⁻¹'s)"
+                if not result.condition_resolved
+                else f"M⁻¹ in {dtype}"
+            )
             frame.show_chart(
                 cached.heatmap(spec, "inverse", dtype),
                 key=f"inv_{dtype}",
-                caption=f"Heatmap of M⁻¹ in {dtype}: entries {frame.span(inverse)}.",
+                caption=f"Heatmap of {what}: entries {frame.span(inverse)}.",
             )
             top, floor = cached.error_scale(spec)
             frame.show_chart(

@@ -46,6 +46,8 @@ row.button("Reveal", key=f"reveal_{tag}", on_click=_flag, args=(f"revealed_{tag}
 if st.session_state.get(f"checked_{tag}"):
     if not answer.strip():
         st.info("Type an answer first, then press Check.")
+    elif (why := question.unreadable(answer)) is not None:
+        st.warning(f"Could not read your answer: {why}.", icon=":material/help:")
     elif question.check(answer):
         st.success(f"Right: {exercise_view.answer_text(question)}. {question.explanation}")
     else:
