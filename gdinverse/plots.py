@@ -722,16 +722,16 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
     orientation = check_choice("orientation", orientation, ("h", "v"))
     values = values.astype(np.int32) if values.dtype.kind in "biu" else _float32(values)
     category = {"type": "category", "showgrid": False}
-    counts: dict[str, Any] = {}
+    axis: dict[str, Any] = {}
     if values.dtype.kind in "iu":  # whole numbers only: plotly's ticks 0.5, 1.5 written ",d" read "0 1 1 2"
-        counts = {"tickformat": ",d", "rangemode": "tozero", "tickmode": "linear", "tick0": 0}
-        counts["dtick"] = _whole_step(int(values.max(initial=0)))
+        axis = {"tickformat": ",d", "rangemode": "tozero", "tickmode": "linear", "tick0": 0}
+        axis["dtick"] = _whole_step(int(values.max(initial=0)))
     if orientation == "h":
         bar = go.Bar(x=values, y=names, orientation="h", hovertemplate="%{y}: %{x}<extra></extra>")
-        axes = {"yaxis": category | {"autorange": "reversed"}, "xaxis": counts}
+        axes = {"yaxis": category | {"autorange": "reversed"}, "xaxis": axis}
     else:
         bar = go.Bar(x=names, y=values, hovertemplate="%{x}: %{y}<extra></extra>")
-        axes = {"xaxis": category, "yaxis": counts}
+        axes = {"xaxis": category, "yaxis": axis}
     bar.marker.color = _DARK
     title = _text("title", title)
     pairs = ", ".join(f"{name} {_g(float(v), 4)}" for name, v in zip(names[:12], values[:12].tolist(), strict=True))

@@ -239,7 +239,7 @@ def describe_direction_figure(view: DirectionView) -> str:
             f" from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at step {last} (theory"
             f" {view.predicted[-1, slow]:.3g}{_rounding_note(view, slow)})."
         )
-        tied = [i for i in np.flatnonzero(moving) if i != slow and _tie(view, i, slow)]
+        tied = [int(i) for i in np.flatnonzero(moving) if i != slow and _tie(view, int(i), slow)]
         if tied:  # at the optimal lr σ_min's and σ_max's factors balance
             names = " and ".join(f"σ = {view.sigma[i]:.4g}" for i in tied)
             parts.append(f"The error along {names} shrinks as slowly, by the same factor a step.")
