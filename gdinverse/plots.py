@@ -736,7 +736,7 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
     title = _text("title", title)
     pairs = ", ".join(f"{name} {_g(float(v), 4)}" for name, v in zip(names[:12], values[:12].tolist(), strict=True))
     alt = f"Bar chart{' of ' + title if title else ''}, one bar per label: {pairs}{', …' if len(names) > 12 else ''}."
-    return _figure([bar], title={"text": title}, bargap=0.2, alt=alt, **axes)
+    return _figure([bar], title={"text": title}, bargap=0.2, alt=alt, xaxis=axes["xaxis"], yaxis=axes["yaxis"])
 
 
 # ---------------------------------------------------------------------------- curves
