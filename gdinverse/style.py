@@ -31,9 +31,14 @@ class SeriesStyle:
     marker: str
 
 
+EIGHTH = "#882255"
+"""Wine (Paul Tol's muted scheme): the eighth series' colour, so that eight series (the most a direction figure
+draws) never share one (Okabe–Ito without its yellow has seven)."""
+
+
 def series_style(index: int) -> SeriesStyle:
-    """The style of the ``index``-th series of a figure (yellow skipped: too light on white)."""
-    colors = [c for c in OKABE_ITO if c != "#F0E442"]
+    """The style of the ``index``-th series of a figure (yellow skipped: too light on white): eight colours."""
+    colors = [c for c in OKABE_ITO if c != "#F0E442"] + [EIGHTH]
     return SeriesStyle(colors[index % len(colors)], DASHES[index % len(DASHES)], MARKERS[index % len(MARKERS)])
 
 

@@ -202,7 +202,7 @@ def test_the_hilbert_hint_quotes_the_digits_the_hilbert_pages_show():
         for dtype in shown:
             shown[dtype].append(table[dtype][2].split(" (")[0])
     for dtype, values in shown.items():
-        assert f"{dtype} {values[0]}, {values[1]} and {values[2]}" in hint
+        assert f"{dtype} {values[0]} digits at n = 5, {values[1]} at n = 6 and {values[2]} at n = 8" in hint
     assert "none" in shown["float32"]
 
 

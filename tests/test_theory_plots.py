@@ -8,7 +8,7 @@ import torch
 
 import gdinverse as g
 from gdinverse import theory_plots as tp
-from gdinverse.style import OKABE_ITO
+from gdinverse.style import EIGHTH, OKABE_ITO
 
 F64 = {"dtype": "float64"}
 
@@ -29,7 +29,7 @@ def test_direction_figure_draws_measured_and_theory_per_direction():
     for m, t in zip(measured, theory, strict=True):
         assert m.line.color == t.line.color and m.line.dash == "solid" and t.line.dash == "dash"
         assert "markers" in m.mode
-        assert m.line.color in OKABE_ITO
+        assert m.line.color in (*OKABE_ITO, EIGHTH)
     assert len({(t.line.color, t.marker.symbol) for t in measured}) == 8  # never told apart by hue alone
     assert len({t.marker.symbol for t in measured}) == 8
     np.testing.assert_allclose(np.asarray(measured[-1].y, dtype=float), view.measured[:, 7], rtol=1e-6)
@@ -249,3 +249,15 @@ def test_the_landscape_of_an_elongated_valley_gets_an_axis_each_and_says_so():
     square = g.landscape(g.preset("diag1234"), g.gd_inverse(g.preset("diag1234"), lr="seed", steps=20))
     assert square.a[-1] == square.b[-1] and tp.landscape_figure(square).layout.yaxis.scaleanchor == "x"
     assert "not to the same scale" not in tp.describe_landscape(square)
+
+
+def test_eight_directions_get_eight_colours():
+    """Hilbert 8 (and the lecture's 8×8 step) drew σ₁ and σ₈ in the same blue."""
+    M = g.preset("hilbert", n=8, dtype="float64")
+    _, view = run_and_view(M, steps=20, **F64)
+    colours = [
+        t.line.color
+        for t in tp.direction_figure(view).data
+        if t.showlegend is not False and t.name != "theory (dashed)"
+    ]
+    assert len(colours) == 8 == len(set(colours))

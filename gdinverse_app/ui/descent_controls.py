@@ -148,7 +148,8 @@ def controls(spec: MatrixSpec, n: int) -> Run:
     state = st.session_state
     if not more.open:  # what the closed expander holds, in one line
         start = start_text(int(state.seed), state.init, state.dtype)
-        st.caption(f"{start[0].upper()}{start[1:]}, X recorded every {int(state.every)} steps.")
+        every = int(state.every)
+        st.caption(f"{start[0].upper()}{start[1:]}, X recorded every {'step' if every == 1 else f'{every} steps'}.")
     settings.save(all_settings)
     return Run(
         spec,

@@ -345,7 +345,7 @@ def _race() -> Step:
     figure = cached.race_figures(*race.race_args)[0]
     caption = (
         f"Loss against step on a log scale for {', '.join(race.methods)} from the same start, each with its own "
-        "colour, dash and marker; " + "; ".join(f"{m}: final loss {rows[m].final_loss:.3g}" for m in race.methods) + "."
+        "colour and dash; " + "; ".join(f"{m}: final loss {rows[m].final_loss:.3g}" for m in race.methods) + "."
     )
     return Step("Momentum and Newton–Schulz", text, figure, caption, race.link())
 
@@ -386,7 +386,7 @@ def _pseudo_inverse() -> Step:
         exists = f"it has rank {bounds.rank} < {words}: no X gives X @ M = I; the loss stops at {bounds.floor:.3g}."
     text = (
         f"The {docs}×{words} matrix: {exists} Gradient descent from X = 0 ends {distance:.3g} (relative) from "
-        f"the {name} {'A⁺' if name == 'pseudo-inverse' else 'A⁻¹'} after {run.steps} steps, at a loss of "
+        f"the {name} {'M⁺' if name == 'pseudo-inverse' else 'M⁻¹'} after {run.steps} steps, at a loss of "
         f"{result.final_loss:.2g}."
     )
     caption = (

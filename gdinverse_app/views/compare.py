@@ -114,7 +114,7 @@ with frame.stop_on_error("The sweep"):
         key="sweep",
         caption=f"Final loss after {race.sweep_steps:,} steps against the learning rate, both on log scales, "
         f"{race.sweep_count} runs: measured points, the theory dashed, and vertical lines at the stable limit and "
-        "the optimal lr. " + summary.replace("**", ""),
+        "the optimal lr (the sentence below says where the lowest loss is).",
     )
     st.markdown(summary)
 st.caption(

@@ -182,14 +182,16 @@ else:
             except g.GdInverseError:
                 continue
         if len(hilbert) == 3:
-            guaranteed = {
-                dtype: "{}, {} and {}".format(*(digits(pair[i]).split(" (")[0] for pair in hilbert.values()))
+            guaranteed = {  # "1.2 digits at n = 5, none at n = 6 and none at n = 8"
+                dtype: "{} digits at n = 5, {} at n = 6 and {} at n = 8".format(
+                    *(digits(pair[i]).split(" (")[0] for pair in hilbert.values())
+                )
                 for i, dtype in enumerate(DTYPES)
             }
             st.markdown(
                 "Try the **Hilbert** preset with n = 5, 6 and 8 to watch float32 lose its digits: the bound "
-                f"guarantees float32 {guaranteed['float32']} digits and float64 {guaranteed['float64']}, and the "
-                "error heatmaps darken."
+                f"guarantees float32 {guaranteed['float32']}; float64 {guaranteed['float64']}. The error heatmaps "
+                "darken."
             )
 
 if rows == cols and (found.kind != "inverse" or len(results) < 2):
