@@ -66,3 +66,15 @@ def test_controls_are_in_the_page_and_charts_have_captions():
     assert {s.label for s in at.main.slider} >= {"Documents", "Words"}
     captions = " ".join(texts(at, "caption"))
     assert "Heatmap of M" in captions and "Bars:" in captions
+
+
+def test_blank_lines_between_documents_are_said_to_be_skipped():
+    at = clean(open_page("indicator", isource="text", documents="apple pie\n\nbanana split\ncherry tart\n"))
+    assert "Indicator matrix M: from your text, 3 documents" in at.expander[0].label
+    skipped = [c for c in texts(at, "caption") if "blank line between documents skipped" in c]
+    assert skipped == [
+        "1 blank line between documents skipped: a document is a non-blank line, and documents are numbered "
+        "without it (doc_1 … doc_3)."
+    ]
+    plain = clean(open_page("indicator", isource="text", documents="apple pie\nbanana split\n"))
+    assert not any("blank line" in c for c in texts(plain, "caption"))  # a trailing newline is no blank line

@@ -142,6 +142,12 @@ def choose() -> View:
             f"{MAX_DOCUMENTS} documents and {MAX_TEXT:,} characters."
         )
         st.stop()
+    blank = sum(1 for line in text.strip().splitlines() if not line.strip())  # between documents, not at the ends
+    if blank:
+        st.caption(
+            f"{blank} blank line{'s' if blank > 1 else ''} between documents skipped: a document is a non-blank line, "
+            f"and documents are numbered without {'them' if blank > 1 else 'it'} (doc_1 … doc_{len(lines)})."
+        )
     with frame.stop_on_error("Documents"):
         chosen = view(("text", text))
     if len(chosen.words) > MAX_WORDS:
