@@ -366,3 +366,15 @@ def test_a_diverged_run_names_the_step_its_distance_is_measured_at():
     at = clean(open_page("descent", lr="2.0"))
     (label,) = [m.label for m in at.metric if m.label.startswith("‖X")]
     assert label.endswith(" at step 6")
+
+
+def test_step_through_shows_one_step_count():
+    """The Steps slider read 100 beside 'step t 112': in step-through it is greyed out, and the closed start
+    settings no longer speak of recording."""
+    at = clean(open_page("descent", mode="step"))
+    steps = next(s for s in at.slider if s.label == "Steps")
+    assert steps.disabled and "Whole run only" in steps.help
+    assert not any("recorded every" in c for c in texts(at, "caption"))
+    whole = clean(open_page("descent"))
+    assert not next(s for s in whole.slider if s.label == "Steps").disabled
+    assert any("X recorded every 20 steps" in c for c in texts(whole, "caption"))

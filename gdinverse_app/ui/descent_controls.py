@@ -132,12 +132,15 @@ def controls(spec: MatrixSpec, n: int) -> Run:
         )
         row.button("Use the optimal lr", on_click=settings.keep, args=("lr", bounds.optimal), key="optimal_lr")
         row = st.container(horizontal=True)
+        stepping = st.session_state.mode == "step"  # the step buttons count the steps; a length would be a 2nd count
         row.slider(
             "Steps",
             1,
             cap,
             key="steps",
-            help=f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
+            disabled=stepping,
+            help="Whole run only: step-through counts its own steps. " * stepping
+            + f"At most {cap:,} steps for a {n}×{n} matrix, to keep the page responsive; the package has no cap.",
         )
         row.radio("Mode", list(MODE_LABELS), key="mode", horizontal=True, format_func=MODE_LABELS.get)
     settings.hold(["every", "seed", "init", "dtype"])  # kept while their expander is closed
@@ -149,7 +152,8 @@ def controls(spec: MatrixSpec, n: int) -> Run:
     if not more.open:  # what the closed expander holds, in one line
         start = start_text(int(state.seed), state.init, state.dtype)
         every = int(state.every)
-        st.caption(f"{start[0].upper()}{start[1:]}, X recorded every {'step' if every == 1 else f'{every} steps'}.")
+        recorded = "" if state.mode == "step" else f", X recorded every {'step' if every == 1 else f'{every} steps'}"
+        st.caption(f"{start[0].upper()}{start[1:]}{recorded}.")
     settings.save(all_settings)
     return Run(
         spec,
