@@ -39,7 +39,7 @@ import torch
 from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
-from .theory import LrBounds, lr_bounds
+from .theory import LrBounds, lr_bounds, numerical_rank, resolution
 
 __all__ = [
     "THEORY_METHODS",
@@ -96,7 +96,7 @@ def _svd(A64: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     padded = np.zeros(A64.shape[1])
     padded[: sigma.numel()] = sigma.numpy()
     # σ below float64's resolution max(m, k)·eps·σ_max is rounding noise of an exact zero: count it as 0
-    padded[padded <= max(A64.shape) * np.finfo(np.float64).eps * padded[0]] = 0.0
+    padded[padded <= resolution(padded[0], (A64.shape[0], A64.shape[1]), torch.float64)] = 0.0
     return padded, U.numpy(), Vh.T.numpy()
 
 
@@ -247,6 +247,16 @@ class DirectionView:
         return self.sigma > self.resolution
 
     @property
+    def tie(self) -> float:
+        """The relative difference under which two factors count as equal: the run's eps (at least 1e-9), since
+        rounding M to float32 can put σ_max's factor at −1.00000004 for an lr just below M's limit."""
+        return max(1e-9, float(np.finfo(self.dtype).eps))
+
+    def ties(self, i: int, j: int) -> bool:
+        """Whether directions i and j shrink by factors within :attr:`tie` of each other."""
+        return bool(abs(self.rates[i] - self.rates[j]) <= self.tie * max(self.rates[i], self.rates[j]))
+
+    @property
     def slowest(self) -> int:
         """The index of the direction the run resolves (σ above :attr:`resolution`) whose error shrinks slowest
         (of factors within the run's rounding of each other, the smallest σ's): the one :meth:`LrBounds.slowest`
@@ -255,10 +265,7 @@ class DirectionView:
         if not moving.size:
             return 0
         rates = self.rates[moving]
-        # factors within the run's rounding of each other tie (rounding M to float32 can put σ_max's factor at
-        # −1.00000004 for an lr just below M's limit); a tie goes to the smaller σ
-        tie = max(1e-9, float(np.finfo(self.dtype).eps))
-        return int(moving[rates >= rates.max() * (1 - tie)][-1])
+        return int(moving[rates >= rates.max() * (1 - self.tie)][-1])  # a tie goes to the smaller σ
 
 
 def direction_view(A: Any, result: DescentResult) -> DirectionView:
@@ -289,7 +296,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
         method=result.method,
         shape=(A64.shape[0], A64.shape[1]),
         dtype=str(result.matrix.dtype).removeprefix("torch."),
-        resolution=max(A64.shape) * torch.finfo(result.matrix.dtype).eps * float(sigma[0]),
+        resolution=resolution(sigma[0], (A64.shape[0], A64.shape[1]), result.matrix.dtype),
     )
 
 
@@ -416,7 +423,7 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     sigma, U, V = _svd(A64)
     m, k = A64.shape
     rank = int((sigma > 0).sum())
-    moving = np.flatnonzero(sigma > max(m, k) * torch.finfo(result.matrix.dtype).eps * sigma[0])
+    moving = np.arange(numerical_rank(sigma, (m, k), result.matrix.dtype))  # σ decreasing: the resolved ones
     if moving.size < 2:
         precision = str(result.matrix.dtype).removeprefix("torch.")
         raise MatrixInputError(

@@ -150,6 +150,13 @@ class LrBounds:
             return self.resolved_sigma_min, abs(1 - a_low)
         return self.sigma_max, abs(1 - a_high)
 
+    def shrink(self, lr: float) -> float:
+        """The share of the error along the slowest direction (:meth:`slowest`) a step removes: min(a, 2 − a) with
+        a = 2·lr·σ²/k², negative where it grows; taken from a itself, since 1 − a rounds to 1 when σ is tiny."""
+        sigma, _ = self.slowest(lr)
+        a = 2 * lr * sigma**2 / self.k**2
+        return min(a, 2 - a)
+
     def change(self, lr: float) -> str:
         """How the error along the slowest direction (:meth:`slowest`) changes, in words: "shrinks by 5.8% a
         step", "grows by 0.2% a step", "flips its sign every step without shrinking".
@@ -185,12 +192,17 @@ def singular_values(A: torch.Tensor) -> np.ndarray:
     return torch.linalg.svdvals(A.detach().to("cpu", torch.float64)).numpy()
 
 
+def resolution(sigma_max: float, shape: tuple[int, int], dtype: torch.dtype) -> float:
+    """max(m, k)·eps·σ_max: the smallest singular value ``dtype`` resolves next to σ_max (below it, a step of
+    gradient descent changes the error along that direction by less than the rounding)."""
+    return max(shape) * torch.finfo(dtype).eps * float(sigma_max)
+
+
 def numerical_rank(sigma: np.ndarray, shape: tuple[int, int], dtype: torch.dtype) -> int:
-    """Number of singular values above max(m, k)·eps·σ_max, the level ``dtype`` can resolve."""
+    """Number of singular values above :func:`resolution`, the level ``dtype`` can resolve."""
     if sigma.size == 0 or sigma[0] == 0:
         return 0
-    tol = max(shape) * torch.finfo(dtype).eps * sigma[0]
-    return int((sigma > tol).sum())
+    return int((sigma > resolution(sigma[0], shape, dtype)).sum())
 
 
 def check_size(A: torch.Tensor, runs: int = 1) -> None:
@@ -257,7 +269,7 @@ def lr_bounds(A: Any, *, dtype: Any = None) -> LrBounds:
         condition_number=math.inf if sigma[-1] == 0 else smax / float(sigma[-1]),
         resolved_rank=resolved,
         resolved_sigma_min=smin,
-        resolution=max(A.shape) * torch.finfo(A.dtype).eps * smax,
+        resolution=resolution(smax, tuple(A.shape), A.dtype),
         dtype=str(A.dtype).removeprefix("torch."),
     )
 

@@ -87,17 +87,9 @@ def _count(n: int) -> str:
 def _direction_label(view: DirectionView, i: int) -> str:
     """σ of direction ``i``, or, where the run's precision does not resolve it, its place and "≈ 0": its value
     there comes from rounding M to that precision, not from M."""
-    sigma = float(view.sigma[i])
-    if 0 < sigma <= view.resolution:
+    if view.sigma[i] > 0 and not view.resolved[i]:
         return f"σ{str(i + 1).translate(_SUBSCRIPTS)} ≈ 0 in {view.dtype}"
-    return _sigma_label(sigma)
-
-
-def _tie(view: DirectionView, i: int, j: int) -> bool:
-    """Whether directions i and j shrink by factors within the run's rounding of each other (as
-    :attr:`DirectionView.slowest` counts a tie)."""
-    tie = max(1e-9, float(np.finfo(view.dtype).eps))
-    return bool(abs(view.rates[i] - view.rates[j]) <= tie * max(view.rates[i], view.rates[j]))
+    return _sigma_label(float(view.sigma[i]))
 
 
 def _rounding_note(view: DirectionView, i: int) -> str:
@@ -239,12 +231,12 @@ def describe_direction_figure(view: DirectionView) -> str:
             f" from {view.measured[0, slow]:.3g} to {view.measured[-1, slow]:.3g} at step {last} (theory"
             f" {view.predicted[-1, slow]:.3g}{_rounding_note(view, slow)})."
         )
-        tied = [int(i) for i in np.flatnonzero(moving) if i != slow and _tie(view, int(i), slow)]
+        tied = [int(i) for i in np.flatnonzero(moving) if i != slow and view.ties(int(i), slow)]
         if tied:  # at the optimal lr σ_min's and σ_max's factors balance
             names = " and ".join(f"σ = {view.sigma[i]:.4g}" for i in tied)
             parts.append(f"The error along {names} shrinks as slowly, by the same factor a step.")
         fast = int(np.argmin(np.where(moving, view.rates, np.inf)))
-        if fast != slow and not _tie(view, fast, slow):
+        if fast != slow and not view.ties(fast, slow):
             parts.append(
                 f"The error shrinks fastest along σ = {view.sigma[fast]:.4g} (factor {_factor(view.rates[fast])} a"
                 " step), at"
@@ -427,9 +419,8 @@ def _your_lr(b: LrBounds, lr: float | None) -> str:
     lr = check_float("lr", lr, low=0.0, low_open=True)
     sigma, _ = b.slowest(lr)
     verdict = "converges" if lr < b.stable_below else "does not converge"  # 0 < 2·lr·σ²/k² < 2 for every σ
-    a = 2 * lr * sigma**2 / b.k**2  # from a itself: 1 − factor rounds to 0 for a tiny σ
-    fraction = min(a, 2 - a)  # the factor is 1 − fraction: 0 when a = 1 (one step removes it)
-    halving = math.log(2) / -math.log1p(-fraction) if lr < b.stable_below and 0 < fraction < 1 else 0.0
+    shrink = b.shrink(lr)  # the factor is 1 − shrink: 0 when one step removes it
+    halving = math.log(2) / -math.log1p(-shrink) if lr < b.stable_below and 0 < shrink < 1 else 0.0
     if halving >= HALVING_SAID:
         verdict += f", but halving the error along σ = {sigma:.4g} takes about {halving:.2g} steps"
     slower = ", the slower of the two," if b.resolved_sigma_min != b.sigma_max and lr < b.stable_below else ""

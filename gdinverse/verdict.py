@@ -308,8 +308,7 @@ def _running(
         start = torch.where(X.abs() < tiny, 0.0, X).double()
         steps = steps_to_residual(matrix, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
         if steps is None and lr < bounds.stable_below:  # M rounded to the dtype puts σ_max a hair past the limit
-            a = 2 * lr * sigma**2 / bounds.k**2  # the rate the sentence states: 1 − min(a, 2 − a) a step
-            steps = _steps_at_rate(ev.removable, target, 1 - min(a, 2 - a))
+            steps = _steps_at_rate(ev.removable, target, bounds.shrink(lr))  # the rate the sentence states
         text = (
             f" Still running: the error along σ = {sigma:.3g} {bounds.change(lr)}"
             f" ({_shape(matrix, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision."
@@ -331,7 +330,7 @@ def _running(
     else:
         rho = ev.rate if ev.rate is not None else math.inf
         if rho < 1:
-            steps = _steps_at_rate(ev.removable, target, rho)
+            steps = _steps_at_rate(ev.removable, target, 1 - rho)
             text = (
                 f" Still running: {method} at these parameters shrinks the error by a factor {rho:.4g} a step in"
                 f" the long run ({_shape(matrix, bounds)}); {_more(steps)} reach {dtype}'s precision (an estimate"
@@ -363,14 +362,15 @@ def _shape(matrix: torch.Tensor, bounds: LrBounds) -> str:
     return f"M has rank {bounds.rank}: the loss floor is {bounds.floor:.4g}"
 
 
-def _steps_at_rate(removable: float, target: float, rate: float) -> int | None:
-    """Steps for an error of norm ``removable`` to reach ``target`` at ``rate`` a step: log(removable/target) /
-    −log(rate); None past :data:`MAX_PREDICTED_STEPS` or when it does not shrink."""
+def _steps_at_rate(removable: float, target: float, shrink: float) -> int | None:
+    """Steps for an error of norm ``removable`` to reach ``target`` when each step removes the share ``shrink`` of
+    it: log(removable/target) / −log(1 − shrink) (log1p: 1 − shrink rounds to 1 for a tiny share); None past
+    :data:`MAX_PREDICTED_STEPS` or when it does not shrink."""
     if removable <= target:
         return 0
-    if not 0 <= rate < 1:
+    if not 0 < shrink <= 1:
         return None
-    steps = math.log(removable / target) / -math.log(rate) if rate > 0 else 1.0
+    steps = math.log(removable / target) / -math.log1p(-shrink) if shrink < 1 else 1.0
     return max(1, math.ceil(steps)) if steps <= MAX_PREDICTED_STEPS else None
 
 

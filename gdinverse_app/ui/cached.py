@@ -253,14 +253,15 @@ def heatmap(spec: MatrixSpec, what: str, dtype: str = "float32") -> go.Figure:
         return ready(plots.heatmap(M, title=f"M ({M.shape[0]}×{M.shape[1]})", x_labels=cols, y_labels=rows))
     if what in ("inverse", "error"):
         result = exact(spec, dtype)
-        if what == "inverse":  # "M⁻¹" only where float64 can tell M has one
-            title = f"M⁻¹ in {dtype}" if result.condition_resolved else f"inv(M) in {dtype}: not a trusted M⁻¹"
+        name = "M⁻¹" if result.condition_resolved else "inv(M)"  # "M⁻¹" only where float64 can tell M has one
+        if what == "inverse":
+            title = f"{name} in {dtype}" + ("" if result.condition_resolved else ": not a trusted M⁻¹")
             return ready(plots.heatmap(result.inverse, title=title, x_labels=rows, y_labels=cols))
         top, floor = error_scale(spec)
         return ready(
             plots.error_heatmap(
                 result.residual,
-                title=f"|{'M⁻¹' if result.condition_resolved else 'inv(M)'} @ M − I| in {dtype}",
+                title=f"|{name} @ M − I| in {dtype}",
                 eps=floor,
                 top=top,
                 x_labels=cols,
