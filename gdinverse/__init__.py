@@ -30,6 +30,7 @@ from .limits import MAX_SEED
 from .matrices import as_matrix, format_matrix, parse_matrix
 from .presets import PRESET_PARAMETERS, PRESETS, SMALLEST_N, preset
 from .race import RaceRow, loss_and_error_disagree, race, race_table
+from .spectrum import Decomposition, Spectrum
 from .sweep import LrSweep, lr_sweep
 from .theory import (
     LrBounds,
@@ -52,6 +53,7 @@ __all__ = [
     "SEED_LR",
     "SMALLEST_N",
     "ContractionFactors",
+    "Decomposition",
     "DescentResult",
     "DirectionView",
     "DocumentTermMatrix",
@@ -67,6 +69,7 @@ __all__ = [
     "ParameterError",
     "RaceRow",
     "SingularMatrixError",
+    "Spectrum",
     "Verdict",
     "__version__",
     "as_matrix",

@@ -43,6 +43,7 @@ from . import (
 )
 from .descent import GRADIENTS, INITS
 from .presets import PRESET_PARAMETERS, SEED_INDICATOR
+from .theory import condition_note
 
 __all__ = ["format_loss", "main"]
 
@@ -187,6 +188,7 @@ def run_exact(args: argparse.Namespace) -> int:
                 "determinant": result.determinant,
                 "condition_number": result.condition_number,
                 "condition_resolved": result.condition_resolved,
+                "condition_source": result.kappa_source,
                 "dtype": result.dtype,
                 "eps": result.eps,
                 "error_bound": result.error_bound,
@@ -204,11 +206,8 @@ def run_exact(args: argparse.Namespace) -> int:
     print(matrix_text(result.product))
     print(f"max error |inverse @ matrix - I|: {result.max_error:.3g}")
     print(f"determinant: {result.determinant:.6g}")
-    kappa = f"condition number: {format_condition(result.condition_number)}"
-    if result.condition_resolved:
-        print(f"{kappa} (of the matrix as entered, computed in float64)")
-    else:
-        print(f"{kappa} (beyond what float64 resolves: not reliable, the matrix is singular or nearly so)")
+    note = condition_note(result.kappa_source, rank_exact=result.rank_exact)
+    print(f"condition number: {format_condition(result.condition_number)} ({note})")
     most = -math.log10(result.eps)
     print(
         f"trusted digits: {result.trusted_digits:.1f} of {result.dtype}'s {most:.1f} "

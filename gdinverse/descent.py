@@ -35,7 +35,8 @@ import torch
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .limits import MAX_SEED, MAX_STEPS
 from .matrices import as_matrix
-from .theory import SEED_LR, LrBounds, check_scale, check_size, lr_bounds, residual, resolve_lr
+from .spectrum import Spectrum
+from .theory import SEED_LR, LrBounds, check_scale, check_size, residual, resolve_lr
 from .verdict import Verdict, judge
 
 __all__ = ["MAX_STEPS", "METHODS", "SEED_LR", "DescentResult", "GradientDescent", "gd_inverse"]
@@ -94,10 +95,13 @@ class GradientDescent:
         gradient: str = "auto",
         dtype: Any = None,
         device: Any = None,
+        spectrum: Spectrum | None = None,
     ) -> None:
         self.A = as_matrix(A, dtype=dtype, device=device)
         check_scale(self.A, self.A.dtype)
         self._given = _as_given(A, self.A)
+        if spectrum is not None:
+            self.spectrum = _check_spectrum(spectrum, self._given, self.A.dtype)
         self.method = check_choice("method", method, METHODS)
         self.init = check_choice("init", init, INITS)
         self.gradient = check_choice("gradient", gradient, GRADIENTS)
@@ -123,12 +127,13 @@ class GradientDescent:
         init: str = "rand",
         dtype: Any = None,
         device: Any = None,
+        spectrum: Spectrum | None = None,
     ) -> GradientDescent:
         """Plain gradient descent from one start, one run per learning rate in ``lrs`` (positive numbers)."""
         lrs = [check_float("every lr", lr, low=0.0, low_open=True) for lr in lrs]
         if not lrs:
             raise ParameterError("lrs must be a non-empty list of learning rates such as [0.1, 0.5], got none")
-        engine = cls(A, lr=lrs[0], seed=seed, init=init, dtype=dtype, device=device)
+        engine = cls(A, lr=lrs[0], seed=seed, init=init, dtype=dtype, device=device, spectrum=spectrum)
         engine._use_batch(lrs)
         return engine
 
@@ -144,15 +149,15 @@ class GradientDescent:
         if self.gradient == "autograd" and self.method != "gd":
             raise ParameterError("gradient='autograd' is offered for method 'gd' only")
         if self.method == "gd":
-            return (self.bounds.optimal if lr == "optimal" else resolve_lr(lr, self.A)), None
+            return (self.bounds.optimal if lr == "optimal" else resolve_lr(lr, self.spectrum)), None
         if self.method == "adam":
-            return (ADAM_LR if lr == "optimal" else resolve_lr(lr, self.A)), None
+            return (ADAM_LR if lr == "optimal" else resolve_lr(lr, self.spectrum)), None
         theory_lr, theory_beta = self.bounds.heavy_ball if self.method == "momentum" else self.bounds.nesterov
         # momentum's error may first grow by about κ before it shrinks (a transient the theory allows):
         # stop such a run only past a κ²-times larger rise of the loss
         seen = self.bounds.sigma_max / self.bounds.resolved_sigma_min  # the condition number the dynamics sees
         self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, seen**2)
-        lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.A)
+        lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.spectrum)
         beta = theory_beta if momentum is None else check_float("momentum", momentum, low=0.0, high=1.0)
         return lr, beta
 
@@ -223,13 +228,15 @@ class GradientDescent:
         return dict(self._like)
 
     @functools.cached_property
-    def bounds(self) -> LrBounds:
-        """The theory's learning rates for this matrix (:func:`gdinverse.lr_bounds`), computed once.
+    def spectrum(self) -> Spectrum:
+        """The matrix analysed once (:class:`gdinverse.Spectrum`): as given (κ is :func:`gdinverse.condition_number`
+        of the values passed in, not of their float32 rounding) and as the engine's dtype rounds it."""
+        return Spectrum.of(self._given, dtype=self.A.dtype)
 
-        From the matrix as given (κ is :func:`gdinverse.condition_number` of the values passed in, not of their
-        float32 rounding); the resolved rank and σ are those of the engine's dtype.
-        """
-        return lr_bounds(self._given, dtype=self.A.dtype)
+    @functools.cached_property
+    def bounds(self) -> LrBounds:
+        """The theory's learning rates for this matrix (:func:`gdinverse.lr_bounds` of :attr:`spectrum`)."""
+        return LrBounds.of(self.spectrum)
 
     @property
     def X(self) -> torch.Tensor:
@@ -254,7 +261,8 @@ class GradientDescent:
     @property
     def update(self) -> torch.Tensor:
         """The change the next :meth:`step` will make to X (for plain GD, −lr·∇)."""
-        probe = copy.deepcopy(self)
+        shared = {id(self.spectrum): self.spectrum}  # the analysis is the same for the probe: never copied
+        probe = copy.deepcopy(self, shared)
         probe.step()
         return probe.X - self.X
 
@@ -344,6 +352,22 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
+def _check_spectrum(spectrum: Any, given: torch.Tensor, dtype: torch.dtype) -> Spectrum:
+    """``spectrum`` if it is the analysis of ``given`` in ``dtype`` (a spectrum of another matrix would make every
+    prediction about this run wrong)."""
+    if not isinstance(spectrum, Spectrum):
+        raise ParameterError(f"spectrum must be a gdinverse.Spectrum or None, got {type(spectrum).__name__}")
+    name = str(dtype).removeprefix("torch.")
+    values = given.detach().to("cpu", torch.float64)
+    if spectrum.dtype != name or not torch.equal(spectrum.entered.matrix, values):
+        raise ParameterError(
+            f"the spectrum given is of another matrix or precision ({spectrum.shape[0]}×{spectrum.shape[1]} in "
+            f"{spectrum.dtype}, the run is {values.shape[0]}×{values.shape[1]} in {name}); pass "
+            "gdinverse.Spectrum.of(A, dtype=dtype) of the run's own matrix, or None"
+        )
+    return spectrum
+
+
 def _as_given(A: Any, working: torch.Tensor) -> torch.Tensor:
     """The matrix as the caller gave it, for the theory: ``working`` itself when the cast to its dtype kept every
     value (a float32 or float64 tensor), else the values in float64 (lists, numpy arrays, float64 values run in
@@ -422,19 +446,20 @@ class DescentResult:
     """The stride actually used (raised if ``steps/record_every`` exceeded the snapshot cap)."""
     diverged: bool
     stopped_at: int | None
+    spectrum: Spectrum = field(repr=False)
+    """The matrix analysed once, as given and as the run rounds it (:class:`gdinverse.Spectrum`): the bounds, the
+    verdict, the theory's curves and the direction view all read it."""
 
     @functools.cached_property
     def bounds(self) -> LrBounds:
         """:func:`gdinverse.lr_bounds` of the matrix as given, resolved in the run's dtype (the engine's
         :attr:`GradientDescent.bounds`): its κ is :func:`gdinverse.condition_number` of the matrix as given."""
-        return lr_bounds(self.given, dtype=self.matrix.dtype)
+        return LrBounds.of(self.spectrum)
 
     @functools.cached_property
     def verdict(self) -> Verdict:
-        """Converged, running, stalled or diverged, with a message (:func:`gdinverse.verdict.judge`).
-
-        Judged on first use (it costs an SVD of the matrix) and kept.
-        """
+        """Converged, running, stalled or diverged, with a message (:func:`gdinverse.verdict.judge`), judged on
+        first use and kept."""
         try:
             bounds: LrBounds | None = self.bounds
         except GdInverseError:  # all zeros: judge says so (only reachable with a numeric lr)
@@ -448,6 +473,7 @@ class DescentResult:
             momentum=self.momentum,
             stopped_at=self.stopped_at,
             bounds=bounds,
+            spectrum=self.spectrum,
         )
 
     @property
@@ -531,6 +557,7 @@ def gd_inverse(
     dtype: Any = None,
     device: Any = None,
     on_step: Callable[[int, int], None] | None = None,
+    spectrum: Spectrum | None = None,
 ) -> DescentResult:
     """Approximate the inverse of ``A`` by gradient descent on ``mean((X @ A − I)²)``.
 
@@ -546,7 +573,8 @@ def gd_inverse(
     says whether the run converged, is still running (and how many more steps
     the theory predicts), stalled on float32 rounding, or diverged. See the
     module docstring for non-square and singular matrices. ``on_step(done, steps)``
-    is called as the run advances, e.g. to drive a progress bar.
+    is called as the run advances, e.g. to drive a progress bar. ``spectrum`` is
+    :class:`gdinverse.Spectrum` ``.of(A, dtype=dtype)`` when the caller has it already (else it is made here).
     """
     if method == "adam":
         _import_adam()
@@ -554,7 +582,16 @@ def gd_inverse(
     if on_step is not None and not callable(on_step):
         raise ParameterError(f"on_step must be a function on_step(done, steps) or None, got {on_step!r:.60}")
     engine = GradientDescent(
-        A, lr=lr, seed=seed, init=init, method=method, momentum=momentum, gradient=gradient, dtype=dtype, device=device
+        A,
+        lr=lr,
+        seed=seed,
+        init=init,
+        method=method,
+        momentum=momentum,
+        gradient=gradient,
+        dtype=dtype,
+        device=device,
+        spectrum=spectrum,
     )
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
     record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
@@ -609,6 +646,7 @@ def gd_inverse(
         record_every=stride,
         diverged=stopped_at is not None,
         stopped_at=stopped_at,
+        spectrum=engine.spectrum,
     )
 
 

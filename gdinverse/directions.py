@@ -39,7 +39,8 @@ import torch
 from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
-from .theory import LrBounds, lr_bounds, numerical_rank, resolution
+from .spectrum import Spectrum, coefficients, factor, long_run_factor, loss_floor, resolution, step_share
+from .theory import LrBounds, lr_bounds
 
 __all__ = [
     "THEORY_METHODS",
@@ -87,19 +88,6 @@ def _matrix_of(A: Any, result: DescentResult) -> torch.Tensor:
     return ran.double()
 
 
-def _svd(A64: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(σ padded with zeros to k, U as m×m columns, V as k×k columns), σ in decreasing order, float64.
-
-    σ at or below max(m, k)·eps₆₄·σ_max are set to 0 (numerically zero: a singular matrix's zeros come out of
-    the SVD as about 1e-16·σ_max)."""
-    U, sigma, Vh = torch.linalg.svd(A64, full_matrices=True)
-    padded = np.zeros(A64.shape[1])
-    padded[: sigma.numel()] = sigma.numpy()
-    # σ below float64's resolution max(m, k)·eps·σ_max is rounding noise of an exact zero: count it as 0
-    padded[padded <= resolution(padded[0], (A64.shape[0], A64.shape[1]), torch.float64)] = 0.0
-    return padded, U.numpy(), Vh.T.numpy()
-
-
 def _method_theory(method: Any) -> str:
     if isinstance(method, str) and method in ("adam", "newton_schulz"):
         raise ParameterError(
@@ -123,35 +111,6 @@ def _beta(method: str, momentum: Any, bounds: LrBounds | None) -> float:
 # ---------------------------------------------------------------------------- theory
 
 
-def _coefficients(a: np.ndarray, beta: float, method: str, steps: np.ndarray) -> np.ndarray:
-    """c_t for each direction (columns) at each of the sorted ``steps`` (rows): r_t = c_t r₀, see the docstring."""
-    if method == "gd":
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            return (1 - a)[None, :] ** steps[:, None].astype(np.float64)
-    s = np.ones_like(a) if method == "momentum" else 1 - a  # Nesterov damps the velocity by (1 − a)
-    out = np.empty((steps.size, a.size))
-    r, w = np.ones_like(a), np.zeros_like(a)
-    row = 0
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        for t in range(int(steps[-1]) + 1 if steps.size else 0):
-            while row < steps.size and steps[row] == t:
-                out[row] = r
-                row += 1
-            w = beta * s * w - a * r
-            r = r + w
-    return out
-
-
-def _rates(a: np.ndarray, beta: float, method: str) -> np.ndarray:
-    """The long-run factor a step of each direction: the spectral radius of its 2×2 recurrence."""
-    if method == "gd":
-        return np.abs(1 - a)
-    s = np.ones_like(a) if method == "momentum" else 1 - a
-    # (r, w) ← [[1 − a, βs], [−a, βs]] (r, w)
-    M = np.stack([np.stack([1 - a, beta * s], axis=-1), np.stack([-a, beta * s], axis=-1)], axis=-2)
-    return np.abs(np.linalg.eigvals(M)).max(axis=-1)
-
-
 def _start_errors(A64: torch.Tensor, V: np.ndarray, X0: Any) -> np.ndarray:
     m, k = A64.shape
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, dtype="float64", name="X0").cpu()
@@ -162,20 +121,19 @@ def _start_errors(A64: torch.Tensor, V: np.ndarray, X0: Any) -> np.ndarray:
 
 
 def _predicted(
-    A64: torch.Tensor, *, lr: Any, steps: np.ndarray, X0: Any, method: str, momentum: Any
+    spectrum: Spectrum, *, lr: Any, steps: np.ndarray, X0: Any, method: str, momentum: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    """(σ, predicted errors at ``steps``, rates, lr, β) for the float64 matrix A64."""
+    """(σ, predicted errors at ``steps``, rates, lr, β) along the directions of the spectrum's run matrix."""
     method = _method_theory(method)
     lr = check_float("lr", lr, low=0.0, low_open=True)
-    sigma, _, V = _svd(A64)
-    bounds = lr_bounds(A64) if (method != "gd" and momentum is None) else None
+    sigma, _, V = spectrum.directions()
+    bounds = lr_bounds(spectrum) if (method != "gd" and momentum is None) else None
     beta = _beta(method, momentum, bounds)
-    k = A64.shape[1]
-    a = lr * 2 * sigma**2 / k**2
-    start = _start_errors(A64, V, X0)
+    a = step_share(lr, sigma, spectrum.k)
+    start = _start_errors(spectrum.rounded.matrix, V, X0)
     with np.errstate(over="ignore", invalid="ignore"):
-        errors = np.abs(_coefficients(a, beta, method, steps)) * start[None, :]
-    return sigma, errors, _rates(a, beta, method), lr, beta
+        errors = np.abs(coefficients(a, beta, method, steps)) * start[None, :]
+    return sigma, errors, long_run_factor(a, beta, method), lr, beta
 
 
 def predicted_direction_errors(
@@ -185,17 +143,18 @@ def predicted_direction_errors(
 
     Computed in float64 for gd (|qᵢ|ᵗ‖R₀vᵢ‖), momentum and nesterov (the exact
     recurrences of the module docstring, velocity starting at 0). ``X0`` is the
-    start (k×m; zeros if None); ``momentum`` is β (the method's theory β if None).
+    start (k×m; zeros if None); ``momentum`` is β (the method's theory β if None). ``A`` may be a
+    :class:`gdinverse.Spectrum` (float64 values are taken as they are; others in float64).
     Directions with σ = 0 keep their starting error. Adam and Newton–Schulz have
     no per-direction theory: asking for it raises :class:`ParameterError`.
     """
-    A64 = as_matrix(A, dtype="float64").cpu()
+    spectrum = Spectrum.of(A if isinstance(A, Spectrum) else as_matrix(A, dtype="float64").cpu())
     steps = check_int("steps", steps, low=0, high=10**7)
-    if (steps + 1) * A64.shape[1] > MAX_TABLE:
+    if (steps + 1) * spectrum.k > MAX_TABLE:
         raise ParameterError(
-            f"{steps + 1:,} steps × {A64.shape[1]:,} directions is over {MAX_TABLE:,} numbers; ask for fewer steps"
+            f"{steps + 1:,} steps × {spectrum.k:,} directions is over {MAX_TABLE:,} numbers; ask for fewer steps"
         )
-    return _predicted(A64, lr=lr, steps=np.arange(steps + 1), X0=X0, method=method, momentum=momentum)[1]
+    return _predicted(spectrum, lr=lr, steps=np.arange(steps + 1), X0=X0, method=method, momentum=momentum)[1]
 
 
 def direction_errors(A: Any, result: DescentResult) -> np.ndarray:
@@ -206,7 +165,7 @@ def direction_errors(A: Any, result: DescentResult) -> np.ndarray:
     """
     result = _check_result(result)
     A64 = _matrix_of(A, result)
-    V = _svd(A64)[2]
+    V = result.spectrum.rounded.V
     k = A64.shape[1]
     X = torch.stack([result.snapshots[t].detach().cpu().double() for t in result.snapshots])
     R = (X @ A64).numpy() - np.eye(k)
@@ -231,6 +190,8 @@ class DirectionView:
     """The theory's ‖R_t vᵢ‖ at ``theory_steps``."""
     rates: np.ndarray = field(repr=False)
     """The long-run factor a step of each direction (|1 − 2·lr·σ²/k²| for gd; 1 where σ = 0)."""
+    a: np.ndarray = field(repr=False)
+    """2·lr·σ²/k² of each direction (:func:`gdinverse.spectrum.step_share`): a plain step's factor is 1 − a."""
     lr: float
     momentum: float | None
     method: str
@@ -280,7 +241,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
     dense = dense.astype(np.int64)
     X0 = result.snapshots[0]
     sigma, theory, rates, lr, beta = _predicted(
-        A64, lr=result.lr, steps=dense, X0=X0, method=result.method, momentum=result.momentum
+        result.spectrum, lr=result.lr, steps=dense, X0=X0, method=result.method, momentum=result.momentum
     )
     measured = direction_errors(A, result)
     return DirectionView(
@@ -291,6 +252,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
         theory_steps=dense,
         theory=theory,
         rates=rates,
+        a=step_share(lr, sigma, A64.shape[1]),
         lr=lr,
         momentum=None if result.method == "gd" else beta,
         method=result.method,
@@ -331,11 +293,10 @@ def contraction_factors(A: Any, lrs: Any = None) -> ContractionFactors:
     lrs = np.asarray([check_float("every lr", float(lr), low=0.0, low_open=True) for lr in np.ravel(lrs)])
     if lrs.size == 0:
         raise ParameterError("lrs is empty; give at least one learning rate")
-    c = 2 * lrs / bounds.k**2
     return ContractionFactors(
         lrs=lrs,
-        slow=np.abs(1 - c * bounds.resolved_sigma_min**2),
-        fast=np.abs(1 - c * bounds.sigma_max**2),
+        slow=np.abs(factor(lrs, bounds.resolved_sigma_min, bounds.k)),
+        fast=np.abs(factor(lrs, bounds.sigma_max, bounds.k)),
         bounds=bounds,
     )
 
@@ -371,9 +332,14 @@ class Landscape:
     method: str
 
     def plane_loss(self, a: Any, b: Any) -> np.ndarray:
-        """The closed form floor + (a²σ_slow² + b²σ_fast²)/k² at the points (a, b)."""
-        a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        return self.floor + (a**2 * self.sigma_slow**2 + b**2 * self.sigma_fast**2) / self.k**2
+        """The closed form floor + (a²σ_slow² + b²σ_fast²)/k² at the points (a, b) (:func:`plane_loss`)."""
+        return plane_loss(a, b, floor=self.floor, sigma_slow=self.sigma_slow, sigma_fast=self.sigma_fast, k=self.k)
+
+
+def plane_loss(a: Any, b: Any, *, floor: float, sigma_slow: float, sigma_fast: float, k: int) -> np.ndarray:
+    """The loss at X* + a·D_slow + b·D_fast: floor + (a²σ_slow² + b²σ_fast²)/k² (see :func:`landscape`)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return floor + (a**2 * sigma_slow**2 + b**2 * sigma_fast**2) / k**2
 
 
 SQUARE_UP_TO = 10
@@ -420,10 +386,12 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     result = _check_result(result)
     A64 = _matrix_of(A, result)
     size = check_int("size", size, low=3, high=201)
-    sigma, U, V = _svd(A64)
+    decomposition = result.spectrum.rounded
+    sigma, U, V = result.spectrum.directions()
     m, k = A64.shape
-    rank = int((sigma > 0).sum())
-    moving = np.arange(numerical_rank(sigma, (m, k), result.matrix.dtype))  # σ decreasing: the resolved ones
+    rank = decomposition.rank
+    level = resolution(sigma[0], (m, k), result.matrix.dtype)
+    moving = np.flatnonzero(sigma > level) if sigma[0] > 0 else np.arange(0)  # σ decreasing: the resolved ones
     if moving.size < 2:
         precision = str(result.matrix.dtype).removeprefix("torch.")
         raise MatrixInputError(
@@ -431,10 +399,9 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
             "needs two (a slowest and a fastest direction); use a matrix of rank 2 or more"
         )
     fast, slow = int(moving[0]), int(moving[-1])
-    Ar = A64.numpy()
     P = U[:, :rank] @ U[:, :rank].T
     X0 = result.snapshots[0].detach().cpu().double().numpy()
-    X_star = np.linalg.pinv(Ar) + X0 @ (np.eye(m) - P)
+    X_star = decomposition.pseudo_inverse() + X0 @ (np.eye(m) - P)
     start = X0 - X_star
     w_slow = _unit(start @ U[:, slow], V[:, slow])
     w_fast = _unit(start @ U[:, fast], V[:, fast])
@@ -449,11 +416,13 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     else:
         span_a = span_b = check_float("span", span, low=0.0, low_open=True)
     grid_a, grid_b = np.linspace(-span_a, span_a, size), np.linspace(-span_b, span_b, size)
-    floor = (k - rank) / k**2
+    floor = loss_floor(rank, k)
     return Landscape(
         a=grid_a,
         b=grid_b,
-        loss=floor + ((grid_a[None, :] * sigma[slow]) ** 2 + (grid_b[:, None] * sigma[fast]) ** 2) / k**2,
+        loss=plane_loss(
+            grid_a[None, :], grid_b[:, None], floor=floor, sigma_slow=sigma[slow], sigma_fast=sigma[fast], k=k
+        ),
         path_a=path_a,
         path_b=path_b,
         steps=steps,

@@ -1,9 +1,12 @@
 r"""The exact inverse (``torch.linalg.inv``), one-sided and pseudo-inverses, and the condition number.
 
-**The rule.** :func:`exact_inverse` refuses a square matrix (:class:`SingularMatrixError`) only when the LU
-factorisation breaks down — an exactly zero pivot, where elimination in the working dtype cannot go on (the matrix
-as stored is singular, or rounding made it look so) — or when the inverse overflows the dtype. Every other matrix
-gets its inverse, with what the standard bound says about it. Rounding the data and the arithmetic to a relative
+**Singular means singular.** Whether a matrix has an inverse is decided on its values, exactly
+(:class:`gdinverse.Spectrum`: a float is a rational number, so up to 64 rows and columns the rank is found in exact
+arithmetic). :func:`exact_inverse` refuses (:class:`SingularMatrixError`) a square matrix that, stored in the working
+dtype, has deficient rank — whatever LU elimination would do with it: on some CPUs it meets an exactly zero pivot,
+on others a pivot of rounding size and returns numbers that are no inverse. It also refuses when LU breaks down on a
+matrix of full rank (rounding made a pivot exactly 0) or when the inverse overflows the dtype. Every other matrix gets
+its inverse, with what the standard bound says about it. Rounding the data and the arithmetic to a relative
 precision eps perturbs the inverse by, to first order and up to a modest factor that grows with n,
 
 .. math:: \frac{\lVert \hat X - M^{-1}\rVert}{\lVert M^{-1}\rVert} \lesssim \mathrm{eps}\cdot\kappa(M),
@@ -13,13 +16,13 @@ so the inverse has about :math:`-\log_{10}(\mathrm{eps}\,\kappa)` correct signif
 (``trusted_digits``; normwise, so the largest entries have them). When eps·κ ≥ 1 the bound guarantees no digit
 (``ill_conditioned``): the inverse is still returned, to be shown with a warning. It may be far more accurate than
 the bound — a diagonal matrix's inverse is exact at any κ, and the 30×30 Moler matrix (κ ≈ 4e19) has an inverse
-correct to about 1.5e-16 — but nothing short of a check in higher precision can tell. ``max_error`` is what was
-measured: max |X @ M − I|.
+correct to about 1.5e-16 — but nothing short of a check can tell: ``max_error`` is what was measured,
+max |X @ M − I|.
 
-κ is computed in float64 from the matrix *as entered*, before any cast to float32, so one matrix has one κ
-whichever dtype inverts it. When σ_min is below max(m, k)·eps64·σ_max, float64's SVD cannot resolve it: κ is then
-not reliable (``condition_resolved`` is False; a singular matrix may show κ ≈ 1e17 rather than inf), and the bound
-guarantees nothing in either dtype.
+κ is that of the matrix *as entered*, before any cast to float32, so one matrix has one κ whichever dtype inverts
+it; it is ∞ exactly when the rank is deficient. A matrix of full rank has a finite κ however large: where float64's
+SVD cannot resolve σ_min, κ comes from the exact inverse (``kappa_source``), and only beyond the sizes exact
+arithmetic affords is it an estimate (``condition_resolved`` False: the bound then guarantees nothing).
 
 A non-square matrix has no inverse; :func:`one_sided_inverse` says which one-sided inverse it has.
 """
@@ -30,11 +33,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
+from . import rational
 from .errors import MatrixInputError, SingularMatrixError
 from .matrices import as_matrix
-from .theory import format_condition, numerical_rank, residual, singular_values
+from .spectrum import Decomposition, Spectrum
+from .theory import format_condition, residual
 
 __all__ = [
     "ExactInverse",
@@ -47,6 +53,9 @@ __all__ = [
 ]
 
 ONE_SIDED_KINDS = ("inverse", "left", "right", "pseudo")
+INACCURATE = 0.01
+"""A measured error (against the exact inverse, or else max |inverse @ M − I|) from which an inverse is called
+not accurate."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,8 @@ class ExactInverse:
     max_error: float
     """max |inverse @ matrix − I|, measured in ``dtype``."""
     determinant: float
-    """det of the matrix as entered, in float64."""
+    """det of the matrix as entered: exact, rounded once to float64 (up to 64 rows; beyond, float64's LU). It
+    underflows to 0 for a matrix of full rank whose det is below float64's smallest number (Hilbert 128)."""
     condition_number: float
     """κ = σ_max/σ_min of the matrix as entered (2-norm), computed in float64; see ``condition_resolved``."""
     dtype: str
@@ -76,9 +86,16 @@ class ExactInverse:
     ill_conditioned: bool
     """True when the bound guarantees no digit (eps·κ ≥ 1, or κ unresolved): show the inverse with a warning."""
     condition_resolved: bool
-    """False when σ_min is below max(m, k)·eps64·σ_max, which float64's SVD cannot resolve: κ is then not reliable
-    (it may be far larger, as for a singular matrix), M is at least about that ill-conditioned, and the bound
-    guarantees no digit."""
+    """True when κ is known: float64's SVD resolves σ_min, or κ came from the exact inverse (``kappa_source``).
+    False only where M is too big for exact arithmetic and its SVD cannot resolve σ_min: κ is then an estimate (at
+    least about 1/(n·eps₆₄)), M may even be singular, and the bound guarantees no digit."""
+    kappa_source: str = "svd"
+    """How κ was found: "svd", "exact inverse" or "estimate" (:attr:`gdinverse.Decomposition.kappa_source`)."""
+    rank_exact: bool = True
+    """Whether M's full rank was proved in exact arithmetic (up to 64 rows; beyond, it is numerical)."""
+    true_error: float | None = None
+    """‖inverse − M⁻¹‖_F / ‖M⁻¹‖_F against the exact inverse of M as entered (None where exact arithmetic is not
+    affordable): what the bound eps·κ bounds, measured."""
 
     @property
     def residual(self) -> torch.Tensor:
@@ -86,24 +103,41 @@ class ExactInverse:
         return residual(self.inverse, self.matrix)
 
     @property
+    def check_text(self) -> str:
+        """What the check measured, in words: "max |inverse @ M − I| = 3.4" (or "= 0, exact"), and the error
+        against the exact inverse where it is known."""
+        text = f"max |inverse @ M − I| = {self.max_error:.2g}" + (", exact" if self.max_error == 0 else "")
+        if self.true_error is not None:
+            off = "exactly M⁻¹" if self.true_error == 0 else f"off by {self.true_error:.2g} (relative)"
+            text += f"; against the exact inverse it is {off}"
+        return text
+
+    @property
+    def accurate(self) -> bool | None:
+        """Whether the inverse is accurate, as measured: its error against the exact inverse (where known) or else
+        max |inverse @ M − I| below :data:`INACCURATE`; None where neither tells (never: one is always measured)."""
+        measured = self.true_error if self.true_error is not None else self.max_error
+        return bool(measured < INACCURATE)
+
+    @property
     def warning(self) -> str | None:
         """The sentence to show next to an ill-conditioned inverse (None when the bound guarantees digits)."""
         if not self.ill_conditioned:
             return None
-        measured = f"max |inverse @ M − I| = {self.max_error:.2g} is what was measured"
         if not self.condition_resolved:
             return (
-                f"κ ≈ {format_condition(self.condition_number)} is beyond what float64 resolves, so M is singular or "
-                f"too close to singular to tell: no digit of this inverse is guaranteed ({measured}). "
-                "Use the pseudo-inverse, or check in higher precision."
+                f"κ ≈ {format_condition(self.condition_number)} is beyond what float64 resolves, and M is too big to "
+                f"decide its rank exactly: it may be singular. No digit of this inverse is guaranteed (the check: "
+                f"{self.check_text}). Use the pseudo-inverse, or check in higher precision."
             )
         advice = ""
         if self.dtype == "float32" and self.condition_number * torch.finfo(torch.float64).eps < 1:
             digits = -math.log10(self.condition_number * torch.finfo(torch.float64).eps)
             advice = f" In float64 the bound guarantees about {digits:.0f} digits."
+        verdict = "It is accurate all the same" if self.accurate else "And it is not accurate"
         return (
             f"eps·κ = {self.error_bound:.2g} ≥ 1 in {self.dtype}: the bound guarantees no correct digit of this "
-            f"inverse (it may still be accurate; {measured}).{advice}"
+            f"inverse. {verdict}: {self.check_text}.{advice}"
         )
 
 
@@ -133,19 +167,15 @@ def _entered(A: Any) -> torch.Tensor:
     return as_matrix(A, dtype=torch.float64, device="cpu")
 
 
-def _kappa(sigma: Any) -> float:
-    return math.inf if sigma[-1] == 0 else float(sigma[0] / sigma[-1])
-
-
 def condition_number(A: Any, *, dtype: Any = None) -> float:
-    """The 2-norm condition number σ_max/σ_min of ``A`` as entered, computed in float64 (inf if σ_min is 0).
+    """The 2-norm condition number σ_max/σ_min of ``A`` as entered (a matrix or its :class:`gdinverse.Spectrum`):
+    ∞ exactly when its rank is deficient, finite however large for a matrix of full rank
+    (:attr:`gdinverse.Decomposition.kappa`).
 
     ``A`` must fit ``dtype`` (float32 unless given or a float64 tensor), as everywhere in gdinverse, but κ is
-    always that of the values as entered, never of their float32 rounding. When σ_min is below
-    max(m, k)·eps64·σ_max (κ beyond about 1e15) float64's SVD cannot resolve it and κ is not reliable.
+    always that of the values as entered, never of their float32 rounding.
     """
-    as_matrix(A, dtype=dtype)
-    return _kappa(singular_values(_entered(A)))
+    return Spectrum.of(A, dtype=dtype).condition_number
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -156,30 +186,31 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
     """Invert a square matrix with ``torch.linalg.inv`` in ``dtype`` (float32 by default, or float64 for a
     float64 tensor), and say what the condition number guarantees about the result (module docstring).
 
-    Raises :class:`SingularMatrixError` only when LU elimination meets an exactly zero pivot (the matrix, stored
-    in ``dtype``, is singular) or the inverse overflows ``dtype``; :class:`MatrixInputError` for a non-square
-    matrix (see :func:`one_sided_inverse`).
+    ``M`` may be a :class:`gdinverse.Spectrum` (then it is not decomposed again). Raises
+    :class:`SingularMatrixError` when M, stored in ``dtype``, is singular (decided exactly up to 64 rows), when
+    LU elimination meets an exactly zero pivot, or when the inverse overflows ``dtype``; :class:`MatrixInputError`
+    for a non-square matrix (see :func:`one_sided_inverse`).
     """
-    A = as_matrix(M, dtype=dtype, device=device)
+    spectrum = Spectrum.of(M, dtype=dtype)
+    A = as_matrix(spectrum.rounded.matrix, dtype=spectrum.dtype, device=device)
     rows, cols = A.shape
     if rows != cols:
         raise MatrixInputError(
             f"the exact inverse needs a square matrix, got {rows}×{cols}; use one_sided_inverse for its left or "
             "right inverse, or pseudo_inverse for the least-squares inverse"
         )
-    entered = _entered(M)
-    sigma = singular_values(entered)
-    kappa = _kappa(sigma)
+    kappa = spectrum.condition_number
     shown = format_condition(kappa)
-    resolved = numerical_rank(sigma, (rows, cols), torch.float64) == rows
     name = _name(A.dtype)
+    stored, entered = spectrum.rounded, spectrum.entered
+    _refuse_singular(stored, entered, name, kappa)
     eps = torch.finfo(A.dtype).eps
     inverse, info = torch.linalg.inv_ex(A)
     if int(info) > 0:
-        if A.dtype == torch.float32 and resolved:
+        if stored.rank_exact:
             raise SingularMatrixError(
-                f"matrix is singular once rounded to float32: LU elimination met an exactly zero pivot in column "
-                f"{int(info)}, though as entered it is invertible (condition number {shown}); use float64, or the "
+                f"LU elimination in {name} met an exactly zero pivot in column {int(info)}, though M stored in {name} "
+                f"has full rank {rows} (rounding made the pivot 0; condition number {shown}); use float64, or the "
                 "pseudo-inverse",
                 condition_number=kappa,
             )
@@ -196,6 +227,7 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
             f"{shown}); rescale the matrix" + (" or use float64" if A.dtype == torch.float32 else ""),
             condition_number=kappa,
         )
+    resolved = spectrum.kappa_source in ("svd", "exact inverse")
     bound = eps * kappa
     ill = bound >= 1 or not resolved
     digits = 0.0 if ill else min(-math.log10(eps), max(0.0, -math.log10(bound)))
@@ -204,7 +236,7 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
         inverse=inverse,
         product=product,
         max_error=float(residual(inverse, A).abs().max()),
-        determinant=float(torch.linalg.det(entered)),
+        determinant=_determinant(entered),
         condition_number=kappa,
         dtype=name,
         eps=eps,
@@ -212,6 +244,51 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
         trusted_digits=digits,
         ill_conditioned=ill,
         condition_resolved=resolved,
+        kappa_source=spectrum.kappa_source,
+        rank_exact=entered.rank_exact,
+        true_error=_true_error(inverse, entered),
+    )
+
+
+def _true_error(inverse: torch.Tensor, entered: Decomposition) -> float | None:
+    """‖inverse − M⁻¹‖_F / ‖M⁻¹‖_F against the exact inverse of M as entered, where it is known."""
+    exact = entered.exact_inverse
+    if exact is None:
+        return None
+    scale = float(np.abs(exact).max())  # norms of entries like 1e-300 would underflow
+    difference = (inverse.double().cpu().numpy() - exact) / scale
+    return float(np.linalg.norm(difference) / np.linalg.norm(exact / scale))
+
+
+def _determinant(entered: Decomposition) -> float:
+    """det of M as entered: exact (rounded once to float64; ±inf past its range, 0 only if it underflows) where
+    exact arithmetic is affordable, else float64's LU determinant."""
+    exact = rational.determinant(entered.matrix.numpy()) if entered.rank_exact else None
+    if exact is None:
+        return float(torch.linalg.det(entered.matrix))
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
+def _refuse_singular(stored: Decomposition, entered: Decomposition, name: str, kappa: float) -> None:
+    """Raise :class:`SingularMatrixError` when the matrix stored in the working precision is exactly singular."""
+    n = stored.shape[0]
+    if not stored.rank_exact or stored.full_rank:
+        return
+    if entered.full_rank:
+        raise SingularMatrixError(
+            f"matrix is singular once rounded to {name}: stored in {name} it has rank {stored.rank} of {n} (decided "
+            f"exactly), though as entered it is invertible (condition number {format_condition(kappa)}); use "
+            "float64, or the pseudo-inverse",
+            condition_number=kappa,
+        )
+    raise SingularMatrixError(
+        f"matrix is singular: it has rank {entered.rank} of {n} (decided exactly; condition number ∞), so it has no "
+        "inverse, whatever torch.linalg.inv returns for it (on some CPUs rounding-size numbers, on others an error); "
+        "use the pseudo-inverse (pseudo_inverse, or one_sided_inverse to see which inverses exist)",
+        condition_number=kappa,
     )
 
 
@@ -231,7 +308,7 @@ def _eye(n: int) -> str:
     return "I" + str(n).translate(_SUBSCRIPTS)
 
 
-def _describe(kind: str, m: int, k: int, rank: int) -> str:
+def _describe(kind: str, m: int, k: int, rank: int, *, exact: bool = True) -> str:
     size = f"M is {m}×{k}"
     if kind == "inverse":
         return (
@@ -249,16 +326,22 @@ def _describe(kind: str, m: int, k: int, rank: int) -> str:
         )
     if rank == 0:
         return f"{size} and all zeros (rank 0): it has no left or right inverse, and its pseudo-inverse M⁺ is zero."
-    square = "it is singular, or too close to singular for float64 to tell, so it has" if m == k else "it has"
+    if exact:
+        which = f"rank {rank}, below {min(m, k)}"
+        square = "it is singular, so it has" if m == k else "it has"
+    else:
+        which = f"numerical rank {rank}, below {min(m, k)} (too big to decide exactly)"
+        square = "it is singular, or too close to singular for float64 to tell, so it has" if m == k else "it has"
     return (
-        f"{size} with numerical rank {rank}, below {min(m, k)}: {square} no left or right inverse. X = M⁺, the "
+        f"{size} with {which}: {square} no left or right inverse. X = M⁺, the "
         f"pseudo-inverse, gives the least-squares solution of least norm (x = X @ b for M @ x ≈ b), and X @ M is "
         f"the projection onto M's row space (rank {rank}), not {_eye(k)}."
     )
 
 
 def one_sided_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> OneSidedInverse:
-    """Which inverse an m×k matrix has, from its numerical rank r (float64, tolerance max(m, k)·eps64·σ_max).
+    """Which inverse an m×k matrix has, from its rank r (decided exactly up to 64 rows and columns, else numerical:
+    singular values above max(m, k)·eps64·σ_max; see :class:`gdinverse.Spectrum`).
 
     - "inverse": square with r = m: X = A⁻¹, X @ A = A @ X = I;
     - "left": r = k < m (full column rank): X = (AᵀA)⁻¹Aᵀ = A⁺, X @ A = I_k (left inverses are many; A⁺ has
@@ -266,21 +349,21 @@ def one_sided_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> OneSi
     - "right": r = m < k (full row rank): X = Aᵀ(AAᵀ)⁻¹ = A⁺, A @ X = I_m;
     - "pseudo": r < min(m, k): X = A⁺, the least-squares inverse of least norm; X @ A projects onto the row space.
 
-    X is computed in float64 from A as entered (A⁺ by ``torch.linalg.pinv``, never through AᵀA, which would square
-    κ) and returned in ``dtype``; ``product`` and ``max_error`` are measured in ``dtype``.
+    X is computed in float64 from A as entered (A⁻¹ in exact arithmetic where affordable, else by LU; A⁺ from the
+    SVD, never through AᵀA, which would square κ) and returned in ``dtype``; ``product`` and ``max_error`` are
+    measured in ``dtype``. ``A`` may be a :class:`gdinverse.Spectrum`.
     """
-    M = as_matrix(A, dtype=dtype, device=device)
+    spectrum = Spectrum.of(A, dtype=dtype)
+    M = as_matrix(spectrum.rounded.matrix, dtype=spectrum.dtype, device=device)
     m, k = M.shape
-    entered = _entered(A)
-    rank = numerical_rank(singular_values(entered), (m, k), torch.float64)
+    entered = spectrum.entered
+    rank = entered.rank
     if m == k and rank == m:
         kind = "inverse"
-        X64, info = torch.linalg.inv_ex(entered)
-        if int(info) > 0 or not torch.isfinite(X64).all():
-            X64 = torch.linalg.pinv(entered)
+        X64 = _true_inverse(entered)
     else:
         kind = "left" if rank == k < m else "right" if rank == m < k else "pseudo"
-        X64 = torch.linalg.pinv(entered)
+        X64 = torch.from_numpy(entered.pseudo_inverse())
     X = X64.to(device=M.device, dtype=M.dtype)
     product = M @ X if kind == "right" else X @ M
     # max |product − I| (recomputed by gdinverse.residual); a projection for "pseudo", so no error
@@ -293,22 +376,33 @@ def one_sided_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> OneSi
         rank=rank,
         product=product,
         max_error=error,
-        description=_describe(kind, m, k, rank),
+        description=_describe(kind, m, k, rank, exact=entered.rank_exact),
         dtype=_name(M.dtype),
     )
 
 
+def _true_inverse(entered: Decomposition) -> torch.Tensor:
+    """M⁻¹ of a square matrix of full rank, in float64: the exact inverse rounded once where exact arithmetic is
+    affordable, else float64's LU inverse (M⁺ from the SVD if LU breaks down or overflows)."""
+    exact = entered.exact_inverse
+    if exact is not None:
+        return torch.from_numpy(exact)
+    X64, info = torch.linalg.inv_ex(entered.matrix)
+    if int(info) > 0 or not torch.isfinite(X64).all():
+        return torch.from_numpy(entered.pseudo_inverse())
+    return X64
+
+
 def best_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> tuple[str, torch.Tensor]:
-    """What a learned X should be compared with: ("exact inverse", A⁻¹) whenever ``exact_inverse`` gives one in
-    ``dtype`` (an ill-conditioned one too, such as Hilbert 6 in float32), else ("pseudo-inverse", A⁺): for a
-    non-square matrix, a square one whose LU factorisation breaks down or whose inverse overflows, and one whose κ
-    float64 cannot resolve (``condition_resolved`` False: singular or too close to tell, where the "inverse" LU
-    returns is rounding noise of size 1/eps and A⁺ is what gradient descent from zeros approaches)."""
-    try:
-        result = exact_inverse(A, dtype=dtype, device=device)
-    except (SingularMatrixError, MatrixInputError):
-        pass
-    else:
-        if result.condition_resolved:
-            return "exact inverse", result.inverse
-    return "pseudo-inverse", pseudo_inverse(A, dtype=dtype, device=device)
+    """What a learned X should be compared with, computed in float64 from A as entered and returned in ``dtype``:
+    ("exact inverse", A⁻¹) for a square matrix of full rank (the exact inverse rounded once where exact arithmetic is
+    affordable, so that Hilbert 12's reference is right to the last digit; float64's LU inverse beyond), else
+    ("pseudo-inverse", A⁺): for a non-square matrix, a singular one, and one too big to decide whose κ float64
+    cannot resolve (where A⁺ is what gradient descent from zeros approaches)."""
+    spectrum = Spectrum.of(A, dtype=dtype)
+    entered = spectrum.entered
+    m, k = entered.shape
+    like = {"dtype": getattr(torch, spectrum.dtype), "device": as_matrix([[0.0]], device=device).device}
+    if m == k and entered.full_rank and spectrum.kappa_source != "estimate":
+        return "exact inverse", _true_inverse(entered).to(**like)
+    return "pseudo-inverse", torch.from_numpy(entered.pseudo_inverse()).to(**like)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import ParameterError, check_int
 from .limits import MAX_SEED
+from .spectrum import factor, optimal_lr, stable_limit
 from .theory import format_condition, steps_to_tolerance
 
 __all__ = ["EPS32", "KINDS", "TOLERANCE_LOSS", "Experiment", "Question", "sheet", "sheet_markdown"]
@@ -235,7 +236,7 @@ def _size(M: Matrix) -> str:
 
 def _steps_to(k: int, sigmas: list[float], lr: float, floor: float, gap: float, cap: int) -> int:
     """Steps from X₀ = 0 until the loss is within ``gap`` of ``floor`` at ``lr`` (R₀ = −I: weight 1 a direction)."""
-    slowest = max(abs(1 - 2 * lr * s * s / k**2) for s in sigmas if s > 0)
+    slowest = max(abs(factor(lr, s, k)) for s in sigmas if s > 0)
     if slowest == 0:
         return 10
     return int(min(cap, max(10, math.ceil(math.log(gap * k**2 / k) / (2 * math.log(slowest))))))
@@ -247,7 +248,7 @@ def _steps_to(k: int, sigmas: list[float], lr: float, floor: float, gap: float, 
 def _stable_lr(rng: np.random.Generator) -> Question:
     M = _matrix(rng, 8)
     k, sig = len(M[0]), _sigmas(M)
-    answer = k**2 / sig[0] ** 2
+    answer = stable_limit(sig[0], k)
     lr = _nice(0.95 * answer)
     return Question(
         kind="stable_lr",
@@ -272,7 +273,7 @@ def _optimal_lr(rng: np.random.Generator) -> Question:
     M = _matrix(rng, 8)
     k, sig = len(M[0]), _sigmas(M)
     high, low = sig[0], sig[-1]
-    answer = k**2 / (low**2 + high**2)
+    answer = optimal_lr(low, high, k)
     kappa = high / low
     return Question(
         kind="optimal_lr",
@@ -296,15 +297,15 @@ def _steps(rng: np.random.Generator) -> Question:
     while True:
         M = _matrix(rng, 5)
         k, sig = len(M[0]), _sigmas(M)
-        optimal = k**2 / (sig[0] ** 2 + sig[-1] ** 2)
+        optimal = optimal_lr(sig[-1], sig[0], k)
         lr = _nice(optimal * float(rng.choice([0.3, 0.5, 0.7, 1.0])))
         answer = steps_to_tolerance(M, lr=lr, tol=TOLERANCE_LOSS, X0=None)
         if answer is None or answer > 3000:
             continue
-        losses = [sum((1 - 2 * lr * s * s / k**2) ** (2 * t) for s in sig) / k**2 for t in (answer - 1, answer)]
+        losses = [sum(factor(lr, s, k) ** (2 * t) for s in sig) / k**2 for t in (answer - 1, answer)]
         if losses[1] <= TOLERANCE_LOSS * (1 - 1e-6) and losses[0] > TOLERANCE_LOSS * (1 + 1e-6):  # not borderline
             break
-    factors = [1 - 2 * lr * s * s / k**2 for s in sig]
+    factors = [factor(lr, s, k) for s in sig]
     terms = " + ".join(f"({q:.4g})^{{2t}}" for q in factors)
     return Question(
         kind="steps",
@@ -326,9 +327,9 @@ def _slowest(rng: np.random.Generator) -> Question:
     while True:
         M = _diagonal(rng, 3)
         k, sig = 3, _sigmas(M)
-        optimal, stable = k**2 / (sig[0] ** 2 + sig[-1] ** 2), k**2 / sig[0] ** 2
+        optimal, stable = optimal_lr(sig[-1], sig[0], k), stable_limit(sig[0], k)
         lr = _nice(float(rng.choice([0.3 * optimal, 0.6 * optimal, 0.95 * stable])))
-        factors = [abs(1 - 2 * lr * s * s / k**2) for s in sig]
+        factors = [abs(factor(lr, s, k)) for s in sig]
         order = sorted(range(3), key=lambda i: factors[i], reverse=True)
         if lr < stable and factors[order[0]] > 1.1 * factors[order[1]]:
             break
@@ -358,11 +359,11 @@ def _diverges(rng: np.random.Generator) -> Question:
     while True:
         M = _matrix(rng, 8)
         k, sig = len(M[0]), _sigmas(M)
-        stable = k**2 / sig[0] ** 2
+        stable = stable_limit(sig[0], k)
         lr = _nice(stable * float(rng.choice([0.5, 0.8, 1.2, 1.5, 2.0])))
         if abs(lr / stable - 1) >= 0.1:
             break
-    q = 1 - 2 * lr * sig[0] ** 2 / k**2
+    q = factor(lr, sig[0], k)
     answer = "yes" if lr > stable else "no"
     verdict = "above it: the error along σ_max grows" if answer == "yes" else "below it: every direction shrinks"
     return Question(
@@ -427,7 +428,7 @@ def _left_inverse(rng: np.random.Generator) -> Question:
         f"XM = I; the loss stops at the floor (k − rank)/k² = {floor:.4g}"
     )
     sig = [float(s) for s in np.linalg.svd(np.array(M, dtype=np.float64), compute_uv=False)]
-    lr = _nice(0.9 * k**2 / (sig[0] ** 2 + sig[rank - 1] ** 2))
+    lr = _nice(0.9 * optimal_lr(sig[rank - 1], sig[0], k))
     return Question(
         kind="left_inverse",
         prompt=f"A {m}×{k} indicator matrix marks which of {k} words (columns) occur in each of {m} documents (rows). "

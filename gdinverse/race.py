@@ -20,6 +20,7 @@ import torch
 from .descent import METHODS, DescentResult, gd_inverse
 from .errors import ParameterError, check_choice, check_float
 from .exact import best_inverse
+from .spectrum import Spectrum
 
 __all__ = ["RaceRow", "loss_and_error_disagree", "race", "race_table"]
 
@@ -67,13 +68,15 @@ def race(
     dtype: Any = None,
     lrs: Mapping[str, float] | None = None,
     on_method: Callable[[str], None] | None = None,
+    spectrum: Spectrum | None = None,
 ) -> dict[str, DescentResult]:
     """Run each method of ``methods`` (see :data:`METHODS`) with its default parameters from the same start.
 
     Each method gets the learning rate (and momentum) the theory gives it (see
     :class:`gdinverse.LrBounds`), or the one in ``lrs`` (e.g. ``{"adam": 0.3}``);
     every loss is recorded. ``on_method(name)`` is called before each run, e.g.
-    to show progress.
+    to show progress. The matrix is analysed once for all of them (``spectrum``,
+    :class:`gdinverse.Spectrum` of A in ``dtype``, made here if not given).
     """
     methods = list(dict.fromkeys(check_choice("method", m, METHODS) for m in methods))
     if not methods:
@@ -81,28 +84,33 @@ def race(
     lrs = dict(lrs or {})
     for name in lrs:
         check_choice("a method in lrs", name, [m for m in METHODS if m != "newton_schulz"])
+    spectrum = Spectrum.of(A, dtype=dtype) if spectrum is None else spectrum
     results = {}
     for method in methods:
         if on_method is not None:
             on_method(method)
         lr = lrs.get(method, "optimal")
-        results[method] = gd_inverse(A, method=method, lr=lr, steps=steps, seed=seed, init=init, dtype=dtype)
+        results[method] = gd_inverse(
+            A, method=method, lr=lr, steps=steps, seed=seed, init=init, dtype=dtype, spectrum=spectrum
+        )
     return results
 
 
 def race_table(results: Mapping[str, DescentResult], *, tol: float = 1e-6, matrix: Any = None) -> list[RaceRow]:
     """One :class:`RaceRow` per run of :func:`race`, at tolerance ``tol`` on the loss.
 
-    Each row's error is against :func:`gdinverse.best_inverse` of ``matrix``, in float64: pass the
-    matrix as entered (the float64 one given to :func:`race`) so that it is the inverse :func:`gd_inverse`'s
-    users compare with; by default it is the runs' own matrix, rounded to their precision (for an ill-conditioned
-    matrix in float32 the two inverses differ).
+    Each row's error is against :func:`gdinverse.best_inverse` of ``matrix``, in float64: by default the matrix
+    as given to :func:`race` (the runs' spectrum, not decomposed again), the inverse :func:`gd_inverse`'s users
+    compare with (for an ill-conditioned matrix in float32 it differs from the inverse of the rounded matrix).
     """
     tol = check_float("tol", tol, low=0.0, low_open=True)
     if not results:
         raise ParameterError("the race has no results; run gdinverse.race(A, methods) first")
     first = next(iter(results.values()))
-    _, reference = best_inverse(first.matrix if matrix is None else matrix, dtype=torch.float64)
+    given = first.spectrum.in_precision("float64")
+    if matrix is not None:
+        given = Spectrum.of(matrix, dtype=torch.float64, entered=first.spectrum.entered)
+    _, reference = best_inverse(given)
     rows = []
     for method, result in results.items():
         settled = result.steps_to_tolerance(tol)

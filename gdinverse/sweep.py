@@ -13,6 +13,7 @@ import torch
 from .descent import GradientDescent
 from .errors import ParameterError, check_float, check_int
 from .limits import MAX_RUNS, MAX_STEPS
+from .spectrum import Spectrum
 from .theory import predicted_final_losses
 
 __all__ = ["LrSweep", "lr_sweep"]
@@ -47,17 +48,21 @@ def lr_sweep(
     init: str = "rand",
     dtype: Any = None,
     device: Any = None,
+    spectrum: Spectrum | None = None,
 ) -> LrSweep:
     """Run plain gradient descent for every lr in ``lrs`` at once and report each final loss.
 
     All runs start from the same X and advance together as one batched tensor
     computation, through the same step as :func:`gd_inverse`: each entry equals
     what ``gd_inverse(A, lr=lr, steps=steps, ...)`` gives. A diverged run keeps
-    the loss at which it was caught.
+    the loss at which it was caught. ``spectrum`` is :class:`gdinverse.Spectrum`
+    ``.of(A, dtype=dtype)`` when the caller has it (the theory's curve reads it).
     """
     values = _learning_rates(lrs)
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
-    engine = GradientDescent.batched(A, values.tolist(), seed=seed, init=init, dtype=dtype, device=device)
+    engine = GradientDescent.batched(
+        A, values.tolist(), seed=seed, init=init, dtype=dtype, device=device, spectrum=spectrum
+    )
     X0 = engine.X
     norms = torch.empty(steps, engine.runs, **engine.options)
     engine.advance(steps, norms)
@@ -65,7 +70,7 @@ def lr_sweep(
     diverged = np.asarray(bad.any(axis=0))
     first_bad = np.where(diverged, bad.argmax(axis=0), steps - 1)
     final = norms.double().cpu().numpy()[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
-    theory = predicted_final_losses(engine.A, values, steps=steps, X0=X0)
+    theory = predicted_final_losses(engine.spectrum, values, steps=steps, X0=X0)
     return LrSweep(lrs=values, final_losses=final, diverged=diverged, predicted=theory, steps=steps)
 
 

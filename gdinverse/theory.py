@@ -37,10 +37,21 @@ import torch
 from .errors import MatrixInputError, ParameterError, check_float, check_int
 from .limits import MAX_ENTRIES, MAX_STEPS
 from .matrices import as_matrix
+from .spectrum import (
+    MAX_PREDICTED_STEPS,
+    Spectrum,
+    change_in_words,
+    factor,
+    heavy_ball,
+    nesterov,
+    step_share,
+)
 
 __all__ = [
+    "MAX_PREDICTED_STEPS",
+    "SEED_LR",
     "LrBounds",
-    "change_in_words",
+    "condition_note",
     "format_condition",
     "lr_bounds",
     "predicted_final_losses",
@@ -53,9 +64,6 @@ __all__ = [
 SEED_LR = 0.2 * math.log(10)
 """The seed's learning rate: ``np.log(np.logspace(2e-1, 2e-1, 100))`` is 0.2·ln 10 ≈ 0.4605 a step."""
 
-MAX_PREDICTED_STEPS = 2**62
-"""Beyond this many steps the theory's step counts give up and say "never" (None)."""
-
 
 def format_condition(kappa: float) -> str:
     """A condition number as every part of gdinverse shows it: 3 significant digits, ``∞`` when singular.
@@ -64,6 +72,22 @@ def format_condition(kappa: float) -> str:
     ``format_condition(4.0)`` is ``"4"``.
     """
     return "∞" if math.isinf(kappa) and kappa > 0 else f"{kappa:.3g}"
+
+
+def condition_note(source: str, *, rank_exact: bool = True) -> str:
+    """How a condition number was found, in words, for the parenthesis after it ("κ = 1e+20 (…)"); ``source`` is
+    :attr:`gdinverse.Spectrum.kappa_source`."""
+    if source == "singular":
+        how = "decided exactly" if rank_exact else "numerically: σ below max(m, k)·eps·σ_max count as 0"
+        return f"M's rank is below its size ({how}), so κ is infinite"
+    if source == "exact inverse":
+        return "σ_max·‖M⁻¹‖₂ of M as entered, M⁻¹ computed exactly: float64's SVD cannot resolve σ_min here"
+    if source == "estimate":
+        return (
+            "an estimate: float64's SVD cannot resolve σ_min and M is too big to invert exactly; κ is at least "
+            "about 1/(max(m, k)·eps)"
+        )
+    return "σ_max/σ_min of M as entered, from float64's SVD"
 
 
 def residual(X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
@@ -76,27 +100,27 @@ def residual(X: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
 class LrBounds:
     """Learning rates for plain gradient descent on ``mean((X @ A − I)²)``; see the module docstring.
 
-    Two ranks: ``rank`` and ``condition_number`` describe the matrix as entered (float64 arithmetic on its
-    values); ``resolved_rank`` and ``resolved_sigma_min`` describe what gradient descent in the working
-    ``dtype`` sees: a singular value below ``resolution`` (max(m, k)·eps·σ_max) is lost in rounding. The
-    learning rates and the rates of convergence use the resolved ones; :meth:`resolution_note` says when
-    the two differ.
+    The numbers of a :class:`gdinverse.Spectrum`. Two ranks: ``rank`` and ``condition_number`` describe the matrix
+    as entered (decided exactly up to 64 rows and columns, ``rank_exact``); ``resolved_rank`` and
+    ``resolved_sigma_min`` describe what gradient descent in the working ``dtype`` sees: a singular value below
+    ``resolution`` (max(m, k)·eps·σ_max) is lost in rounding. The learning rates and the rates of convergence use
+    the resolved ones; :meth:`resolution_note` says when the two differ.
     """
 
     stable_below: float
-    """Plain GD converges iff 0 < lr < stable_below = k²/σ_max²."""
+    """Plain GD converges iff 0 < lr < stable_below = k²/σ_max² (:func:`gdinverse.spectrum.stable_limit`)."""
     optimal: float
     """The best constant lr, k²/(σ_min² + σ_max²), with σ_min the smallest singular value the dtype resolves."""
     sigma_max: float
     sigma_min: float
-    """The smallest nonzero singular value of A, in float64 (σ_rank)."""
+    """The smallest nonzero singular value of A as entered (σ_max/κ for a matrix of full rank)."""
     rank: int
-    """The rank of A in float64."""
+    """The rank of A as entered."""
     k: int
     """Number of columns of A: X @ A is k×k."""
     condition_number: float
-    """κ = σ_max/σ_min over all singular values of A, in float64: :func:`gdinverse.condition_number` (inf if
-    a singular value is exactly 0). Show it with :func:`format_condition`."""
+    """κ = σ_max/σ_min of A as entered: inf exactly when the rank is deficient. Show it with
+    :func:`format_condition`."""
     resolved_rank: int
     """How many singular values the working dtype resolves: the rank gradient descent sees."""
     resolved_sigma_min: float
@@ -105,6 +129,33 @@ class LrBounds:
     """The smallest singular value the working dtype resolves at this scale: max(m, k)·eps·σ_max."""
     dtype: str
     """The working precision: "float32" or "float64"."""
+    rank_exact: bool = True
+    """Whether ``rank`` was decided in exact arithmetic (else it is numerical, see :class:`gdinverse.Spectrum`)."""
+    kappa_source: str = "svd"
+    """How κ was found: "svd", "exact inverse", "estimate" or "singular"
+    (:attr:`gdinverse.Decomposition.kappa_source`)."""
+
+    @classmethod
+    def of(cls, spectrum: Spectrum) -> LrBounds:
+        """The learning rates of a spectrum; :class:`MatrixInputError` for an all-zero matrix (nothing to learn)."""
+        m, k = spectrum.shape
+        if spectrum.resolved_rank == 0:
+            raise MatrixInputError(f"the {m}×{k} matrix is all zeros; gradient descent has nothing to learn from it")
+        return cls(
+            stable_below=spectrum.stable_below,
+            optimal=spectrum.optimal,
+            sigma_max=spectrum.sigma_max,
+            sigma_min=spectrum.sigma_min,
+            rank=spectrum.rank,
+            k=k,
+            condition_number=spectrum.condition_number,
+            resolved_rank=spectrum.resolved_rank,
+            resolved_sigma_min=spectrum.resolved_sigma_min,
+            resolution=spectrum.resolution,
+            dtype=spectrum.dtype,
+            rank_exact=spectrum.rank_exact,
+            kappa_source=spectrum.kappa_source,
+        )
 
     @property
     def floor(self) -> float:
@@ -140,31 +191,28 @@ class LrBounds:
 
         Over the singular values the dtype resolves: the smallest is ``resolved_sigma_min``.
         """
-        c = 2 * lr / self.k**2
-        a_low, a_high = c * self.resolved_sigma_min**2, c * self.sigma_max**2
+        a_low = step_share(lr, self.resolved_sigma_min, self.k)
+        a_high = step_share(lr, self.sigma_max, self.k)
         # compared by the share each loses a step, min(a, 2 − a) (negative: it grows), not by factors that round
         # to 1; at the optimal lr the two are equal up to the rounding of a_high ≈ 2 (a few eps): the small σ is
         # the one to name. From the stable limit on (a_high ≥ 2) σ_max no longer shrinks: it is the slowest.
         low, high = min(a_low, 2 - a_low), min(a_high, 2 - a_high)
         if a_high < 2 and low <= high + 1e-9 * abs(high) + 8 * 2.0**-52:
-            return self.resolved_sigma_min, abs(1 - a_low)
-        return self.sigma_max, abs(1 - a_high)
+            return self.resolved_sigma_min, abs(factor(lr, self.resolved_sigma_min, self.k))
+        return self.sigma_max, abs(factor(lr, self.sigma_max, self.k))
 
     def shrink(self, lr: float) -> float:
         """The share of the error along the slowest direction (:meth:`slowest`) a step removes: min(a, 2 − a) with
         a = 2·lr·σ²/k², negative where it grows; taken from a itself, since 1 − a rounds to 1 when σ is tiny."""
         sigma, _ = self.slowest(lr)
-        a = 2 * lr * sigma**2 / self.k**2
+        a = step_share(lr, sigma, self.k)
         return min(a, 2 - a)
 
     def change(self, lr: float) -> str:
-        """How the error along the slowest direction (:meth:`slowest`) changes, in words: "shrinks by 5.8% a
-        step", "grows by 0.2% a step", "flips its sign every step without shrinking".
-
-        With a = 2·lr·σ²/k² the factor is 1 − a: the error shrinks by min(a, 2 − a) for 0 < a < 2 and grows by
-        a − 2 above; taken from a itself, since 1 − a rounds to 1 when σ is tiny."""
+        """How the error along the slowest direction (:meth:`slowest`) changes, in words
+        (:func:`gdinverse.spectrum.change_in_words`): "shrinks by 5.8% a step", "grows by 0.2% a step"."""
         sigma, _ = self.slowest(lr)
-        return change_in_words(2 * lr * sigma**2 / self.k**2)
+        return change_in_words(step_share(lr, sigma, self.k))
 
     def grid(self, count: int = 40, *, low: float = 1e-3, high: float = 2.0) -> np.ndarray:
         """``count`` learning rates spaced geometrically from low·stable_below to high·stable_below (for a sweep)."""
@@ -175,34 +223,13 @@ class LrBounds:
 
     @property
     def heavy_ball(self) -> tuple[float, float]:
-        """Polyak's optimal heavy-ball (lr, β): 2k²/(σ_max+σ_min)² and ((κ−1)/(κ+1))², over the resolved σ."""
-        kappa = self.sigma_max / self.resolved_sigma_min
-        lr = 2 * self.k**2 / (self.sigma_max + self.resolved_sigma_min) ** 2
-        return lr, ((kappa - 1) / (kappa + 1)) ** 2
+        """Polyak's optimal heavy-ball (lr, β) over the resolved σ (:func:`gdinverse.spectrum.heavy_ball`)."""
+        return heavy_ball(self.resolved_sigma_min, self.sigma_max, self.k)
 
     @property
     def nesterov(self) -> tuple[float, float]:
-        """Nesterov's constant-step (lr, β) for a quadratic: 1/L = k²/(2σ_max²) and (κ−1)/(κ+1), over the resolved σ."""
-        kappa = self.sigma_max / self.resolved_sigma_min
-        return self.k**2 / (2 * self.sigma_max**2), (kappa - 1) / (kappa + 1)
-
-
-def singular_values(A: torch.Tensor) -> np.ndarray:
-    """The singular values of A, computed in float64, largest first."""
-    return torch.linalg.svdvals(A.detach().to("cpu", torch.float64)).numpy()
-
-
-def resolution(sigma_max: float, shape: tuple[int, int], dtype: torch.dtype) -> float:
-    """max(m, k)·eps·σ_max: the smallest singular value ``dtype`` resolves next to σ_max (below it, a step of
-    gradient descent changes the error along that direction by less than the rounding)."""
-    return max(shape) * torch.finfo(dtype).eps * float(sigma_max)
-
-
-def numerical_rank(sigma: np.ndarray, shape: tuple[int, int], dtype: torch.dtype) -> int:
-    """Number of singular values above :func:`resolution`, the level ``dtype`` can resolve."""
-    if sigma.size == 0 or sigma[0] == 0:
-        return 0
-    return int((sigma > resolution(sigma[0], shape, dtype)).sum())
+        """Nesterov's constant-step (lr, β) over the resolved σ (:func:`gdinverse.spectrum.nesterov`)."""
+        return nesterov(self.resolved_sigma_min, self.sigma_max, self.k)
 
 
 def check_size(A: torch.Tensor, runs: int = 1) -> None:
@@ -240,42 +267,20 @@ def check_scale(A: torch.Tensor, dtype: torch.dtype = torch.float64) -> None:
 def lr_bounds(A: Any, *, dtype: Any = None) -> LrBounds:
     """Stable limit and optimal constant learning rate of plain gradient descent for ``A``.
 
-    ``dtype`` is the working precision (by default A's: float64 for a float64 tensor, float32 otherwise, as
-    :func:`gdinverse.as_matrix` decides). The singular values are always computed in float64 from the values
-    as given, before any cast to ``dtype`` (so float64 values with ``dtype="float32"`` give the κ of the matrix
-    as entered, :func:`gdinverse.condition_number`); the dtype decides which of them gradient descent can
-    resolve (see :class:`LrBounds`).
+    ``A`` is a matrix or its :class:`gdinverse.Spectrum` (then nothing is decomposed again). ``dtype`` is the
+    working precision (by default A's: float64 for a float64 tensor, float32 otherwise, as
+    :func:`gdinverse.as_matrix` decides). κ and the rank are always those of the values as given, before any cast
+    to ``dtype`` (so float64 values with ``dtype="float32"`` give the κ of the matrix as entered,
+    :func:`gdinverse.condition_number`); the dtype decides which singular values gradient descent can resolve.
     """
-    given = as_matrix(A, dtype=torch.float64)  # the values as given: exact for every float32 or float64 input
-    A = as_matrix(A, dtype=dtype)  # the working precision (and its check that the values fit in it)
-    check_scale(A)
-    sigma = singular_values(given)
-    resolved = numerical_rank(sigma, tuple(A.shape), A.dtype)
-    if resolved == 0:
-        raise MatrixInputError(
-            f"the {A.shape[0]}×{A.shape[1]} matrix is all zeros; gradient descent has nothing to learn from it"
-        )
-    rank = numerical_rank(sigma, tuple(A.shape), torch.float64)
-    k = A.shape[1]
-    smax, smin = float(sigma[0]), float(sigma[resolved - 1])
-    return LrBounds(
-        stable_below=k**2 / smax**2,
-        # for κ ≳ 1e8, σ_min² + σ_max² rounds to σ_max²: the optimum is then the float just below the limit
-        optimal=min(k**2 / (smin**2 + smax**2), math.nextafter(k**2 / smax**2, 0.0)),
-        sigma_max=smax,
-        sigma_min=float(sigma[rank - 1]),
-        rank=rank,
-        k=k,
-        condition_number=math.inf if sigma[-1] == 0 else smax / float(sigma[-1]),
-        resolved_rank=resolved,
-        resolved_sigma_min=smin,
-        resolution=resolution(smax, tuple(A.shape), A.dtype),
-        dtype=str(A.dtype).removeprefix("torch."),
-    )
+    spectrum = Spectrum.of(A, dtype=dtype)
+    check_scale(spectrum.rounded.matrix)
+    return LrBounds.of(spectrum)
 
 
-def resolve_lr(lr: Any, A: torch.Tensor) -> float:
-    """A learning rate: a positive number, ``"optimal"`` (from :func:`lr_bounds`) or ``"seed"``."""
+def resolve_lr(lr: Any, A: Any) -> float:
+    """A learning rate: a positive number, ``"optimal"`` (from :func:`lr_bounds` of ``A``, a matrix or its spectrum)
+    or ``"seed"``."""
     if isinstance(lr, str):
         if lr == "optimal":
             return lr_bounds(A).optimal
@@ -285,20 +290,18 @@ def resolve_lr(lr: Any, A: torch.Tensor) -> float:
     return check_float("lr", lr, low=0.0, low_open=True)
 
 
-def _modes(A: torch.Tensor, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
-    """Weights ‖R₀vᵢ‖² and σᵢ² (padded with zeros to k) of the residual along A's right singular vectors."""
-    check_scale(A)
-    check_size(A)
-    A64 = A.detach().to("cpu", torch.float64)
+def _modes(spectrum: Spectrum, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """Weights ‖R₀vᵢ‖² and σᵢ (padded with zeros to k) of the residual along the run's right singular vectors."""
+    A64 = spectrum.rounded.matrix
+    check_scale(A64)
+    check_size(A64)
     m, k = A64.shape
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, name="X0").cpu().double()
     if X0.shape != (k, m):
         raise MatrixInputError(f"X0 must be {k}×{m} for a {m}×{k} matrix, got {X0.shape[0]}×{X0.shape[1]}")
-    _, sigma, Vh = torch.linalg.svd(A64, full_matrices=True)
-    s2 = np.zeros(k)
-    s2[: sigma.numel()] = sigma.numpy() ** 2
-    weights = ((residual(X0, A64) @ Vh.T) ** 2).sum(dim=0).numpy()
-    return weights, s2, k
+    sigma, _, V = spectrum.directions()
+    weights = ((residual(X0, A64).numpy() @ V) ** 2).sum(axis=0)
+    return weights, sigma, k
 
 
 def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarray:
@@ -308,26 +311,26 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
     docstring; it is exact arithmetic, so a float32 run follows it until rounding
     takes over.
     """
-    A = as_matrix(A)
-    lr = resolve_lr(lr, A)
+    spectrum = Spectrum.of(A)
+    lr = resolve_lr(lr, spectrum)
     steps = check_int("steps", steps, low=0, high=MAX_STEPS)
-    weights, s2, k = _modes(A, X0)
+    weights, sigma, k = _modes(spectrum, X0)
     t = np.arange(steps + 1, dtype=np.float64)
     rows = max(1, 2**22 // k)  # bound the (steps × k) table to 32 MB at a time
     with np.errstate(over="ignore", under="ignore"):
-        q2 = (1 - 2 * lr * s2 / k**2) ** 2
+        q2 = factor(lr, sigma, k) ** 2
         parts = [(weights * q2 ** t[i : i + rows, None]).sum(axis=1) for i in range(0, t.size, rows)]
     return np.concatenate(parts) / k**2
 
 
 def predicted_final_losses(A: Any, lrs: Any, *, steps: int, X0: Any = None) -> np.ndarray:
     """The theory's loss after ``steps`` steps for each learning rate in ``lrs`` (the curve of a sweep)."""
-    A = as_matrix(A)
+    spectrum = Spectrum.of(A)
     lrs = np.asarray([check_float("every lr", float(lr), low=0.0, low_open=True) for lr in np.ravel(lrs)])
     steps = check_int("steps", steps, low=0, high=MAX_STEPS)
-    weights, s2, k = _modes(A, X0)
+    weights, sigma, k = _modes(spectrum, X0)
     with np.errstate(over="ignore", under="ignore"):
-        q2 = (1 - 2 * lrs[:, None] * s2[None, :] / k**2) ** 2
+        q2 = factor(lrs[:, None], sigma[None, :], k) ** 2
         return (weights * q2**steps).sum(axis=1) / k**2
 
 
@@ -337,34 +340,11 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     Never happens when ``tol`` is below the loss floor (k − rank)/k², or when lr
     is outside the stable range and the loss grows.
     """
-    A = as_matrix(A)
-    lr = resolve_lr(lr, A)
+    spectrum = Spectrum.of(A)
+    lr = resolve_lr(lr, spectrum)
     tol = check_float("tol", tol, low=0.0, low_open=True)
-    weights, s2, k = _modes(A, X0)
-    return _first_step(weights, 1 - 2 * lr * s2 / k**2, tol, scale=k**2)
-
-
-def change_in_words(a: float, *, dtype: str | None = None) -> str:
-    """How plain descent changes the error along a direction with a = 2·lr·σ²/k² (factor 1 − a a step), in words:
-    "shrinks by 5.8% a step", "grows by 0.2% a step", "flips its sign every step without shrinking". The fraction
-    is min(a, 2 − a) shrinking for 0 < a < 2 and a − 2 growing above, taken from a itself (1 − a rounds to 1 for a
-    tiny σ). With ``dtype`` (a run's precision), a fraction below its eps is said to be one."""
-    if a == 0:
-        return "does not change"
-    if a == 2:
-        return "flips its sign every step without shrinking"
-    fraction = min(a, 2 - a) if a < 2 else a - 2
-    text = f"shrinks by {_percent(fraction)} a step" if a < 2 else f"grows by {_percent(fraction)} a step"
-    eps = float(np.finfo(dtype).eps) if dtype is not None else 0.0
-    if fraction < eps:  # |factor| within the run's rounding of 1
-        text += f" — less than {dtype}'s rounding, {eps * 100:.2g}%: in effect it keeps its size"
-    return text
-
-
-def _percent(fraction: float) -> str:
-    """A fraction as a percentage with two significant digits: 5.8%, 0.0012%, 100%, 250%."""
-    percent = fraction * 100
-    return f"{percent:.0f}%" if percent >= 10 else f"{percent:.2g}%"
+    weights, sigma, k = _modes(spectrum, X0)
+    return _first_step(weights, factor(lr, sigma, k), tol, scale=k**2)
 
 
 def steps_to_residual(A: Any, *, lr: Any, target: float, X0: Any = None, rank: int | None = None) -> int | None:
@@ -374,12 +354,14 @@ def steps_to_residual(A: Any, *, lr: Any, target: float, X0: Any = None, rank: i
     resolves, :attr:`LrBounds.resolved_rank`): the part of the residual gradient descent can remove. None if
     that never happens (lr outside the stable range, or more than :data:`MAX_PREDICTED_STEPS` steps).
     """
-    A = as_matrix(A)
-    lr = resolve_lr(lr, A)
+    spectrum = Spectrum.of(A)
+    lr = resolve_lr(lr, spectrum)
     target = check_float("target", target, low=0.0, low_open=True)
-    rank = lr_bounds(A).resolved_rank if rank is None else check_int("rank", rank, low=0, high=min(A.shape))
-    weights, s2, k = _modes(A, X0)
-    return _first_step(weights[:rank], (1 - 2 * lr * s2 / k**2)[:rank], target**2)
+    if rank is None:
+        rank = spectrum.resolved_rank
+    rank = check_int("rank", rank, low=0, high=min(spectrum.shape))
+    weights, sigma, k = _modes(spectrum, X0)
+    return _first_step(weights[:rank], factor(lr, sigma, k)[:rank], target**2)
 
 
 def _first_step(weights: np.ndarray, q: np.ndarray, tol: float, *, scale: float = 1.0) -> int | None:

@@ -19,8 +19,9 @@ import plotly.graph_objects as go
 from .directions import DirectionView, Landscape, contraction_factors
 from .errors import ParameterError, check_float, check_int
 from .plots import TEMPLATE
+from .spectrum import change_in_words, factor, stable_limit
 from .style import INK, OKABE_ITO, series_style
-from .theory import LrBounds, change_in_words, format_condition, lr_bounds
+from .theory import LrBounds, format_condition, lr_bounds
 
 __all__ = [
     "MAX_DIRECTIONS",
@@ -220,8 +221,7 @@ def describe_direction_figure(view: DirectionView) -> str:
     else:
         rate = float(view.rates[slow])
         if view.method == "gd":  # from a = 2·lr·σ²/k² itself: |1 − a| rounds to 1 for a tiny σ
-            a = 2 * view.lr * float(view.sigma[slow]) ** 2 / view.shape[1] ** 2
-            change = change_in_words(a, dtype=view.dtype)
+            change = change_in_words(float(view.a[slow]), dtype=view.dtype)
         else:
             change = (
                 f"{'shrinks' if rate < 1 else 'grows'} by {abs(1 - rate) * 100:.3g}% a step (factor {_factor(rate)})"
@@ -271,13 +271,18 @@ def _rate_grid(bounds: LrBounds, lr: float | None) -> np.ndarray:
     low, high = 1e-3 * bounds.stable_below, 2 * bounds.stable_below
     if lr is not None:
         low, high = min(low, lr / 2), max(high, lr * 1.5)
-    extra = [bounds.stable_below, bounds.optimal, bounds.k**2 / (2 * bounds.sigma_max**2)]
+    extra = [bounds.stable_below, bounds.optimal, _zero_at(bounds.sigma_max, bounds.k)]
     if bounds.resolved_sigma_min != bounds.sigma_max:
-        extra.append(bounds.k**2 / (2 * bounds.resolved_sigma_min**2))
+        extra.append(_zero_at(bounds.resolved_sigma_min, bounds.k))
     if lr is not None:
         extra.append(lr)
     grid = np.concatenate([np.geomspace(low, high, 240), [x for x in extra if low <= x <= high]])
     return np.unique(grid)
+
+
+def _zero_at(sigma: float, k: int) -> float:
+    """The lr at which σ's factor 1 − 2·lr·σ²/k² is 0: half its stable limit."""
+    return stable_limit(sigma, k) / 2
 
 
 def _vertical(x: float, color: str, dash: str) -> dict[str, Any]:
@@ -389,12 +394,12 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
             f"{b.stable_below:.4g}, above which the error grows."
         )
         return text + _your_lr(b, lr)
-    slow_at_limit = abs(1 - 2 * b.stable_below * b.resolved_sigma_min**2 / b.k**2)
+    slow_at_limit = abs(factor(b.stable_below, b.resolved_sigma_min, b.k))
     text = (
         f"The factor by which one step of gradient descent multiplies the error along the direction of "
         f"σ_min = {b.resolved_sigma_min:.4g}{_resolved(b)}, and of σ_max = {b.sigma_max:.4g}, against the "
         f"learning rate (k = {b.k}). The σ_min curve falls from 1 as lr grows, to {_factor(slow_at_limit)} at the "
-        f"stable limit; the σ_max curve falls to 0 at lr = {b.k**2 / (2 * b.sigma_max**2):.4g} and climbs back to 1 "
+        f"stable limit; the σ_max curve falls to 0 at lr = {_zero_at(b.sigma_max, b.k):.4g} and climbs back to 1 "
         f"at the stable limit {b.stable_below:.4g}, above which the error grows. The optimal lr {b.optimal:.4g} is "
         f"where the two curves cross, at a factor of {_factor(best)} a step (condition number "
         f"{format_condition(b.condition_number)})."

@@ -41,7 +41,8 @@ import numpy as np
 import torch
 
 from .errors import GdInverseError
-from .theory import MAX_PREDICTED_STEPS, LrBounds, format_condition, lr_bounds, residual, steps_to_residual
+from .spectrum import MAX_PREDICTED_STEPS, Spectrum, long_run_factor, step_share, steps_at_rate
+from .theory import LrBounds, format_condition, lr_bounds, residual, steps_to_residual
 
 __all__ = ["Evidence", "Status", "Verdict", "evidence", "judge"]
 
@@ -130,13 +131,16 @@ def evidence(
     lr: float,
     momentum: float | None = None,
     bounds: LrBounds | None = None,
+    spectrum: Spectrum | None = None,
 ) -> Evidence:
-    """Measure what :func:`judge` needs from a finished run's matrix, final X and losses."""
-    bounds = lr_bounds(matrix) if bounds is None else bounds
-    A64, X64 = matrix.detach().to("cpu", torch.float64), X.detach().to("cpu", torch.float64)
+    """Measure what :func:`judge` needs from a finished run's matrix, final X and losses (``spectrum``: the
+    run's :class:`gdinverse.Spectrum`, made here if not given)."""
+    spectrum = Spectrum.of(matrix) if spectrum is None else spectrum
+    bounds = lr_bounds(spectrum) if bounds is None else bounds
+    A64, X64 = spectrum.rounded.matrix, X.detach().to("cpu", torch.float64)
     k, r = A64.shape[1], bounds.resolved_rank
-    _, _, Vh = torch.linalg.svd(A64, full_matrices=False)
-    P = Vh[:r].T @ Vh[:r]
+    V = torch.from_numpy(spectrum.rounded.V[:, :r])
+    P = V @ V.T
     full = residual(X64, A64)
     R = full @ P
     removable = float(torch.linalg.matrix_norm(R))
@@ -175,7 +179,8 @@ def _rate(method: str, lr: float, momentum: float | None, bounds: LrBounds, R: t
     """The slowest factor a step multiplies the removable residual by, in theory (None for Adam).
 
     Plain GD: |1 − 2·lr·σ²/k²| (:meth:`LrBounds.factor`). Momentum and Nesterov: the spectral radius of
-    the 2×2 step on (error, velocity) along each direction, with λ = 2σ²/k². Newton–Schulz squares the
+    the 2×2 step on (error, velocity) along each direction (:func:`gdinverse.spectrum.long_run_factor`), at the
+    extreme σ, which bound the others. Newton–Schulz squares the
     residual (I − X'A = (I − XA)²), so its factor is the residual's own 2-norm.
     """
     if method == "gd":
@@ -185,13 +190,7 @@ def _rate(method: str, lr: float, momentum: float | None, bounds: LrBounds, R: t
     if method not in ("momentum", "nesterov") or momentum is None:
         return None
     sigma = np.array([bounds.sigma_max, bounds.resolved_sigma_min])  # the extremes bound the rest
-    c = lr * 2 * sigma**2 / bounds.k**2
-    b = momentum
-    if method == "momentum":  # e' = e + v', v' = b·v − c·e
-        steps = np.stack([np.stack([1 - c, np.full_like(c, b)], -1), np.stack([-c, np.full_like(c, b)], -1)], -2)
-    else:  # v' = b(1 − c)·v − c·e, e' = e + v'
-        steps = np.stack([np.stack([1 - c, b * (1 - c)], -1), np.stack([-c, b * (1 - c)], -1)], -2)
-    return float(np.abs(np.linalg.eigvals(steps)).max())
+    return float(long_run_factor(step_share(lr, sigma, bounds.k), momentum, method).max())
 
 
 def judge(
@@ -204,16 +203,19 @@ def judge(
     momentum: float | None = None,
     stopped_at: int | None = None,
     bounds: LrBounds | None = None,
+    spectrum: Spectrum | None = None,
 ) -> Verdict:
     """The verdict on a run of ``method`` on ``matrix`` that ended at ``X`` with these ``losses``.
 
-    ``stopped_at`` is the step a diverging run was stopped at (None if it ran to the end); ``bounds`` is
-    :func:`gdinverse.lr_bounds` of the matrix, if already known. The rules are in the module docstring.
+    ``stopped_at`` is the step a diverging run was stopped at (None if it ran to the end); ``bounds`` and
+    ``spectrum`` are :func:`gdinverse.lr_bounds` and :class:`gdinverse.Spectrum` of the matrix, if already known.
+    The rules are in the module docstring.
     """
     start, end = float(losses[0]), float(losses[-1])
+    spectrum = Spectrum.of(matrix) if spectrum is None else spectrum
     if bounds is None:
         try:
-            bounds = lr_bounds(matrix)
+            bounds = lr_bounds(spectrum)
         except GdInverseError:  # all zeros: nothing to learn (only reachable with a numeric lr)
             bounds = None
     if stopped_at is not None:
@@ -227,7 +229,7 @@ def judge(
             f"{head} M is all zeros, so X @ M = 0 whatever X is: the loss stays at 1/k = {1 / k:.4g}.",
             None,
         )
-    ev = evidence(matrix, X, losses, method=method, lr=lr, momentum=momentum, bounds=bounds)
+    ev = evidence(matrix, X, losses, method=method, lr=lr, momentum=momentum, bounds=bounds, spectrum=spectrum)
     dtype = bounds.dtype
     note = bounds.resolution_note()
     tail = f" {note}" if note else ""
@@ -264,15 +266,16 @@ def judge(
             text = (
                 f" Stalled: float32 rounding stopped the loss from falling, far short of the answer (what X can"
                 f" still remove is {ratio:.0f}× float32's rounding level) while the theory says it should still"
-                f" fall ({_shape(matrix, bounds)}); float64 (dtype=torch.float64) fixes it."
+                f" fall ({_shape(spectrum.shape, bounds)}); float64 (dtype=torch.float64) fixes it."
             )
             return Verdict("stalled", head + text + tail, None)
         text = (
             f" Converged as far as float64 allows: the loss stopped falling with what X can still remove at"
-            f" {ratio:.0f}× float64's rounding level ({_shape(matrix, bounds)}); there is nothing wider to switch to."
+            f" {ratio:.0f}× float64's rounding level ({_shape(spectrum.shape, bounds)}); there is nothing wider to"
+            " switch to."
         )
         return Verdict("converged", head + text + tail, None)
-    text, steps_more = _running(matrix, X, method, lr, bounds, ev, losses)
+    text, steps_more = _running(spectrum, X, method, lr, bounds, ev, losses)
     return Verdict("running", head + text + tail, steps_more)
 
 
@@ -283,7 +286,7 @@ def _target(ev: Evidence, k: int) -> float:
 
 
 def _running(
-    matrix: torch.Tensor, X: torch.Tensor, method: str, lr: float, bounds: LrBounds, ev: Evidence, losses: np.ndarray
+    spectrum: Spectrum, X: torch.Tensor, method: str, lr: float, bounds: LrBounds, ev: Evidence, losses: np.ndarray
 ) -> tuple[str, int | None]:
     """The sentences for a run still on its way, and the steps the theory predicts it still needs."""
     dtype, target = bounds.dtype, _target(ev, bounds.k)
@@ -306,12 +309,12 @@ def _running(
         sigma, _ = bounds.slowest(lr)
         tiny = torch.finfo(X.dtype).tiny  # an entry below it (a subnormal) adds nothing to the prediction
         start = torch.where(X.abs() < tiny, 0.0, X).double()
-        steps = steps_to_residual(matrix, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
+        steps = steps_to_residual(spectrum, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
         if steps is None and lr < bounds.stable_below:  # M rounded to the dtype puts σ_max a hair past the limit
-            steps = _steps_at_rate(ev.removable, target, bounds.shrink(lr))  # the rate the sentence states
+            steps = steps_at_rate(ev.removable, target, bounds.shrink(lr))  # the rate the sentence states
         text = (
             f" Still running: the error along σ = {sigma:.3g} {bounds.change(lr)}"
-            f" ({_shape(matrix, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision."
+            f" ({_shape(spectrum.shape, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision."
         )
     elif method == "newton_schulz":
         rho = ev.rate if ev.rate is not None else math.inf
@@ -330,11 +333,11 @@ def _running(
     else:
         rho = ev.rate if ev.rate is not None else math.inf
         if rho < 1:
-            steps = _steps_at_rate(ev.removable, target, 1 - rho)
+            steps = steps_at_rate(ev.removable, target, 1 - rho)
             text = (
                 f" Still running: {method} at these parameters shrinks the error by a factor {rho:.4g} a step in"
-                f" the long run ({_shape(matrix, bounds)}); {_more(steps)} reach {dtype}'s precision (an estimate"
-                " from that rate)."
+                f" the long run ({_shape(spectrum.shape, bounds)}); {_more(steps)} reach {dtype}'s precision (an"
+                " estimate from that rate)."
             )
         else:
             text = f" Still running, but {method} at these parameters does not contract (factor {rho:.4g} a step)."
@@ -355,23 +358,11 @@ def _running(
     return text, steps
 
 
-def _shape(matrix: torch.Tensor, bounds: LrBounds) -> str:
-    """The condition number, or for a rank-deficient matrix its rank and floor (its κ is huge or ∞)."""
-    if bounds.rank == min(matrix.shape):
+def _shape(shape: tuple[int, int], bounds: LrBounds) -> str:
+    """The condition number, or for a rank-deficient matrix its rank and floor (its κ is ∞)."""
+    if bounds.rank == min(shape):
         return f"condition number {format_condition(bounds.condition_number)}"
     return f"M has rank {bounds.rank}: the loss floor is {bounds.floor:.4g}"
-
-
-def _steps_at_rate(removable: float, target: float, shrink: float) -> int | None:
-    """Steps for an error of norm ``removable`` to reach ``target`` when each step removes the share ``shrink`` of
-    it: log(removable/target) / −log(1 − shrink) (log1p: 1 − shrink rounds to 1 for a tiny share); None past
-    :data:`MAX_PREDICTED_STEPS` or when it does not shrink."""
-    if removable <= target:
-        return 0
-    if not 0 < shrink <= 1:
-        return None
-    steps = math.log(removable / target) / -math.log1p(-shrink) if shrink < 1 else 1.0
-    return max(1, math.ceil(steps)) if steps <= MAX_PREDICTED_STEPS else None
 
 
 def _more(steps: int | None) -> str:

@@ -142,7 +142,7 @@ def test_exact_reports_kappa_trusted_digits_and_the_warning(capsys):
     assert (code, err) == (0, "")
     kappa = gdinverse.condition_number(gdinverse.preset("hilbert", n=6, dtype="float64"))
     shown = gdinverse.format_condition(kappa)
-    assert f"condition number: {shown} (of the matrix as entered, computed in float64)" in out
+    assert f"condition number: {shown} (σ_max/σ_min of M as entered, from float64's SVD)" in out
     assert "trusted digits: 0.0 of float32's 6.9" in out
     assert "ill-conditioned: eps·κ = 1.8 ≥ 1 in float32: the bound guarantees no correct digit" in out
     code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6", "--json")
@@ -336,4 +336,4 @@ def test_descent_in_float32_shows_the_kappa_of_the_matrix_as_entered(capsys):
     assert f"(condition number {kappa})" in out and kappa == "1.5e+07"
     assert "1.45e+07" not in out  # the κ of the float32 rounding, which no page or command shows
     code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6")
-    assert f"condition number: {kappa} (of the matrix as entered" in out
+    assert f"condition number: {kappa} (σ_max/σ_min of M as entered" in out

@@ -134,17 +134,21 @@ def test_bad_text_files(capsys, tmp_path, content, says):
     assert says in err
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [["exact", "--preset", "random", "--cond", "1e300"], ["exact", "--preset", "singular", "--dtype", "float64"]],
-    ids=["cond 1e300", "singular preset in float64"],
-)
-def test_an_inverse_lu_finds_but_float64_cannot_vouch_for_is_shown_with_a_warning(capsys, argv):
-    code, out, err = run(capsys, *argv)
+def test_a_matrix_of_full_rank_beyond_float64_s_svd_gets_its_exact_kappa(capsys):
+    """The random preset asked for κ = 1e300: its float64 values have full rank (decided exactly) and κ ≈ 3.9e18,
+    which float64's SVD cannot resolve; the exact inverse gives it, and the output says so."""
+    code, out, err = run(capsys, "exact", "--preset", "random", "--cond", "1e300", "--dtype", "float64")
     assert (code, err) == (0, "")
-    assert "(beyond what float64 resolves: not reliable, the matrix is singular or nearly so)" in out
+    assert "condition number 3.85e+18 (σ_max·‖M⁻¹‖₂ of M as entered, M⁻¹ computed exactly" in out.replace(":", "")
     assert "trusted digits: 0.0 of" in out
-    assert "ill-conditioned: κ ≈ " in out and "no digit of this inverse is guaranteed" in out
+    assert "the bound guarantees no correct digit of this inverse. And it is not accurate" in out
+
+
+def test_the_singular_preset_is_refused_in_both_precisions(capsys):
+    for dtype in ("float32", "float64"):
+        code, out, err = run(capsys, "exact", "--preset", "singular", "--dtype", dtype)
+        assert_one_line_error(code, out, err)
+        assert "matrix is singular: it has rank 2 of 4 (decided exactly" in err and "`gdinverse exact --pinv`" in err
 
 
 def test_bad_matrices_on_stdin(capsys, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import gdinverse as g
+from tests import exact_reference
 
 EPS = {"float32": torch.finfo(torch.float32).eps, "float64": torch.finfo(torch.float64).eps}
 
@@ -77,9 +78,11 @@ def test_diag_1e10_1e_10_is_inverted_exactly_though_kappa_is_1e20():
     assert result.inverse.equal(torch.diag(torch.tensor([1e-10, 1e10], dtype=torch.float64)))
     assert (result.max_error, result.determinant) == (0.0, 1.0)
     assert result.condition_number == pytest.approx(1e20)
+    # full rank, so κ is finite and known (from the exact inverse: the SVD cannot resolve σ_min = 1e-20·σ_max)
+    assert (result.condition_resolved, result.kappa_source, result.rank_exact) == (True, "exact inverse", True)
     # the bound guarantees nothing here, and says so; the inverse happens to be exact
     assert result.ill_conditioned and result.trusted_digits == 0
-    assert "no digit" in result.warning
+    assert "guarantees no correct digit" in result.warning and "max |inverse @ M − I| = 0" in result.warning
 
 
 def test_moler_30_is_inverted_to_full_float64_accuracy():
@@ -88,7 +91,10 @@ def test_moler_30_is_inverted_to_full_float64_accuracy():
     assert relative_error(result.inverse, exact) < 1e-14  # measured 1.5e-16
     assert relative_error(result.inverse, torch.from_numpy(np.linalg.inv(M.numpy()))) < 1e-14
     assert result.ill_conditioned and result.trusted_digits == 0  # a guarantee it cannot give, not an error
-    assert not result.condition_resolved  # σ_min ≈ 2e-20·σ_max: float64's SVD cannot see it
+    # σ_min ≈ 2e-20·σ_max: float64's SVD cannot see it; the exact inverse gives κ
+    assert result.kappa_source == "exact inverse"
+    assert result.condition_number == pytest.approx(exact_reference.kappa(M.numpy()), rel=1e-9)
+    assert result.condition_number == pytest.approx(4.2446e19, rel=1e-4)
     assert result.determinant == pytest.approx(1.0)
 
 
@@ -187,23 +193,20 @@ def test_exactly_singular_matrices_are_refused(M, column, dtype):
     with pytest.raises(g.SingularMatrixError) as info:
         g.exact_inverse(M, dtype=dtype)
     message = str(info.value)
-    assert message.startswith("matrix is singular (condition number ")
-    assert f"LU elimination in {dtype} met an exactly zero pivot in column {column}" in message
+    rank = exact_reference.rank(M)
+    assert message.startswith(f"matrix is singular: it has rank {rank} of {len(M)} (decided exactly; condition number")
+    assert math.isinf(info.value.condition_number)
+    assert "whatever torch.linalg.inv returns for it" in message
     assert message.endswith("use the pseudo-inverse (pseudo_inverse, or one_sided_inverse to see which inverses exist)")
     assert info.value.condition_number == g.condition_number(M, dtype=dtype)
-    assert info.value.condition_number > 1e15
 
 
-def test_singular_preset_in_float32():
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_singular_preset_is_refused_on_every_cpu(dtype):
     """1..16 in rows (rank 2): LU meets an exactly zero pivot on some CPUs and a pivot of rounding size on others
-    (seen with AVX-512 MKL). Either way nothing claims an inverse: an error, or a result with no digit guaranteed."""
-    try:
-        result = g.exact_inverse(g.preset("singular"))
-    except g.SingularMatrixError as error:
-        assert "zero pivot" in str(error) and error.condition_number > 1e15
-    else:
-        assert result.ill_conditioned and not result.condition_resolved and result.trusted_digits == 0
-        assert result.condition_number > 1e15 and result.max_error > 1
+    (AVX-512 MKL, AMD): the rank is decided exactly, so the answer is the same on all of them."""
+    with pytest.raises(g.SingularMatrixError, match=r"^matrix is singular: it has rank 2 of 4 \(decided exactly"):
+        g.exact_inverse(g.preset("singular", dtype=dtype))
 
 
 def test_singular_once_rounded_to_float32_says_use_float64():
@@ -217,12 +220,17 @@ def test_singular_once_rounded_to_float32_says_use_float64():
     assert result.trusted_digits == pytest.approx(-math.log10(EPS["float64"] * 4e9), abs=1e-3)
 
 
-def test_singular_preset_in_float64_is_returned_with_a_warning_not_called_invertible():
-    # rounding in LU leaves pivots of 1e-15 instead of 0: torch returns an "inverse"; the result says what it is
-    result = g.exact_inverse(g.preset("singular", dtype="float64"))
-    assert result.ill_conditioned and not result.condition_resolved and result.trusted_digits == 0
-    assert result.max_error > 1  # measured 9
-    assert "singular or too close to singular to tell" in result.warning
+def test_a_matrix_too_big_for_exact_arithmetic_says_its_rank_is_numerical():
+    """Beyond 64 rows the rank is numerical: the 65×65 matrix of 1..65² (rank 2) is not refused for a rank no one
+    proved; LU returns rounding-size numbers, shown with a warning that it may be singular."""
+    M = torch.arange(1, 65 * 65 + 1, dtype=torch.float64).reshape(65, 65)
+    try:
+        result = g.exact_inverse(M)
+    except g.SingularMatrixError as error:
+        assert "zero pivot" in str(error)
+        return
+    assert (result.rank_exact, result.condition_resolved, result.trusted_digits) == (False, False, 0)
+    assert "too big to decide its rank exactly: it may be singular" in result.warning
 
 
 def test_an_inverse_that_overflows_is_refused():
@@ -243,16 +251,20 @@ def test_non_square_is_refused_with_advice():
 
 
 def test_best_inverse():
-    assert g.best_inverse(g.preset("hilbert", n=6))[0] == "exact inverse"  # ill-conditioned, but LU works
-    assert g.best_inverse(g.preset("singular"))[0] == "pseudo-inverse"  # an exactly zero pivot in float32
+    assert g.best_inverse(g.preset("hilbert", n=6))[0] == "exact inverse"  # ill-conditioned, of full rank
+    assert g.best_inverse(g.preset("singular"))[0] == "pseudo-inverse"  # rank 2 of 4, decided exactly
     name, X = g.best_inverse(g.preset("indicator"))
     assert (name, X.shape) == ("pseudo-inverse", (3, 17))
-    # LU returns entries of 4.5e15 for the singular preset in float64; κ is unresolved, so A⁺ is the reference
     singular = g.preset("singular", dtype="float64")
     name, X = g.best_inverse(singular)
     assert name == "pseudo-inverse"
     torch.testing.assert_close(X, torch.linalg.pinv(singular))
-    assert g.best_inverse(g.preset("hilbert", n=12, dtype="float64"))[0] == "pseudo-inverse"  # κ ≈ 1.7e16
+    # Hilbert 12 (κ ≈ 1.7e16) has full rank: its reference is its inverse, exact to the last digit (float64's LU
+    # inverse is off in the first)
+    H12 = g.preset("hilbert", n=12, dtype="float64")
+    name, X = g.best_inverse(H12)
+    assert name == "exact inverse"
+    assert X.numpy().tolist() == exact_reference.inverse(H12.numpy()).tolist()
     assert g.best_inverse(g.preset("hilbert", n=10, dtype="float64"))[0] == "exact inverse"  # κ ≈ 1.6e13
 
 
@@ -317,7 +329,7 @@ def test_one_sided_inverse_of_a_rank_deficient_matrix_is_the_pseudo_inverse(A, r
     torch.testing.assert_close(P, P.T)
     assert torch.linalg.matrix_rank(P) == rank
     assert math.isnan(result.max_error)
-    assert f"with numerical rank {rank}, below {min(A.shape)}" in result.description
+    assert f"with rank {rank}, below {min(A.shape)}" in result.description
     assert "least-squares solution of least norm" in result.description
     assert f"projection onto M's row space (rank {rank})" in result.description
 

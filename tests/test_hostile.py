@@ -246,8 +246,11 @@ def test_singular_and_numerically_singular(M, dtype):
 
 def test_beyond_1_over_eps_but_lu_works_is_inverted_with_a_warning():
     result = g.exact_inverse(g.preset("hilbert", n=12, dtype="float64"))  # κ ≈ 1.7e16 > 1/eps
-    assert result.ill_conditioned and result.trusted_digits == 0 and not result.condition_resolved
-    assert "no digit of this inverse is guaranteed" in result.warning
+    # full rank (decided exactly): κ is finite and known from the exact inverse, though the SVD cannot resolve it
+    assert (result.rank_exact, result.condition_resolved, result.kappa_source) == (True, True, "exact inverse")
+    assert result.ill_conditioned and result.trusted_digits == 0
+    assert result.warning.startswith("eps·κ = 3.7 ≥ 1 in float64: the bound guarantees no correct digit")
+    assert "against the exact inverse it is off by" in result.warning
 
 
 def test_nearly_singular_but_within_float64():
