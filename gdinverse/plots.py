@@ -32,7 +32,7 @@ from plotly.subplots import make_subplots
 
 from .descent import DescentResult
 from .errors import GdInverseError, ParameterError, check_choice, check_float, check_int
-from .style import INK, METHOD_STYLES, OKABE_ITO, series_style
+from .style import DESK, INK, METHOD_STYLES, OKABE_ITO, STYLES, Style, series_style
 from .sweep import LrSweep
 from .theory import LrBounds, residual
 
@@ -52,6 +52,7 @@ __all__ = [
     "race_figure",
     "residual_animation",
     "residual_grid",
+    "styled",
     "sweep_figure",
     "text_alternative",
 ]
@@ -256,14 +257,150 @@ def _residual_cells(result: DescentResult) -> int:
 
 
 def _figure(
-    data: Sequence[Any] = (), frames: Sequence[Any] | None = None, *, alt: str = "", **layout: Any
+    data: Sequence[Any] = (),
+    frames: Sequence[Any] | None = None,
+    *,
+    alt: str = "",
+    style: Style | str = DESK,
+    **layout: Any,
 ) -> go.Figure:
-    """A figure of ``data`` with :data:`TEMPLATE` and ``layout``, built (and checked by plotly) in one go.
+    """A figure of ``data`` with :data:`TEMPLATE` and ``layout``, built (and checked by plotly) in one go, at the
+    sizes of ``style`` (:func:`styled`).
 
     ``alt`` is its text alternative, kept in ``layout.meta.description`` (see :func:`text_alternative`).
     """
     meta = {"meta": {"description": alt}} if alt else {}
-    return go.Figure(data=list(data), layout={"template": TEMPLATE, **layout, **meta}, frames=frames)
+    figure = go.Figure(data=list(data), layout={"template": TEMPLATE, **layout, **meta}, frames=frames)
+    return styled(figure, style)
+
+
+def check_style(style: Any) -> Style:
+    """``style`` as a :class:`gdinverse.style.Style`: one, or its name ("desk", "phone", "projector")."""
+    if isinstance(style, Style):
+        return style
+    if isinstance(style, str) and style in STYLES:
+        return STYLES[style]
+    raise ParameterError(
+        f"style must be one of {', '.join(map(repr, STYLES))} or a gdinverse.style.Style, got {style!r:.40}"
+    )
+
+
+def _font(size: int, current: Any = None) -> dict[str, Any]:
+    return {"size": max(size, int(current or 0)), "color": INK}
+
+
+def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
+    """``figure`` at the sizes of ``style``: for :data:`~gdinverse.style.DESK` as built; else its title, axis titles,
+    ticks, legend, annotations and heatmap values at the style's font sizes (never smaller than built), log axes
+    ticked at whole decades where they span at least two, cells tall enough for their values, and the figure
+    ``style.height`` times as tall. Every builder of this module calls it with its ``style`` argument."""
+    style = check_style(style)
+    if style == DESK:
+        return figure
+    layout = figure.layout
+    layout.font = _font(style.axis, layout.font.size)
+    layout.title.font = _font(style.title, layout.title.font.size)
+    layout.legend.font = _font(style.tick, layout.legend.font.size)
+    layout.hoverlabel.font.size = style.tick
+    names = [name for name in layout.to_plotly_json() if name.startswith(("xaxis", "yaxis"))]
+    for name in names:
+        axis = layout[name]
+        axis.tickfont = _font(style.tick, axis.tickfont.size)
+        axis.title.font = _font(style.axis, axis.title.font.size)
+        if name.startswith("yaxis") and axis.title.text:  # plotly measures 10⁻¹² narrower than it draws it
+            axis.title.standoff = 16
+            axis.automargin = True
+    for annotation in layout.annotations:
+        annotation.font = {"size": max(style.axis, int(annotation.font.size or 0)), "color": annotation.font.color}
+    for shape in layout.shapes:
+        if shape.label is not None and shape.label.text:
+            shape.label.font = {
+                "size": max(style.tick, int(shape.label.font.size or 0)),
+                "color": shape.label.font.color,
+            }
+    for slider in layout.sliders:
+        slider.font = _font(style.tick, slider.font.size)
+        slider.currentvalue.font = _font(style.tick, slider.currentvalue.font.size)
+    for menu in layout.updatemenus:
+        menu.font = _font(style.tick, menu.font.size)
+    for trace in figure.data:
+        if trace.type in ("heatmap", "contour"):
+            if trace.type == "heatmap":
+                trace.textfont = {"size": style.cell}
+            trace.colorbar.tickfont = _font(style.tick)
+            trace.colorbar.title.font = _font(style.axis)
+    for name in names:
+        if layout[name].type == "log" and layout[name].dtick is None:
+            span = _decades(figure, name)
+            # whole decades only (plotly draws the 2 and 5 between them in a smaller font), where the data spans
+            # at least two of them: a loss from 0.4433 to 0.4294 would be left with no tick at all
+            if span is not None and span >= 2:
+                layout[name].dtick = max(1, math.ceil(span / 8))
+    height = max(int((layout.height or 450) * style.height), _height_for_cell_values(figure, style))
+    margin = layout.margin
+    bottom = max(80, int(margin.b or 0))
+    legend_below = layout.legend.orientation == "h" and (layout.legend.y is not None and layout.legend.y < 0)
+    if legend_below:  # room for larger tick labels and the axis title, then the legend (up to two rows) below them
+        bottom = max(bottom, 200)
+        plot_height = height - max(80, int(margin.t or 0)) - bottom
+        layout.legend.y = -110 / max(plot_height, 100)
+    layout.margin = {"t": max(80, int(margin.t or 0)), "l": max(80, int(margin.l or 0)), "b": bottom,
+                     "r": int(margin.r or 20)}  # fmt: skip
+    layout.height = height
+    return figure
+
+
+CELL_PX = 56
+"""Height of a heatmap cell that holds a value like −0.28 in the projector's cell font without overlap."""
+
+
+def _cell_px(trace: Any, style: Style) -> int:
+    """The cell size (cells are square) at which the trace's longest value fits in the style's cell font:
+    :data:`CELL_PX` scaled to the font, or more for values like −2.02e+03 (a digit is about 0.55 of the font
+    size wide)."""
+    longest = max((len(str(text)) for row in (trace.text or ()) for text in row), default=0)
+    return max(CELL_PX * style.cell // 16, math.ceil(0.55 * style.cell * longest) + 12)
+
+
+def _height_for_cell_values(figure: go.Figure, style: Style) -> int:
+    """The height at which every heatmap cell showing its value is big enough for it (:func:`_cell_px`): 120 px of
+    title and margins plus, per row of panels, the tallest matrix's cells and 70 px of panel title and ticks. 0
+    when no heatmap shows values. Capped at 2400 px."""
+    rows: dict[tuple[float, ...], int] = {}
+    for trace in figure.data:
+        if trace.type != "heatmap" or not trace.texttemplate:
+            continue
+        z = trace.z
+        n = len(z) if z is not None else 0
+        axis = figure.layout["yaxis" + (trace.yaxis or "y")[1:]]
+        domain = tuple(axis.domain) if axis.domain is not None else (0.0, 1.0)
+        rows[domain] = max(rows.get(domain, 0), n * _cell_px(trace, style))
+    if not rows:
+        return 0
+    return min(2400, 120 + sum(height + 70 for height in rows.values()))
+
+
+def _decades(figure: go.Figure, axis: str) -> float | None:
+    """How many decades the positive data on log axis ``axis`` ("xaxis", "yaxis2", …) spans, or None if unknown."""
+    if figure.layout[axis].range is not None:
+        low, high = figure.layout[axis].range
+        return abs(float(high) - float(low))
+    letter, number = axis[0], axis[5:]
+    values = []
+    for trace in figure.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) == f"{letter}{number}":
+            data = getattr(trace, letter, None)
+            if data is not None:
+                try:
+                    array = np.asarray(data, dtype=np.float64).ravel()
+                except (TypeError, ValueError):
+                    continue
+                values.append(array[np.isfinite(array) & (array > 0)])
+    values = [v for v in values if v.size]
+    if not values:
+        return None
+    joined = np.concatenate(values)
+    return float(np.log10(joined.max() / joined.min()))
 
 
 def text_alternative(figure: Any) -> str:
@@ -376,6 +513,7 @@ def heatmap(
     y_labels: Sequence[Any] | None = None,
     show_values: bool | None = None,
     colorscale: Any = None,
+    style: Style | str = DESK,
 ) -> go.Figure:
     """One matrix as a heatmap: row 1 at the top, square cells, 0 white, positive red, negative blue.
 
@@ -411,7 +549,7 @@ def heatmap(
         f"positive, on a scale from −{_g(float(zmax))} to {_g(float(zmax))}; {largest}"
         + (f"; {blank} entries are not finite and left blank." if blank else ".")
     )
-    return _figure([trace], title={"text": title}, alt=alt, **axes)
+    return _figure([trace], title={"text": title}, alt=alt, style=style, **axes)
 
 
 def _powers(low: int, high: int) -> tuple[list[int], list[str]]:
@@ -437,6 +575,7 @@ def error_heatmap(
     x_labels: Sequence[Any] | None = None,
     y_labels: Sequence[Any] | None = None,
     show_values: bool | None = None,
+    style: Style | str = DESK,
 ) -> go.Figure:
     """An error matrix such as X @ M − I as log10 |value|: white at rounding level, dark red for the largest.
 
@@ -505,7 +644,7 @@ def error_heatmap(
         f"{eps:.1e} (white: rounding level) to {top:.1e} (dark red). The largest |entry| is {_g(largest, 2)}{where}; "
         f"{below} of {Z.size} entries are at or below {eps:.1e}."
     )
-    return _figure([trace], title={"text": title}, alt=alt, **axes)
+    return _figure([trace], title={"text": title}, alt=alt, style=style, **axes)
 
 
 @functools.lru_cache(maxsize=64)
@@ -531,6 +670,7 @@ def residual_grid(
     columns: int = 4,
     max_panels: int = 12,
     show_values: bool | None = None,
+    style: Style | str = DESK,
 ) -> go.Figure:
     """Small heatmaps of the residual X @ A − I at recorded steps of a run, on one shared colour scale.
 
@@ -578,7 +718,7 @@ def residual_grid(
         f"for 0. The largest |entry| goes from {_g(largest[0])} at step {steps[0]} to {_g(largest[-1])} at step "
         f"{steps[-1]}."
     )
-    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, alt=alt, **layout)
+    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, alt=alt, style=style, **layout)
 
 
 def _player(steps: Sequence[int]) -> dict[str, Any]:
@@ -616,7 +756,9 @@ def _player(steps: Sequence[int]) -> dict[str, Any]:
     return {"updatemenus": [buttons], "sliders": [slider]}
 
 
-def residual_animation(result: DescentResult, *, max_frames: int = 50, show_values: bool | None = None) -> go.Figure:
+def residual_animation(
+    result: DescentResult, *, max_frames: int = 50, show_values: bool | None = None, style: Style | str = DESK
+) -> go.Figure:
     """The residual X @ A − I as one heatmap that plays through the recorded steps, with a slider to scrub.
 
     One frame per recorded step, named by the step; at most ``max_frames`` (and
@@ -654,6 +796,7 @@ def residual_animation(result: DescentResult, *, max_frames: int = 50, show_valu
         title={"text": "Residual X @ M − I"},
         margin={"b": 175},
         alt=alt,
+        style=style,
         **_matrix_axes(first.shape),
         **_player(steps),
     )
@@ -665,6 +808,7 @@ def indicator_heatmap(
     row_labels: Sequence[Any] | None = None,
     column_labels: Sequence[Any] | None = None,
     title: str = "",
+    style: Style | str = DESK,
 ) -> go.Figure:
     """A 0/1 documents × words matrix in two colours (0 light, 1 dark), row 1 at the top.
 
@@ -703,7 +847,7 @@ def indicator_heatmap(
         f"Heatmap of a {rows}×{columns} indicator matrix (documents × words): {int(Z.sum())} of {Z.size} cells are "
         f"1 (dark) and the rest 0 (light); {int((Z.sum(axis=1) == 0).sum())} documents hold none of the words."
     )
-    return _figure([trace], title={"text": _text("title", title)}, alt=alt, **layout)
+    return _figure([trace], title={"text": _text("title", title)}, alt=alt, style=style, **layout)
 
 
 def _whole_step(largest: int, ticks: int = 8) -> int:
@@ -715,7 +859,9 @@ def _whole_step(largest: int, ticks: int = 8) -> int:
     return step
 
 
-def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orientation: str = "h") -> go.Figure:
+def counts_figure(
+    counts: Any, labels: Sequence[Any], *, title: str = "", orientation: str = "h", style: Style | str = DESK
+) -> go.Figure:
     """A bar per label of ``counts`` (e.g. words per document), horizontal bars from the top by default."""
     values = _array(counts, "counts", ndim=1)
     names = _labels(labels, values.size, "labels")
@@ -736,7 +882,9 @@ def counts_figure(counts: Any, labels: Sequence[Any], *, title: str = "", orient
     title = _text("title", title)
     pairs = ", ".join(f"{name} {_g(float(v), 4)}" for name, v in zip(names[:12], values[:12].tolist(), strict=True))
     alt = f"Bar chart{' of ' + title if title else ''}, one bar per label: {pairs}{', …' if len(names) > 12 else ''}."
-    return _figure([bar], title={"text": title}, bargap=0.2, alt=alt, xaxis=axes["xaxis"], yaxis=axes["yaxis"])
+    return _figure(
+        [bar], title={"text": title}, bargap=0.2, alt=alt, style=style, xaxis=axes["xaxis"], yaxis=axes["yaxis"]
+    )
 
 
 # ---------------------------------------------------------------------------- curves
@@ -807,6 +955,7 @@ def loss_curve(
     title: str = "Loss",
     log_y: bool = True,
     marks_label: str = "recorded steps",
+    style: Style | str = DESK,
 ) -> go.Figure:
     """The loss against the step (``losses[t]`` after t steps), on a log axis by default.
 
@@ -868,7 +1017,7 @@ def loss_curve(
             alt += ", and values too small to draw after it"
     if n - 1 > (int(steps[-1]) if steps.size else -1):
         alt += f"; {n - 1 - (int(steps[-1]) if steps.size else -1)} later losses are not finite or not positive"
-    return _figure(traces, alt=alt + ".", **layout)
+    return _figure(traces, alt=alt + ".", style=style, **layout)
 
 
 def noise_floor(result: DescentResult) -> float:
@@ -884,7 +1033,9 @@ def noise_floor(result: DescentResult) -> float:
     return float((eps * bounds.sigma_max / bounds.resolved_sigma_min) ** 2)
 
 
-def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title: str = "Loss by method") -> go.Figure:
+def race_figure(
+    results: Mapping[str, DescentResult], *, x: str = "step", title: str = "Loss by method", style: Style | str = DESK
+) -> go.Figure:
     """One loss curve (log axis) per named run, against the step (``x="step"``) or seconds (``x="time"``).
 
     Each method has its own colour and dash (:data:`gdinverse.style.METHOD_STYLES`,
@@ -908,14 +1059,14 @@ def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title:
     dtype = str(first.matrix.dtype).removeprefix("torch.")
     traces, lowest, finals = [], math.inf, []
     for i, (name, result) in enumerate(checked.items()):
-        style = METHOD_STYLES.get(str(name), series_style(i))
+        series = METHOD_STYLES.get(str(name), series_style(i))
         steps, values = _curve(result.losses, log=True)
         xs = steps if x == "step" else _float32(result.times[steps])
         label = f"{name} (diverged)" if result.diverged else str(name)
         # above the floor as data; inside it thin and faded (each kept where it meets the other, so the line joins)
         noise = values < floor
         above = np.where(~noise | np.roll(~noise, 1) | np.roll(~noise, -1), values, np.nan)
-        line = {"color": style.color, "dash": style.dash, "width": 2.5}
+        line = {"color": series.color, "dash": series.dash, "width": 2.5}
         traces.append(go.Scatter(x=xs, y=above, mode="lines", name=label, line=line, legendgroup=str(name)))
         if noise.any():
             faint = np.where(noise | np.roll(noise, 1) | np.roll(noise, -1), values, np.nan)
@@ -928,7 +1079,7 @@ def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title:
                     showlegend=False,
                     legendgroup=str(name),
                     opacity=0.35,
-                    line={"color": style.color, "dash": "dot", "width": 1},
+                    line={"color": series.color, "dash": "dot", "width": 1},
                 )
             )
         if values.size:
@@ -961,7 +1112,7 @@ def race_figure(results: Mapping[str, DescentResult], *, x: str = "step", title:
         alt += f" Losses below {floor:.1e} are {dtype} rounding noise" + (
             ", shaded grey and drawn faint." if shapes else "; no curve reaches them."
         )
-    return _figure(traces, alt=alt, shapes=shapes, **layout)
+    return _figure(traces, alt=alt, shapes=shapes, style=style, **layout)
 
 
 def _vertical_line(x: float, name: str, color: str, dash: str) -> dict[str, Any]:
@@ -980,7 +1131,9 @@ def _vertical_line(x: float, name: str, color: str, dash: str) -> dict[str, Any]
     }
 
 
-def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: Any = None) -> go.Figure:
+def sweep_figure(
+    sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: Any = None, style: Style | str = DESK
+) -> go.Figure:
     """Final loss against learning rate (log-log) for a sweep; diverged runs are crosses along the top.
 
     The measured final losses are open circles; ``predicted`` (one final loss
@@ -1072,4 +1225,5 @@ def sweep_figure(sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: A
         margin={"b": 110},
         shapes=lines,
         alt=alt,
+        style=style,
     )

@@ -197,7 +197,7 @@ def _norm2(B: np.ndarray) -> float:
     if scale == 0:
         return 0.0
     B = B / scale
-    v: np.ndarray = np.random.default_rng(0).standard_normal(B.shape[1])
+    v = np.random.default_rng(0).standard_normal((B.shape[1],))
     value = 0.0
     for _ in range(20_000):
         w = B.T @ (B @ v)

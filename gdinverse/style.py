@@ -2,15 +2,28 @@
 
 The palette is Okabe and Ito's (2008), which stays distinct under the common
 forms of colour blindness; each series also gets its own dash and marker, so a
-figure reads in greyscale too. :data:`PROJECTOR` holds the font sizes of
-projector mode.
+figure reads in greyscale too. A :class:`Style` says at what sizes a figure is drawn: :data:`DESK` (the
+default), :data:`PHONE` and :data:`PROJECTOR` (a lecture hall); every figure builder takes one as ``style=``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DASHES", "INK", "MARKERS", "METHOD_STYLES", "OKABE_ITO", "PROJECTOR", "SeriesStyle", "series_style"]
+__all__ = [
+    "DASHES",
+    "DESK",
+    "INK",
+    "MARKERS",
+    "METHOD_STYLES",
+    "OKABE_ITO",
+    "PHONE",
+    "PROJECTOR",
+    "STYLES",
+    "SeriesStyle",
+    "Style",
+    "series_style",
+]
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 """Blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black (yellow is for fills only)."""
@@ -49,14 +62,28 @@ METHOD_STYLES = {
 
 
 @dataclass(frozen=True)
-class ProjectorSizes:
-    """Font sizes in pixels for projector mode (issue: readable from the back of a lecture hall)."""
+class Style:
+    """The sizes a figure is drawn at, in pixels, and how much taller than at a desk it is."""
 
-    body: int = 24
-    axis: int = 20
-    tick: int = 18
-    cell: int = 16
-    title: int = 24
+    name: str
+    body: int
+    """Text around the figures (the app's CSS)."""
+    axis: int
+    """Axis titles and annotations."""
+    tick: int
+    """Tick labels, legends, slider labels."""
+    cell: int
+    """Values printed in heatmap cells."""
+    title: int
+    height: float = 1.0
+    """The figure's height relative to its desk height."""
 
 
-PROJECTOR = ProjectorSizes()
+DESK = Style("desk", body=16, axis=13, tick=12, cell=12, title=16)
+"""A laptop or desktop screen: each figure as it is built."""
+PHONE = Style("phone", body=15, axis=12, tick=11, cell=11, title=14)
+"""A phone held upright: slightly smaller type, so that labels fit a 390 px wide screen."""
+PROJECTOR = Style("projector", body=24, axis=20, tick=18, cell=16, title=24, height=1.3)
+"""A lecture hall: readable from the back row."""
+STYLES = {style.name: style for style in (DESK, PHONE, PROJECTOR)}
+"""Every style by name: "desk", "phone", "projector"."""

@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 
 from .directions import DirectionView, Landscape, contraction_factors
 from .errors import ParameterError, check_float, check_int
-from .plots import TEMPLATE
+from .plots import TEMPLATE, styled
 from .spectrum import change_in_words, factor, stable_limit
-from .style import INK, OKABE_ITO, series_style
+from .style import DESK, INK, OKABE_ITO, Style, series_style
 from .theory import LrBounds, format_condition, lr_bounds
 
 __all__ = [
@@ -42,10 +42,11 @@ _BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "
 _MARGIN = {"l": 70, "r": 20, "t": 60, "b": 110}
 
 
-def _figure(data: list[Any], description: str, **layout: Any) -> go.Figure:
-    """A figure with :data:`gdinverse.plots.TEMPLATE`, the legend below the plot, and ``description`` as meta."""
+def _figure(data: list[Any], description: str, *, style: Style | str = DESK, **layout: Any) -> go.Figure:
+    """A figure with :data:`gdinverse.plots.TEMPLATE`, the legend below the plot, and ``description`` as meta, at
+    the sizes of ``style`` (:func:`gdinverse.plots.styled`)."""
     layout = {"template": TEMPLATE, "legend": _BELOW, "margin": _MARGIN, "meta": {"description": description}, **layout}
-    return go.Figure(data=data, layout=layout)
+    return styled(go.Figure(data=data, layout=layout), style)
 
 
 def _legend_below(*, rows: int, plot_height: int = 270, top: int = 90) -> dict[str, Any]:
@@ -129,7 +130,7 @@ def shown_directions(view: DirectionView, limit: int = MAX_DIRECTIONS) -> list[i
     return picks + ([int(still[0])] if still.size else [])
 
 
-def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Figure:
+def direction_figure(view: DirectionView, *, title: str | None = None, style: Style | str = DESK) -> go.Figure:
     """The error ‖R_t vᵢ‖ along each singular direction against the step (log y): measured solid with markers,
     the theory dashed over it in the same colour; up to :data:`MAX_DIRECTIONS` directions."""
     view = _check_view(view)
@@ -141,7 +142,7 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
             title += f"; {len(picks)} of {view.sigma.size} directions shown"
     traces: list[Any] = []
     for n, i in enumerate(picks):
-        style = series_style(n)
+        series = series_style(n)
         name = _direction_label(view, i)
         measured = view.measured[:, i]
         keep = np.isfinite(measured) & (measured > 0)
@@ -152,8 +153,8 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
                 mode="lines+markers",
                 name=name,
                 legendgroup=name,
-                line={"color": style.color, "dash": "solid", "width": 2},
-                marker={"symbol": style.marker, "size": 7, "color": style.color, "maxdisplayed": 40},
+                line={"color": series.color, "dash": "solid", "width": 2},
+                marker={"symbol": series.marker, "size": 7, "color": series.color, "maxdisplayed": 40},
                 hovertemplate=f"{name}, step %{{x}}: %{{y:.3g}} (measured)<extra></extra>",
             )
         )
@@ -167,7 +168,7 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
                 name=f"{name}, theory",
                 legendgroup=name,
                 showlegend=False,
-                line={"color": style.color, "dash": "dash", "width": 1.5},
+                line={"color": series.color, "dash": "dash", "width": 1.5},
                 hovertemplate=f"{name}, step %{{x}}: %{{y:.3g}} (theory)<extra></extra>",
             )
         )
@@ -188,6 +189,7 @@ def direction_figure(view: DirectionView, *, title: str | None = None) -> go.Fig
         xaxis={"title": {"text": "step"}},
         yaxis=y_axis,
         hovermode="closest",
+        style=style,
     )
 
 
@@ -307,7 +309,7 @@ def _top_label(x: float, text: str, color: str, side: str) -> dict[str, Any]:
     }
 
 
-def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
+def rate_chart(A: Any, *, lr: float | None = None, style: Style | str = DESK) -> go.Figure:
     """The contraction factor |1 − 2·lr·σ²/k²| a step against lr (log x) for σ_min and σ_max of ``A`` (a matrix or
     its :class:`LrBounds`), with a line at 1 (above it the error grows), the stable limit and the optimal lr as
     vertical lines labelled at the top and the bottom, and the current ``lr`` marked on both curves."""
@@ -315,11 +317,11 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
     if lr is not None:
         lr = check_float("lr", lr, low=0.0, low_open=True)
     factors = contraction_factors(bounds, _rate_grid(bounds, lr))
-    styles = series_style(0), series_style(1)
+    looks = series_style(0), series_style(1)
     traces: list[Any] = []
-    for (label, values), style in zip(
+    for (label, values), look in zip(
         ((f"σ_min = {bounds.resolved_sigma_min:.4g}", factors.slow), (f"σ_max = {bounds.sigma_max:.4g}", factors.fast)),
-        styles,
+        looks,
         strict=True,
     ):
         traces.append(
@@ -328,7 +330,7 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
                 y=_f32(values),
                 mode="lines",
                 name=label,
-                line={"color": style.color, "dash": style.dash, "width": 2},
+                line={"color": look.color, "dash": look.dash, "width": 2},
                 hovertemplate=f"{label}: lr %{{x:.4g}}, factor %{{y:.4g}}<extra></extra>",
             )
         )
@@ -343,7 +345,7 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
                 marker={
                     "symbol": ["circle", "square"],
                     "size": 11,
-                    "color": [s.color for s in styles],
+                    "color": [s.color for s in looks],
                     "line": {"color": INK, "width": 1.5},
                 },
                 hovertemplate="lr %{x:.4g}: factor %{y:.4g}<extra></extra>",
@@ -373,6 +375,7 @@ def rate_chart(A: Any, *, lr: float | None = None) -> go.Figure:
         yaxis={"title": {"text": "factor a step |1 − 2·lr·σ²/k²|"}, "range": [0, top]},
         shapes=shapes,
         annotations=labels,
+        style=style,
     )
 
 
@@ -451,7 +454,7 @@ def _square(land: Landscape) -> bool:
     return bool(land.a[-1] == land.b[-1])
 
 
-def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
+def landscape_figure(land: Landscape, *, title: str | None = None, style: Style | str = DESK) -> go.Figure:
     """Contours of log₁₀(loss − floor) on the plane (equal axes where the grid is square), the answer X* at the
     centre, and the run's path as a line with markers from its start (circle) to its last recorded step (star)."""
     land = _check_landscape(land)
@@ -526,6 +529,7 @@ def landscape_figure(land: Landscape, *, title: str | None = None) -> go.Figure:
             "constrain": "domain",
         },
         hovermode="closest",
+        style=style,
     )
 
 
