@@ -1,10 +1,12 @@
 """The ``gdinverse`` command line: the exact inverse, gradient descent and indicator matrices in a terminal.
 
-Three subcommands that compute, each with ``--json`` for one machine-readable JSON object::
+Three subcommands that compute, each with ``--json`` for one machine-readable JSON object, one that writes an
+exercise sheet (Markdown, or a Moodle XML quiz to import), and one that starts the app::
 
     gdinverse exact [--preset NAME | --matrix TEXT] [--pinv]
     gdinverse descent --lr seed          # replays the seed notebook
     gdinverse indicator [--documents 17 --words 3 --p 0.2 --seed 123 | --text FILE]
+    gdinverse exercises --sheet 42 [--questions 7] [--format markdown [--answers] | --format moodle] [--output FILE]
     gdinverse app [--port 8501 --address localhost] [streamlit run's options]
 
 The CLI only parses, calls :mod:`gdinverse` and prints. Bad input ends with one
@@ -42,6 +44,10 @@ from . import (
     pseudo_inverse,
 )
 from .descent import GRADIENTS, INITS
+from .errors import check_int
+from .exercises import KINDS, MAX_QUESTIONS, sheet, sheet_markdown
+from .limits import MAX_SEED
+from .moodle import sheet_moodle_xml
 from .presets import PRESET_PARAMETERS, SEED_INDICATOR
 from .theory import condition_note
 
@@ -354,6 +360,30 @@ def run_indicator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_exercises(args: argparse.Namespace) -> int:
+    """``gdinverse exercises``: a seeded sheet as Markdown (with the answers for the teacher) or a Moodle XML quiz."""
+    if args.format == "moodle" and args.answers:
+        raise UsageError("--answers is for --format markdown; a Moodle quiz always holds the answers (drop --answers)")
+    # checked here so that the message names the options, not sheet()'s arguments
+    seed = check_int("--sheet", args.sheet, low=0, high=MAX_SEED)
+    questions = sheet(seed, check_int("--questions", args.questions, low=1, high=MAX_QUESTIONS))
+    if args.format == "moodle":
+        text = sheet_moodle_xml(questions, name=f"gdinverse exercises, sheet {args.sheet}")
+    else:
+        title = f"Gradient descent and the inverse: exercises, sheet {args.sheet}"
+        text = sheet_markdown(questions, answers=args.answers, title=title)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with open(args.output, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output!r}: {exc.strerror or exc}") from None
+    print(f"wrote sheet {args.sheet} ({len(questions)} questions, {args.format}) to {args.output}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- the parser
 
 
@@ -392,7 +422,7 @@ def build_parser() -> Parser:
         description="Find a matrix inverse exactly, and learn it by gradient descent.",
     )
     parser.add_argument("--version", action="version", version=f"gdinverse {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator,app}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{exact,descent,indicator,exercises,app}")
 
     exact = commands.add_parser(
         "exact",
@@ -439,6 +469,30 @@ def build_parser() -> Parser:
     )
     indicator.add_argument("--json", action="store_true", help="print one JSON object instead")
     indicator.set_defaults(run=run_indicator)
+
+    exercises = commands.add_parser(
+        "exercises", help="a seeded exercise sheet: Markdown (--answers for the teacher) or a Moodle XML quiz"
+    )
+    exercises.add_argument(
+        "--sheet", type=int, required=True, metavar="SEED", help="the sheet's number (the app's ?sheet=SEED)"
+    )
+    exercises.add_argument(
+        "--questions",
+        type=int,
+        default=len(KINDS),
+        help=f"how many questions, 1 to {MAX_QUESTIONS} (default {len(KINDS)}, one of each kind)",
+    )
+    exercises.add_argument(
+        "--format",
+        choices=("markdown", "moodle"),
+        default="markdown",
+        help="markdown (default) or moodle (Moodle XML: import it under Question bank > Import)",
+    )
+    exercises.add_argument(
+        "--answers", action="store_true", help="markdown: add each hint, answer and explanation (the teacher's copy)"
+    )
+    exercises.add_argument("--output", metavar="FILE", help="write the sheet to FILE instead of printing it")
+    exercises.set_defaults(run=run_exercises)
 
     app = commands.add_parser(
         "app", help="start the app (pip install 'gdinverse[app]'); see gdinverse app --help", add_help=False

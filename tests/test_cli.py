@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ import torch
 
 import gdinverse
 from gdinverse.cli import format_loss, main
+from gdinverse.exercises import sheet, sheet_markdown
+from gdinverse.moodle import sheet_moodle_xml
 
 from .test_seed import SEED_DIFF, SEED_INDICATOR, SEED_LOSSES
 
@@ -252,6 +255,11 @@ BAD_INPUT = {
     "unknown subcommand": ["invert"],
     "unknown option": ["exact", "--fast"],
     "option value starting with -": ["exact", "--matrix", "-1,2"],
+    "exercises without a sheet": ["exercises"],
+    "exercises sheet -1": ["exercises", "--sheet=-1"],
+    "exercises 51 questions": ["exercises", "--sheet", "1", "--questions", "51"],
+    "exercises bad format": ["exercises", "--sheet", "1", "--format", "gift"],
+    "exercises moodle with answers": ["exercises", "--sheet", "1", "--format", "moodle", "--answers"],
 }
 
 
@@ -337,3 +345,54 @@ def test_descent_in_float32_shows_the_kappa_of_the_matrix_as_entered(capsys):
     assert "1.45e+07" not in out  # the κ of the float32 rounding, which no page or command shows
     code, out, _ = run(capsys, "exact", "--preset", "hilbert", "--n", "6")
     assert f"condition number: {kappa} (σ_max/σ_min of M as entered" in out
+
+
+# ---------------------------------------------------------------------------- exercise sheets
+
+
+def test_exercises_prints_the_students_sheet_and_the_teachers(capsys):
+    code, out, err = run(capsys, "exercises", "--sheet", "42")
+    assert (code, err) == (0, "")
+    title = "Gradient descent and the inverse: exercises, sheet 42"
+    assert out == sheet_markdown(sheet(42, 7), answers=False, title=title)
+    assert "**Answer:**" not in out and "**Hint**" not in out
+    code, out, _ = run(capsys, "exercises", "--sheet", "42", "--questions", "3", "--answers")
+    assert code == 0 and out == sheet_markdown(sheet(42, 3), answers=True, title=title)
+    assert out.count("**Answer:**") == out.count("**Hint**") == 3
+
+
+def test_exercises_writes_a_moodle_quiz(capsys, tmp_path):
+    code, out, err = run(capsys, "exercises", "--sheet", "42", "--format", "moodle")
+    assert (code, err) == (0, "")
+    assert out == sheet_moodle_xml(sheet(42, 7), name="gdinverse exercises, sheet 42")
+    root = ET.fromstring(out.encode("utf-8"))
+    assert [q.get("type") for q in root] == ["category"] + ["numerical"] * 3 + ["multichoice"] * 2 + [
+        "numerical",
+        "multichoice",
+    ]
+    path = tmp_path / "quiz.xml"
+    code, out, err = run(
+        capsys, "exercises", "--sheet", "42", "--questions", "14", "--format", "moodle", "--output", str(path)
+    )
+    assert (code, err) == (0, "")
+    assert out == f"wrote sheet 42 (14 questions, moodle) to {path}\n"
+    assert path.read_text(encoding="utf-8") == sheet_moodle_xml(sheet(42, 14), name="gdinverse exercises, sheet 42")
+
+
+def test_exercises_errors_name_the_options(capsys, tmp_path):
+    _, _, err = run(capsys, "exercises", "--sheet=-1")
+    assert err == "gdinverse: error: --sheet must be between 0 and 9,223,372,036,854,775,807, got -1\n"
+    _, _, err = run(capsys, "exercises", "--sheet", "1", "--questions", "0")
+    assert err == "gdinverse: error: --questions must be between 1 and 50, got 0\n"
+    _, _, err = run(capsys, "exercises", "--sheet", "1", "--format", "moodle", "--answers")
+    assert "--answers is for --format markdown" in err
+    for target in (tmp_path / "missing" / "quiz.xml", tmp_path):
+        code, out, err = run(capsys, "exercises", "--sheet", "1", "--output", str(target))
+        assert_one_line_error(code, out, err)
+        assert err.startswith(f"gdinverse: error: cannot write {str(target)!r}: ")
+
+
+def test_python_m_exercises_moodle():
+    done = python_m("exercises", "--sheet", "7", "--questions", "2", "--format", "moodle")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == sheet_moodle_xml(sheet(7, 2), name="gdinverse exercises, sheet 7")

@@ -1,6 +1,7 @@
 """Exercise sheets: every answer against an independent computation, determinism, and the answer checks."""
 
 import math
+import re
 from dataclasses import FrozenInstanceError
 
 import numpy as np
@@ -218,3 +219,160 @@ def test_a_right_answer_written_as_a_sentence_is_right_and_an_unreadable_one_is_
     assert not stable.check("0,1406")  # never guessed: 0,1406 could be two numbers
     assert stable.unreadable("abc") == "'abc' is not a number: write one like 0.25, 1/4, 2.5e-3 or 35"
     assert stable.unreadable("0.5") is None and not stable.check("0.5")  # readable, and wrong
+
+
+# ---------------------------------------------------------------------------- what a teacher hands out
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def test_seed_42_keeps_its_questions_and_answers():
+    """The wording and the new fields changed nothing a sheet computes: seed 42 as it was before them."""
+    qs = sheet(42, 7)
+    assert [q.matrix for q in qs] == [
+        ((4, 0, 0), (0, -5, 0), (0, 0, -9)),
+        ((4, 2), (2, 2)),
+        ((0, -3), (3, 0)),
+        ((-4, 0, 0), (0, 1, 0), (0, 0, 2)),
+        ((-4, 4), (0, 4)),
+        ((160, 161), (159, 160)),
+        ((1, 1), (0, 0), (0, 0), (1, 1), (1, 1), (1, 1)),
+    ]
+    assert [q.answer for q in qs] == [1 / 9, 1 / 7, 6.0, 1.0, "yes", 1.9133814614419058, "no"]
+    runs = [(q.experiment.lr, q.experiment.steps) for q in qs if q.experiment is not None]
+    assert runs == [(0.11, 429), (1 / 7, 263), (0.16, 12), (0.16, 60), (0.14, 200), (0.22, 10)]
+
+
+def test_prompts_say_exactly_what_they_ask():
+    stable, optimal, steps, slowest, diverges, digits, left = sheet(5, 7)
+    assert "supremum" in stable.prompt and "does not converge" in stable.prompt
+    assert "$0 < lr < lr_{max}$" in stable.prompt and "largest learning rate" not in stable.prompt
+    assert "as small as possible" in optimal.prompt and "fastest" not in optimal.prompt
+    assert "first at or below $10^{-6}$" in steps.prompt and "$L(X_t)$" in steps.prompt
+    assert "slowest" in slowest.prompt and "singular value σ" in slowest.prompt
+    assert "grows without bound" in diverges.prompt
+    assert "−log₁₀ of that relative error" in digits.prompt and "one decimal" in digits.prompt
+    k = len(left.matrix[0])
+    assert f"the {k}×{k} identity" in left.prompt
+    for q in (stable, steps, diverges):
+        assert "$X_0 = 0$" in q.prompt  # where the start matters, it is stated
+    for q in (stable, optimal, steps, slowest, diverges):
+        assert "Frobenius norm" in q.prompt and "k the number of columns of M" in q.prompt
+    assert KINDS["stable_lr"].startswith("the supremum")
+
+
+def test_hints_never_give_the_answer_away():
+    by_width: dict[int, set[tuple[str, str]]] = {}
+    slowest_hints = set()
+    for seed in range(40):
+        for q in sheet(seed, 7):
+            assert q.hint and q.hint not in q.explanation
+            if isinstance(q.answer, str):
+                assert not re.search(r"\b(yes|no)\b", q.hint, re.I), q.hint
+            else:
+                # no number the hint adds to what the prompt shows would be accepted as the answer
+                added = set(NUMBER.findall(q.hint)) - set(NUMBER.findall(q.prompt))
+                assert not [x for x in added if q.check(x)], (q.hint, q.answer)
+            if q.kind == "slowest":  # the same words for every matrix: no singular value named
+                slowest_hints.add(q.hint.replace(f"lr = {q.experiment.lr:g}", "lr = ?"))
+            if q.kind == "left_inverse":
+                by_width.setdefault(len(q.matrix[0]), set()).add((q.hint, q.answer))
+    assert len(slowest_hints) == 1
+    for hints in by_width.values():  # the same hint whatever the answer: it depends on the number of words only
+        assert len({hint for hint, _ in hints}) == 1 and {answer for _, answer in hints} == {"yes", "no"}
+
+
+def test_choices_hold_the_answer_once():
+    for q in [q for seed in range(12) for q in sheet(seed, 7)]:
+        if q.kind in ("diverges", "left_inverse"):
+            assert q.choices == ("yes", "no")
+        elif q.kind == "slowest":
+            assert [float(c) for c in q.choices] == pytest.approx(sorted(svd(q)))
+        else:
+            assert q.choices == ()
+        if q.choices:
+            assert sum(q.check(c) for c in q.choices) == 1
+
+
+def test_single_experiments_are_the_experiment():
+    for q in [q for seed in range(12) for q in sheet(seed, 7)]:
+        if q.kind in ("steps", "slowest", "left_inverse"):
+            assert q.experiments == (q.experiment,)
+        if q.kind == "float32_digits":
+            assert q.experiments == ()
+        lrs = [e.lr for e in q.experiments]
+        assert lrs == sorted(lrs)
+
+
+def steps_to_converge(q, lr):
+    """The theory's first step at which ‖X_t M − I‖_F ≤ float64's eps from X₀ = 0 (numpy's singular values)."""
+    k = len(q.matrix[0])
+    factors = 1 - 2 * lr * svd(q) ** 2 / k**2
+    t = np.arange(20_000)
+    return int(np.flatnonzero(np.sqrt((factors[:, None] ** (2 * t)).sum(0)) <= np.finfo(np.float64).eps)[0])
+
+
+def steps_to_diverge(q, lr):
+    """The theory's first step at which the loss passes 1e6 times its start 1/k, from X₀ = 0."""
+    k = len(q.matrix[0])
+    factors = 1 - 2 * lr * svd(q) ** 2 / k**2
+    t = np.arange(2_000)
+    with np.errstate(over="ignore"):  # inf passes the threshold too
+        losses = (factors[:, None] ** (2 * t)).sum(0) / k**2
+    return int(np.flatnonzero(losses > 1e6 / k)[0])
+
+
+def check_both_sides(q, limit):
+    """The runs below and above ``limit`` end as their outcome says, with twice the steps the theory needs."""
+    below, above = q.experiments
+    assert below.lr < limit < above.lr
+    assert (below.outcome, above.outcome) == ("converged", "diverged")
+    assert below.steps == above.steps >= 2 * max(steps_to_converge(q, below.lr), steps_to_diverge(q, above.lr))
+    converging, diverging = run(q, **below.kwargs()), run(q, **above.kwargs())
+    assert not converging.diverged and converging.verdict.status == "converged"
+    assert diverging.diverged and diverging.verdict.status == "diverged"
+
+
+def test_reveal_shows_the_stable_limit_from_both_sides():
+    for q in questions("stable_lr"):
+        below, above = q.experiments
+        assert below.lr / q.answer == pytest.approx(0.9, rel=0.01) and above.lr / q.answer == pytest.approx(
+            1.1, rel=0.01
+        )
+        check_both_sides(q, q.answer)
+
+
+def test_reveal_shows_the_asked_lr_and_its_mirror_across_the_limit():
+    seen = set()
+    for q in questions("diverges"):
+        limit = g.lr_bounds(q.matrix).stable_below
+        check_both_sides(q, limit)
+        asked = next(e for e in q.experiments if e.lr == q.experiment.lr)
+        assert (asked.outcome == "diverged") == (q.answer == "yes")
+        low, high = (e.lr / limit for e in q.experiments)
+        assert low * high == pytest.approx(1, rel=0.02)  # as far from the limit on either side, by ratio
+        seen.add(q.answer)
+    assert seen == {"yes", "no"}
+
+
+def test_reveal_shows_the_optimal_lr_beaten_by_neither_neighbour():
+    for q in questions("optimal_lr"):
+        below, at, above = q.experiments
+        sigma = svd(q)
+        kappa = sigma[0] / sigma[-1]
+        assert at.lr == q.answer and below.lr == pytest.approx(0.75 * q.answer, rel=1e-12)
+        assert above.lr == pytest.approx(q.answer * (1 + 1 / (4 * kappa**2)), rel=1e-9)
+        bounds = g.lr_bounds(q.matrix)
+        assert bounds.factor(below.lr) == pytest.approx(bounds.factor(above.lr), rel=1e-9)  # equally slow
+        assert bounds.factor(below.lr) > bounds.factor(q.answer)
+        best = run(q, **at.kwargs()).final_loss
+        assert min(run(q, **below.kwargs()).final_loss, run(q, **above.kwargs()).final_loss) >= 2 * best
+
+
+def test_the_teachers_sheet_has_the_hints_and_the_students_not():
+    qs = sheet(7, 7)
+    students = sheet_markdown(qs, answers=False)
+    teachers = sheet_markdown(qs, answers=True)
+    assert teachers.count("**Hint** (after a wrong answer): ") == 7 and "**Hint**" not in students
+    for q in qs:
+        assert q.hint in teachers and q.hint not in students
