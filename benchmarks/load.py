@@ -1,7 +1,7 @@
 """Load test: can a class of ~30 students open the app at the same minute on a small instance (2 cores, 2.7 GB)?
 
 Starts ``streamlit run streamlit_app.py`` (``tests/server.py``) and opens every page (Home and each file in
-``views/``) with its defaults from ``--sessions`` fresh sessions at the same instant — the worst case of a class
+``pages/``) with its defaults from ``--sessions`` fresh sessions at the same instant — the worst case of a class
 following a shared link — using ``tests/loadclient.py``, a light client that speaks the app's websocket protocol.
 Each round opens the pages in turn; ``--rounds`` rounds. In the last round ``--browsers`` real Chromium tabs
 open each page together with the crowd, to show that pages still render under load (no exception box, every
@@ -71,7 +71,7 @@ from tests.server import page_paths, proxy_server, streamlit_server
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext
 
-PAGES = page_paths()  # {"home": "", "exact_inverse": "exact_inverse", ...}: every page, from views/
+PAGES = page_paths()  # {"home": "", "exact_inverse": "exact_inverse", ...}: every page, from pages/
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list

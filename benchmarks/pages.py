@@ -39,12 +39,12 @@ from tests.server import page_paths, streamlit_server  # noqa: E402
 
 PAGES = {
     "home": None,
-    "exact_inverse": "views/exact_inverse.py",
-    "gradient_descent": "views/gradient_descent.py",
-    "compare": "views/compare.py",
-    "indicator_matrix": "views/indicator_matrix.py",
-    "lecture": "views/lecture.py",
-    "exercises": "views/exercises.py",
+    "exact_inverse": "pages/exact_inverse.py",
+    "gradient_descent": "pages/gradient_descent.py",
+    "compare": "pages/compare.py",
+    "indicator_matrix": "pages/indicator_matrix.py",
+    "lecture": "pages/lecture.py",
+    "exercises": "pages/exercises.py",
 }
 CAPS = {
     "exact_inverse": {"preset": "random", "n": "128"},

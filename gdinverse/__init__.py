@@ -34,6 +34,8 @@ from .spectrum import Decomposition, Spectrum
 from .sweep import LrSweep, lr_sweep
 from .theory import (
     LrBounds,
+    condition_note,
+    distinct,
     format_condition,
     lr_bounds,
     predicted_final_losses,
@@ -74,10 +76,12 @@ __all__ = [
     "__version__",
     "as_matrix",
     "best_inverse",
+    "condition_note",
     "condition_number",
     "contraction_factors",
     "direction_errors",
     "direction_view",
+    "distinct",
     "document_term_matrix",
     "exact_inverse",
     "format_condition",

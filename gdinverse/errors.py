@@ -30,11 +30,16 @@ class MatrixInputError(GdInverseError):
 
 
 class SingularMatrixError(GdInverseError):
-    """The matrix has no inverse that the working dtype can resolve."""
+    """The matrix has no inverse that the working dtype can resolve.
 
-    def __init__(self, message: str, condition_number: float) -> None:
+    ``reason`` says why, for code that words it its own way: "singular" (its rank is deficient), "rounded" (singular
+    once rounded to the working dtype, invertible as entered), "pivot" (LU met an exactly zero pivot) or
+    "overflow" (the inverse does not fit the dtype)."""
+
+    def __init__(self, message: str, condition_number: float, reason: str = "singular") -> None:
         super().__init__(message)
         self.condition_number = condition_number
+        self.reason = reason
 
 
 class ParameterError(GdInverseError):

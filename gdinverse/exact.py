@@ -213,12 +213,14 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
                 f"has full rank {rows} (rounding made the pivot 0; condition number {shown}); use float64, or the "
                 "pseudo-inverse",
                 condition_number=kappa,
+                reason="pivot",
             )
         raise SingularMatrixError(
-            f"matrix is singular (condition number {shown}): LU elimination in {name} met an exactly zero pivot "
-            f"in column {int(info)}, so it has no inverse; use the pseudo-inverse (pseudo_inverse, or "
-            "one_sided_inverse to see which inverses exist)",
+            f"LU elimination in {name} met an exactly zero pivot in column {int(info)} (condition number {shown}): M "
+            "is singular, or rounding made it look so (it is too big to decide its rank exactly); use the "
+            "pseudo-inverse (pseudo_inverse, or one_sided_inverse to see which inverses exist)",
             condition_number=kappa,
+            reason="pivot",
         )
     product = inverse @ A
     if not (torch.isfinite(inverse).all() and torch.isfinite(product).all()):
@@ -226,6 +228,7 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
             f"the inverse overflows {name} (entries beyond {torch.finfo(A.dtype).max:.3g}; condition number "
             f"{shown}); rescale the matrix" + (" or use float64" if A.dtype == torch.float32 else ""),
             condition_number=kappa,
+            reason="overflow",
         )
     resolved = spectrum.kappa_source in ("svd", "exact inverse")
     bound = eps * kappa
@@ -283,6 +286,7 @@ def _refuse_singular(stored: Decomposition, entered: Decomposition, name: str, k
             f"exactly), though as entered it is invertible (condition number {format_condition(kappa)}); use "
             "float64, or the pseudo-inverse",
             condition_number=kappa,
+            reason="rounded",
         )
     raise SingularMatrixError(
         f"matrix is singular: it has rank {entered.rank} of {n} (decided exactly; condition number ∞), so it has no "

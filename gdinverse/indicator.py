@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import rational
 from .errors import MatrixInputError, ParameterError, check_float, check_int
 from .limits import MAX_SEED
 from .matrices import as_matrix
@@ -143,7 +144,8 @@ class IndicatorStats:
     unused_words: tuple[int, ...]
     """Columns no document uses (0-based)."""
     rank: int
-    """The matrix rank: a left inverse (X @ M = I) exists iff it equals the number of words."""
+    """The matrix rank, decided exactly (:func:`gdinverse.rational.rank`; numerically, by SVD, only for a matrix too
+    big for exact arithmetic): a left inverse (X @ M = I) exists iff it equals the number of words."""
 
 
 def indicator_stats(matrix: Any) -> IndicatorStats:
@@ -158,5 +160,10 @@ def indicator_stats(matrix: Any) -> IndicatorStats:
         density=float(M.mean()),
         empty_documents=tuple((rows == 0).nonzero().flatten().tolist()),
         unused_words=tuple((cols == 0).nonzero().flatten().tolist()),
-        rank=int(torch.linalg.matrix_rank(M)),
+        rank=_rank(M),
     )
+
+
+def _rank(M: torch.Tensor) -> int:
+    exact = rational.rank(M.numpy())
+    return exact if exact is not None else int(torch.linalg.matrix_rank(M))

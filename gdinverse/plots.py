@@ -1196,9 +1196,10 @@ def sweep_figure(
         )
     lines = []
     if bounds is not None:
+        optimal, stable = bounds.written
         lines = [
-            _vertical_line(bounds.optimal, f"optimal lr {bounds.optimal:.4g}", _GREEN, "dot"),
-            _vertical_line(bounds.stable_below, f"stable limit {bounds.stable_below:.4g}", _VERMILLION, "dashdot"),
+            _vertical_line(bounds.optimal, f"optimal lr {optimal}", _GREEN, "dot"),
+            _vertical_line(bounds.stable_below, f"stable limit {stable}", _VERMILLION, "dashdot"),
         ]
     best = f"lowest {_g(float(finals[shown].min()))} at lr {_g(float(lrs[shown][np.argmin(finals[shown])]), 4)}"
     alt = (
@@ -1208,7 +1209,7 @@ def sweep_figure(
         + f"; {int(diverged.sum())} diverged (crosses along the top)."
     )
     if bounds is not None:
-        alt += f" Vertical lines: the optimal lr {bounds.optimal:.4g} and the stable limit {bounds.stable_below:.4g}."
+        alt += f" Vertical lines: the optimal lr {optimal} and the stable limit {stable}."
     if theory is not None:
         alt += " The dashed line is the theory's final loss."
     return _figure(

@@ -43,6 +43,7 @@ from .spectrum import (
     change_in_words,
     factor,
     heavy_ball,
+    long_run_factor,
     nesterov,
     step_share,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "SEED_LR",
     "LrBounds",
     "condition_note",
+    "distinct",
     "format_condition",
     "lr_bounds",
     "predicted_final_losses",
@@ -72,6 +74,24 @@ def format_condition(kappa: float) -> str:
     ``format_condition(4.0)`` is ``"4"``.
     """
     return "∞" if math.isinf(kappa) and kappa > 0 else f"{kappa:.3g}"
+
+
+def distinct(values: Any, digits: int = 4) -> list[str]:
+    """Each value written with ``digits`` significant digits, or as many more as it takes to tell it from the
+    others: ``distinct([13.736071105, 13.736071106])`` is ``["13.736071105", "13.736071106"]`` (17 significant
+    digits tell any two floats apart). Every page writes the optimal lr and the stable limit this way."""
+    values = [float(v) for v in values]
+    wanted = dict.fromkeys(values, digits)
+    while True:
+        texts = {v: f"{v:.{wanted[v]}g}" for v in wanted}
+        seen: dict[str, list[float]] = {}
+        for v, text in texts.items():
+            seen.setdefault(text, []).append(v)
+        clashing = [v for group in seen.values() if len(group) > 1 for v in group]
+        if not clashing:
+            return [texts[v] for v in values]
+        for v in clashing:
+            wanted[v] += 1
 
 
 def condition_note(source: str, *, rank_exact: bool = True) -> str:
@@ -158,6 +178,18 @@ class LrBounds:
         )
 
     @property
+    def written(self) -> tuple[str, str]:
+        """The optimal lr and the stable limit as every page writes them (:func:`distinct`: "13.736071105" and
+        "13.736071106" for Hilbert 6, never "13.74" twice)."""
+        optimal, stable = distinct([self.optimal, self.stable_below])
+        return optimal, stable
+
+    def write_lr(self, lr: float) -> str:
+        """A learning rate as the pages write it: with the digits it takes to tell it from the optimal lr and the
+        stable limit (the optimal lr itself as :attr:`written` writes it)."""
+        return distinct([lr, self.optimal, self.stable_below])[0]
+
+    @property
     def floor(self) -> float:
         """The lowest loss any X reaches: (k − rank)/k², zero for an invertible matrix."""
         return (self.k - self.rank) / self.k**2
@@ -220,6 +252,20 @@ class LrBounds:
         low = check_float("low", low, low=0.0, low_open=True)
         high = check_float("high", high, low=low, low_open=True)
         return np.geomspace(low * self.stable_below, high * self.stable_below, count)
+
+    def rate(self, method: str = "gd", *, lr: float | None = None, momentum: float | None = None) -> float:
+        """What a step of ``method`` ("gd", "momentum" or "nesterov") multiplies the error by in the long run, along
+        the slowest of the directions the dtype resolves (the extremes σ_max and resolved σ_min bound the rest):
+        :func:`gdinverse.spectrum.long_run_factor`, at ``lr`` and ``momentum`` or else the method's theory ones."""
+        theory_lr, theory_beta = {
+            "gd": (self.optimal, 0.0),
+            "momentum": self.heavy_ball,
+            "nesterov": self.nesterov,
+        }[method]
+        lr = theory_lr if lr is None else lr
+        beta = theory_beta if momentum is None else momentum
+        sigma = np.array([self.sigma_max, self.resolved_sigma_min])
+        return float(long_run_factor(step_share(lr, sigma, self.k), beta, method).max())
 
     @property
     def heavy_ball(self) -> tuple[float, float]:

@@ -341,7 +341,7 @@ def rate_chart(A: Any, *, lr: float | None = None, style: Style | str = DESK) ->
                 x=_f32([lr, lr]),
                 y=_f32([here.slow[0], here.fast[0]]),
                 mode="markers",
-                name=f"lr = {lr:.4g}",
+                name=f"lr = {bounds.write_lr(lr)}",
                 marker={
                     "symbol": ["circle", "square"],
                     "size": 11,
@@ -364,8 +364,8 @@ def rate_chart(A: Any, *, lr: float | None = None, style: Style | str = DESK) ->
     top = float(max(1.2, min(3.0, factors.slowest.max() * 1.05)))
     shapes = [_vertical(bounds.stable_below, _VERMILLION, "dot"), _vertical(bounds.optimal, _GREEN, "dashdot")]
     labels = [
-        _top_label(bounds.optimal, f"optimal lr {bounds.optimal:.4g} ", _GREEN, "left"),  # the caption's digits
-        _top_label(bounds.stable_below, f" stable limit {bounds.stable_below:.4g}", _VERMILLION, "right"),
+        _top_label(bounds.optimal, f"optimal lr {bounds.written[0]} ", _GREEN, "left"),  # the caption's digits
+        _top_label(bounds.stable_below, f" stable limit {bounds.written[1]}", _VERMILLION, "right"),
     ]
     return _figure(
         traces,
@@ -393,8 +393,8 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
                 f"{format_condition(b.condition_number)} counts the others, which gradient descent leaves alone)"
             )
             + f", so the σ_min and σ_max curves are "
-            f"one, falling from 1 to 0 at the optimal lr {b.optimal:.4g} and climbing back to 1 at the stable limit "
-            f"{b.stable_below:.4g}, above which the error grows."
+            f"one, falling from 1 to 0 at the optimal lr {b.written[0]} and climbing back to 1 at the stable limit "
+            f"{b.written[1]}, above which the error grows."
         )
         return text + _your_lr(b, lr)
     slow_at_limit = abs(factor(b.stable_below, b.resolved_sigma_min, b.k))
@@ -403,7 +403,7 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
         f"σ_min = {b.resolved_sigma_min:.4g}{_resolved(b)}, and of σ_max = {b.sigma_max:.4g}, against the "
         f"learning rate (k = {b.k}). The σ_min curve falls from 1 as lr grows, to {_factor(slow_at_limit)} at the "
         f"stable limit; the σ_max curve falls to 0 at lr = {_zero_at(b.sigma_max, b.k):.4g} and climbs back to 1 "
-        f"at the stable limit {b.stable_below:.4g}, above which the error grows. The optimal lr {b.optimal:.4g} is "
+        f"at the stable limit {b.written[1]}, above which the error grows. The optimal lr {b.written[0]} is "
         f"where the two curves cross, at a factor of {_factor(best)} a step (condition number "
         f"{format_condition(b.condition_number)})."
     )
@@ -432,7 +432,7 @@ def _your_lr(b: LrBounds, lr: float | None) -> str:
     if halving >= HALVING_SAID:
         verdict += f", but halving the error along σ = {sigma:.4g} takes about {halving:.2g} steps"
     slower = ", the slower of the two," if b.resolved_sigma_min != b.sigma_max and lr < b.stable_below else ""
-    return f" At lr {lr:.4g} the error along σ = {sigma:.4g}{slower} {b.change(lr)}: the run {verdict}."
+    return f" At lr {b.write_lr(lr)} the error along σ = {sigma:.4g}{slower} {b.change(lr)}: the run {verdict}."
 
 
 # ---------------------------------------------------------------------------- the landscape

@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from .errors import GdInverseError
-from .spectrum import MAX_PREDICTED_STEPS, Spectrum, long_run_factor, step_share, steps_at_rate
+from .spectrum import MAX_PREDICTED_STEPS, Spectrum, steps_at_rate
 from .theory import LrBounds, format_condition, lr_bounds, residual, steps_to_residual
 
 __all__ = ["Evidence", "Status", "Verdict", "evidence", "judge"]
@@ -72,11 +72,19 @@ class Verdict:
 
     status: Status
     """"converged", "running", "stalled" or "diverged" (see the module docstring)."""
-    message: str
+    summary: str
     """What happened, for people: the losses, the verdict, why, and what to do."""
     steps_more: int | None
     """For a run still on its way: how many more steps the theory predicts until it converges (None: unknown
     or never, as the message says). None for the other verdicts."""
+    note: str | None = None
+    """What the run's precision cannot resolve (:meth:`gdinverse.LrBounds.resolution_note`), if anything: a page
+    that states it elsewhere shows :attr:`summary`, a notebook :attr:`message`."""
+
+    @property
+    def message(self) -> str:
+        """The whole paragraph: :attr:`summary`, then :attr:`note`."""
+        return self.summary if self.note is None else f"{self.summary} {self.note}"
 
 
 @dataclass(frozen=True)
@@ -189,8 +197,7 @@ def _rate(method: str, lr: float, momentum: float | None, bounds: LrBounds, R: t
         return float(torch.linalg.matrix_norm(R, 2))
     if method not in ("momentum", "nesterov") or momentum is None:
         return None
-    sigma = np.array([bounds.sigma_max, bounds.resolved_sigma_min])  # the extremes bound the rest
-    return float(long_run_factor(step_share(lr, sigma, bounds.k), momentum, method).max())
+    return bounds.rate(method, lr=lr, momentum=momentum)
 
 
 def judge(
@@ -221,7 +228,10 @@ def judge(
     if stopped_at is not None:
         return Verdict("diverged", _diverged_message(method, lr, bounds, start, end, stopped_at), None)
     head = f"Loss {start:.4g} → {end:.4g} in {losses.size - 1} steps"
-    head += f" at lr {lr:.4g}." if not math.isnan(lr) else "."
+    if math.isnan(lr):
+        head += "."
+    else:
+        head += f" at lr {bounds.write_lr(lr) if bounds is not None and method == 'gd' else f'{lr:.4g}'}."
     if bounds is None:
         k = matrix.shape[1]
         return Verdict(
@@ -232,7 +242,7 @@ def judge(
     ev = evidence(matrix, X, losses, method=method, lr=lr, momentum=momentum, bounds=bounds, spectrum=spectrum)
     dtype = bounds.dtype
     note = bounds.resolution_note()
-    tail = f" {note}" if note else ""
+
     kappa = format_condition(bounds.condition_number)
     if ev.converged:
         if ev.floor > 0:
@@ -259,7 +269,7 @@ def judge(
                 )
         else:
             text = f" Converged: what X can still remove is at {dtype}'s rounding level (condition number {kappa})."
-        return Verdict("converged", head + text + tail, None)
+        return Verdict("converged", head + text, None, note)
     if ev.plateau and ev.should_fall and end < start:
         ratio = ev.removable / ev.rounding
         if dtype == "float32":
@@ -268,15 +278,15 @@ def judge(
                 f" still remove is {ratio:.0f}× float32's rounding level) while the theory says it should still"
                 f" fall ({_shape(spectrum.shape, bounds)}); float64 (dtype=torch.float64) fixes it."
             )
-            return Verdict("stalled", head + text + tail, None)
+            return Verdict("stalled", head + text, None, note)
         text = (
             f" Converged as far as float64 allows: the loss stopped falling with what X can still remove at"
             f" {ratio:.0f}× float64's rounding level ({_shape(spectrum.shape, bounds)}); there is nothing wider to"
             " switch to."
         )
-        return Verdict("converged", head + text + tail, None)
+        return Verdict("converged", head + text, None, note)
     text, steps_more = _running(spectrum, X, method, lr, bounds, ev, losses)
-    return Verdict("running", head + text + tail, steps_more)
+    return Verdict("running", head + text, steps_more, note)
 
 
 def _target(ev: Evidence, k: int) -> float:
@@ -297,11 +307,12 @@ def _running(
             f" run the loss stayed between {last.min():.3g} and {last.max():.3g}. A smaller lr lets it get closer.",
             None,
         )
+    optimal, stable = bounds.written
     if method == "gd" and lr >= bounds.stable_below:
         return (
-            f" The lr is at or above the stable limit {bounds.stable_below:.4g}: the error along σ_max"
+            f" The lr is at or above the stable limit {stable}: the error along σ_max"
             f" {bounds.change(lr)}, so the run cannot converge (the loss may fall for a while, as the other"
-            f" directions shrink); use a smaller lr (the optimal lr is {bounds.optimal:.4g}).",
+            f" directions shrink); use a smaller lr (the optimal lr is {optimal}).",
             None,
         )
     steps: int | None = None
@@ -345,11 +356,16 @@ def _running(
     at_the_limit = method == "gd" and lr > bounds.optimal  # then σ_max, not the matrix, is what is slow
     if not practical and at_the_limit:
         text += (
-            f" In practice, never: the lr is too close to the stable limit {bounds.stable_below:.4g}; the optimal lr"
-            f" {bounds.optimal:.4g} is far faster."
+            f" In practice, never: the lr is too close to the stable limit {stable}; the optimal lr"
+            f" {optimal} is far faster."
         )
     elif not practical and (steps is not None or method == "gd"):
-        remedy = "the exact inverse in float64" if bounds.condition_number * 2.0**-52 < 1 else "the pseudo-inverse"
+        if bounds.condition_number * 2.0**-52 < 1:
+            remedy = "the exact inverse in float64"
+        elif bounds.rank == min(spectrum.shape):
+            remedy = "its inverse in exact arithmetic (gdinverse.best_inverse)"
+        else:
+            remedy = "the pseudo-inverse"
         text += f" In practice, never: for this matrix use {remedy}."
     elif (
         dtype == "float32" and bounds.sigma_max / bounds.resolved_sigma_min >= SLOW_KAPPA and method != "newton_schulz"
@@ -377,9 +393,10 @@ def _more(steps: int | None) -> str:
 def _diverged_message(method: str, lr: float, bounds: LrBounds | None, start: float, end: float, step: int) -> str:
     text = f"Diverged at step {step}: the loss grew from {start:.4g} to {end:.4g}."
     if method == "gd" and bounds is not None:
+        optimal, stable = bounds.written
         return text + (
-            f" The learning rate {lr:.4g} is at or above the stable limit {bounds.stable_below:.4g};"
-            f" use a smaller one (the optimal lr is {bounds.optimal:.4g})."
+            f" The learning rate {bounds.write_lr(lr)} is at or above the stable limit {stable};"
+            f" use a smaller one (the optimal lr is {optimal})."
         )
     if method == "newton_schulz":
         return text + (

@@ -1,15 +1,29 @@
-"""The settings objects pages pass to the cached computations: frozen and hashable, so they key the caches."""
+"""The frozen requests the pages send their models: every setting that changes what a page computes or shows.
+
+A request is built from the page's widgets (``gdinverse_app.state`` keeps them in the link and the session) and
+keys the model's cache, so two sessions asking the same thing share one answer. ``style`` is the figures' style
+("desk" or "projector", :data:`gdinverse.style.STYLES`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 
 import torch
 
 import gdinverse as g
 
-__all__ = ["SEED_SPEC", "DescentArgs", "MatrixSpec", "RaceArgs", "SweepArgs"]
+__all__ = [
+    "SEED_SPEC",
+    "ExactRequest",
+    "IndicatorRequest",
+    "LectureRequest",
+    "MatrixSpec",
+    "RaceRequest",
+    "RunRequest",
+    "SheetRequest",
+    "SweepRequest",
+]
 
 
 @dataclass(frozen=True)
@@ -32,8 +46,8 @@ class MatrixSpec:
     column_labels: tuple[str, ...] = ()
     """Names of the columns (e.g. an indicator matrix's words); empty for none."""
 
-    def build(self, dtype: str = "float32") -> torch.Tensor:
-        """The matrix, in ``dtype``."""
+    def build(self, dtype: str = "float64") -> torch.Tensor:
+        """The matrix, in ``dtype`` (float64: the values as entered)."""
         if self.source == "preset":
             return g.preset(self.preset, n=self.n, cond=self.cond, seed=self.seed, angle=self.angle, dtype=dtype)
         return g.parse_matrix(self.text, dtype=dtype)
@@ -49,14 +63,97 @@ class MatrixSpec:
         given: dict[str, object] = {"n": self.n, "cond": self.cond, "seed": self.seed, "angle": self.angle}
         return {key: given[key] for key in g.PRESET_PARAMETERS[self.preset]}
 
+    def without_labels(self) -> MatrixSpec:
+        return MatrixSpec(self.source, self.preset, self.n, self.cond, self.seed, self.angle, self.text)
+
 
 SEED_SPEC = MatrixSpec()
 """The seed notebook's matrix, diag(1, 2, 3, 4)."""
 
 
-DescentArgs: TypeAlias = tuple[MatrixSpec, float, int, int, int, str, str]
-"""The arguments of ``cached.descent``: spec, lr, steps, seed, record_every, init, dtype."""
-RaceArgs: TypeAlias = tuple[MatrixSpec, tuple[str, ...], int, int, str, str, float]
-"""The arguments of ``cached.race``: spec, methods, steps, seed, init, dtype, adam_lr."""
-SweepArgs: TypeAlias = tuple[MatrixSpec, int, int, int, str, str]
-"""The arguments of ``cached.sweep``: spec, count, steps, seed, init, dtype."""
+@dataclass(frozen=True)
+class ExactRequest:
+    """The Exact inverse page: a matrix, inverted in float32 and float64."""
+
+    matrix: MatrixSpec
+    style: str = "desk"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One gradient-descent run of the Gradient descent page (and of the lecture's steps)."""
+
+    matrix: MatrixSpec
+    lr: float
+    steps: int = 100
+    seed: int = 314
+    every: int = 20
+    init: str = "rand"
+    dtype: str = "float32"
+    style: str = "desk"
+
+    def run_arguments(self) -> dict[str, object]:
+        """The keyword arguments of ``g.gd_inverse`` for this run."""
+        return {"lr": self.lr, "steps": self.steps, "seed": self.seed, "record_every": self.every,
+                "init": self.init, "dtype": self.dtype}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RaceRequest:
+    """Compare's optimizer race."""
+
+    matrix: MatrixSpec
+    methods: tuple[str, ...] = tuple(g.METHODS)
+    steps: int = 500
+    seed: int = 314
+    init: str = "rand"
+    dtype: str = "float32"
+    adam_lr: float = 0.1
+    tol: float = 1e-6
+    lesson: str | None = None
+    """The Compare lesson whose settings these are (its commentary is shown), or None."""
+    style: str = "desk"
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """Compare's learning-rate sweep."""
+
+    matrix: MatrixSpec
+    count: int = 40
+    steps: int = 100
+    seed: int = 314
+    init: str = "rand"
+    dtype: str = "float32"
+    style: str = "desk"
+
+
+@dataclass(frozen=True)
+class IndicatorRequest:
+    """The Indicator matrix page: a random matrix (the notebook's 17×3) or the document-term matrix of a text."""
+
+    source: str = "random"
+    """"random" or "text"."""
+    documents: int = 17
+    words: int = 3
+    p: float = 0.2
+    seed: int = 123
+    text: str = ""
+    style: str = "desk"
+
+
+@dataclass(frozen=True)
+class SheetRequest:
+    """The Exercises page: a seeded sheet."""
+
+    sheet: int = 1
+    questions: int = 7
+    style: str = "desk"
+
+
+@dataclass(frozen=True)
+class LectureRequest:
+    """One step of the lecture."""
+
+    step: int = 1
+    style: str = "desk"

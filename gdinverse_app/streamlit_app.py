@@ -1,9 +1,9 @@
 """gdinverse, the app: how a matrix inverse is found exactly, and how gradient descent learns it.
 
-Run with ``streamlit run streamlit_app.py``. This file only routes: ``st.navigation`` over the pages in ``views/``
+Run with ``streamlit run streamlit_app.py``. This file only routes: ``st.navigation`` over the pages in ``pages/``
 (Home first), listed in lesson order in the sidebar (``gdinverse_app.ui.frame.PAGES``).
 """
 
 from gdinverse_app.ui import frame
 
-frame.navigation().run()
+frame.route()

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page_paths() -> dict[str, str]:
-    """Each page of the app and its URL path: Home at "", and every other file in ``views/`` at its file name."""
-    files = sorted(path.stem for path in (ROOT / "views").glob("*.py") if not path.name.startswith(("_", ".", "home")))
+    """Each page of the app and its URL path: Home at "", and every other file in ``pages/`` at its file name."""
+    files = sorted(path.stem for path in (ROOT / "pages").glob("*.py") if not path.name.startswith(("_", ".", "home")))
     return {"home": ""} | {name: name for name in files}
 
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 
 import gdinverse as g
+from gdinverse_app.models import compare as compare_model
+from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.ui import compare_controls
-from gdinverse_app.ui.spec import MatrixSpec
 
-from .test_app import clean, open_page, race_table, texts, widget
+from .test_app import clean, key, open_page, race_table, texts, widget
 
-LESSONS = list(compare_controls.LESSONS)
+LESSONS = list(compare_model.LESSONS)
 
 
 def shown_settings(at) -> dict:
     state = at.session_state
     values = {}
-    for key in compare_controls.lesson_values(LESSONS[0]):
-        value = state[key]
-        values[key] = tuple(value) if isinstance(value, list) else value
+    for name in compare_controls.lesson_values(LESSONS[0]):
+        value = state[key(at, name)]
+        values[name] = tuple(value) if isinstance(value, list) else value
     return values
 
 
@@ -45,7 +46,7 @@ def test_a_lesson_link_sets_every_setting_whatever_came_before(first, second):
     at.query_params["lesson"] = second
     clean(at.run())
     assert shown_settings(at) == compare_controls.lesson_values(second)
-    assert commentary(at).startswith(f"**Lesson: {compare_controls.LESSONS[second].title}.**")
+    assert commentary(at).startswith(f"**Lesson: {compare_model.LESSONS[second].title}.**")
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -56,7 +57,7 @@ def test_each_commentary_says_what_the_table_shows(name):
     text = commentary(at).replace(", at a constant lr of 0.3,", "")
     table = race_table(at)
     for method, row in table.iterrows():
-        assert f"{compare_controls.NAMES[method]} {phrase(row, tol)}".lower() in text.lower(), method
+        assert f"{compare_model.NAMES[method]} {phrase(row, tol)}".lower() in text.lower(), method
     spec = MatrixSpec("preset", values["preset"], n=values["n"], cond=values["cond"], seed=values["mseed"])
     kappa = g.format_condition(g.condition_number(spec.build("float64")))
     assert f"κ = {kappa}" in text
@@ -67,7 +68,7 @@ def test_singular_lesson_tolerance_is_above_the_floor_and_descent_settles_there(
     at = clean(open_page("compare", lesson="singular"))
     table = race_table(at)
     floor = g.lr_bounds(g.preset("singular", n=4, dtype="float64")).floor
-    assert floor == 0.125 and compare_controls.LESSONS["singular"].values["tol"] > floor
+    assert floor == 0.125 and compare_model.LESSONS["singular"].values["tol"] > floor
     for method in ("gd", "momentum", "nesterov"):
         assert table.loc[method, "steps to 0.2"] not in ("never", "not settled")
         assert float(table.loc[method, "final loss"]) == pytest.approx(floor, rel=1e-3)

@@ -15,7 +15,7 @@ import torch
 
 import gdinverse as g
 
-from .test_app import charts, clean, decode, metric, open_page, texts, widget
+from .test_app import charts, clean, decode, key, metric, open_page, texts, widget
 
 BOXES = {"success": "converged", "info": "running", "warning": "stalled", "error": "diverged"}
 """The kind of box the page draws for each verdict."""
@@ -34,8 +34,8 @@ def page_lr(at) -> float:
 
 def expected(matrix: torch.Tensor, at, *, steps: int = 100, dtype: str = "float32", every: int = 20) -> g.DescentResult:
     """The run the page shows, computed by the package with the page's settings (lr, seed and start as shown)."""
-    seed = int(at.session_state["seed"])  # the "Start, seed, precision" expander may be closed: its values
-    init = at.session_state["init"]
+    seed = int(at.session_state[key(at, "seed")])  # the "Start, seed, precision" expander may be closed: its values
+    init = at.session_state[key(at, "init")]
     return g.gd_inverse(
         matrix, lr=page_lr(at), steps=steps, seed=seed, init=init, record_every=every, dtype=dtype, max_snapshots=51
     )
@@ -112,7 +112,13 @@ def test_one_condition_number_on_the_page_the_float64_one_of_the_matrix_as_enter
     query, matrix, _, _ = SCENARIOS[name]
     at = clean(open_page("descent", **query))
     kappa = g.format_condition(g.condition_number(matrix))
-    assert f"condition number κ = {kappa} (σ_max/σ_min in float64)" in " ".join(texts(at, "markdown"))
+    spectrum = g.Spectrum.of(matrix)
+    said = (
+        f"with rank {spectrum.rank} < {min(spectrum.shape)} (decided exactly): κ = ∞."
+        if spectrum.singular
+        else f"condition number κ = {kappa} ({g.condition_note(spectrum.kappa_source)})."
+    )
+    assert said in " ".join(texts(at, "markdown"))
     assert shown_conditions(at) == {kappa}, "every κ on the page is the same number, written the same way"
 
 
@@ -126,12 +132,12 @@ def test_seed_run_is_on_its_way_not_converged():
 
 def test_the_optimal_lr_gets_the_packages_verdict_too():
     at = open_page("descent")
-    at.button(key="optimal_lr").click().run()
+    at.button(key=key(at, "optimal_lr")).click().run()
     clean(at)
     result = expected(g.preset("diag1234", dtype="float64"), at)
     kind, text = verdict_box(at)
     assert page_lr(at) == pytest.approx(16 / 17) and "at lr 0.9412" in text
-    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.message)
+    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.summary)
 
 
 def test_hilbert_in_float32_names_the_resolved_rank_and_why():
@@ -152,7 +158,7 @@ def test_the_singular_preset_states_its_floor_and_is_not_green():
 def test_a_wide_matrix_has_no_left_inverse_and_a_tall_one_has():
     wide = clean(open_page("descent", source="text", matrix="1 2 3; 4 5 6"))
     assert any(
-        "M is 2×3 with rank 2 < 3 (as far as float64 can tell): no X makes X @ M = I" in i and "0.1111" in i
+        "M is 2×3 with rank 2 < 3 (decided exactly): no X makes X @ M = I" in i and "0.1111" in i
         for i in texts(wide, "info")
     )
     tall = clean(open_page("descent", source="text", matrix="1 2; 3 4; 5 7"))
@@ -166,7 +172,7 @@ def test_an_indicator_matrix_from_the_indicator_page():
     assert at.title[0].value == "Gradient descent"
     result = expected(g.indicator_matrix(17, 3, 0.2, 123).double(), at)
     kind, text = verdict_box(at)
-    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.message)
+    assert BOXES[kind] == result.verdict.status and text.startswith(result.verdict.summary)
     assert any("M is 17×3 with rank 3" in i for i in texts(at, "info"))
 
 
@@ -221,7 +227,7 @@ def test_step_through_heatmaps_keep_the_colour_scale_of_step_0():
     before = step_charts(at)
     z0 = before["residual"]["data"][0]
     assert z0["zmax"] == pytest.approx(float(R0.abs().max()), rel=1e-6) and z0["zmin"] == -z0["zmax"]
-    at.button(key="step10").click().run()
+    at.button(key=key(at, "step10")).click().run()
     after = step_charts(clean(at))
     for name in ("residual", "X", "gradient", "next"):
         old, new = before[name]["data"][0], after[name]["data"][0]
@@ -233,7 +239,7 @@ def test_step_through_log_magnitude_is_fixed_too():
     at = clean(open_page("descent", mode="step", colours="log"))
     first = step_charts(at)["residual"]["data"][0]
     assert first["zmin"] == pytest.approx(np.log10(np.finfo(np.float32).eps))
-    at.button(key="step100").click().run()
+    at.button(key=key(at, "step100")).click().run()
     later = step_charts(clean(at))["residual"]["data"][0]
     assert (later["zmin"], later["zmax"]) == (first["zmin"], first["zmax"])
     assert np.nanmax(decode(later["z"])) < first["zmax"] - 1  # more than a power of ten smaller
@@ -250,7 +256,7 @@ def test_step_through_at_step_0_has_a_loss_axis_around_its_loss():
 
 def test_step_through_plots_stay_after_a_divergence():
     at = clean(open_page("descent", mode="step", lr="1.5"))
-    at.button(key="step100").click().run()
+    at.button(key=key(at, "step100")).click().run()
     clean(at)
     assert any(e.startswith("Diverged at step") for e in texts(at, "error"))
     shown = step_charts(at)
@@ -276,7 +282,9 @@ def test_animation_and_direction_view_are_drawn_only_when_opened_and_a_link_open
     opened = clean(open_page("descent", show_animation="true", show_directions="true"))
     assert {"animation", "directions_directions", "directions_rate", "directions_landscape"} <= chart_keys(opened)
     assert opened.query_params["show_directions"] == "true", "an opened section stays in the link"
-    opened.session_state["show_directions"] = False  # closed again (as a click does): gone from page and link
+    opened.session_state[key(opened, "show_directions")] = (
+        False  # closed again (as a click does): gone from page and link
+    )
     opened.run()
     assert "directions_rate" not in chart_keys(opened) and "show_directions" not in opened.query_params
 
@@ -284,15 +292,16 @@ def test_animation_and_direction_view_are_drawn_only_when_opened_and_a_link_open
 def test_the_distance_metric_is_the_runs_distance_to_the_reference():
     at = clean(open_page("descent"))
     result = g.gd_inverse(g.preset("diag1234", dtype="float64").float(), lr=g.SEED_LR, steps=100, seed=314)
-    name, reference = g.best_inverse(g.preset("diag1234"))
-    assert metric(at, f"‖X − {name}‖ / ‖{name}‖") == f"{result.distance_to(reference):.3g}"
+    name, reference = g.best_inverse(g.preset("diag1234", dtype="float64"))
+    assert name == "exact inverse"
+    assert metric(at, "‖X − M⁻¹‖ / ‖M⁻¹‖") == f"{result.distance_to(reference):.3g}"
 
 
 def test_closed_start_settings_draw_no_widget_and_say_their_values_in_one_line():
     at = clean(open_page("descent", seed="7", every="10", dtype="float64"))
     assert "Seed (random start)" not in [w.label for w in at.number_input]
     assert "Random start (seed 7), float64, X recorded every 10 steps." in texts(at, "caption")
-    assert at.session_state["seed"] == 7 and at.session_state["every"] == 10
+    assert at.session_state[key(at, "seed")] == 7 and at.session_state[key(at, "every")] == 10
     opened = clean(open_page("descent", seed="7", every="10", dtype="float64", show_start="true"))
     assert widget(opened, "number_input", "Seed (random start)").value == 7
     assert widget(opened, "radio", "Precision").value == "float64"
@@ -306,7 +315,7 @@ def test_closed_start_settings_name_a_start_from_zeros_without_a_seed():
 
 def test_step_through_stops_at_the_blow_up_so_the_heatmaps_show_it():
     at = clean(open_page("descent", mode="step", lr="2"))
-    at.button(key="step100").click().run()
+    at.button(key=key(at, "step100")).click().run()
     error = next(e for e in texts(clean(at), "error") if e.startswith("Diverged at step"))
     blew_up_at = int(error.removeprefix("Diverged at step ").split(":")[0])
     assert 1 <= blew_up_at < 100
@@ -314,7 +323,7 @@ def test_step_through_stops_at_the_blow_up_so_the_heatmaps_show_it():
     assert metric(at, "loss") != "overflow"  # a millionfold the start is still a number
     residual = decode(step_charts(at)["residual"]["data"][0]["z"])
     assert np.isfinite(residual).all()  # every entry of X at the blow-up is drawn
-    assert at.button(key="step1").disabled
+    assert at.button(key=key(at, "step1")).disabled
 
 
 @pytest.mark.parametrize("query", [{"preset": "hilbert", "n": "4"}, {"preset": "random", "n": "8", "cond": "1e12"}])
@@ -322,27 +331,30 @@ def test_the_optimal_lr_survives_a_rerun_when_it_is_within_rounding_of_the_limit
     """For κ ≳ 1e4 the optimal lr and the stable limit agree to 4 digits (their ratio is 1 + 1/κ²); the slider's
     labels tell them apart, or Streamlit maps the shared label to the limit on the next run."""
     at = clean(open_page("descent", **query))
-    optimal = at.session_state["lr"]
+    optimal = at.session_state[key(at, "lr")]
     widget(at, "slider", "Steps").set_value(150).run()
-    assert clean(at).session_state["lr"] == optimal
+    assert clean(at).session_state[key(at, "lr")] == optimal
     assert not any("will not converge" in w for w in texts(at, "warning"))
     slider = next(s for s in at.select_slider if s.label == "Learning rate (log scale)")
     assert len(set(slider.options)) == len(slider.options)  # every label names one lr
 
 
 def test_lr_labels_are_short_where_they_can_be_and_always_distinct():
-    from gdinverse_app.ui.descent_controls import lr_labels
-
-    labels = lr_labels((0.01, 7.10907982440, 7.10907985397, 7.11, 14.2))
+    values = (0.01, 7.10907982440, 7.10907985397, 7.11, 14.2)
+    labels = dict(zip(values, g.distinct(values), strict=True))
     assert labels[0.01] == "0.01" and labels[14.2] == "14.2" and labels[7.11] == "7.11"
     assert labels[7.10907982440] == "7.1090798" and labels[7.10907985397] == "7.1090799"
     assert len(set(labels.values())) == len(labels)
 
 
-def test_a_matrix_the_page_calls_singular_is_compared_with_its_pseudo_inverse_in_float32_too():
+def test_hilbert_12_has_full_rank_and_is_compared_with_its_exact_inverse():
+    """Hilbert 12's κ (1.7e16) is beyond float64's SVD, but its rank is full (decided exactly): never called singular,
+    its κ from the exact inverse, X compared with M⁻¹ (exact to the last digit), and no "no X makes X @ M = I"."""
     at = clean(open_page("descent", preset="hilbert", n="12"))
-    assert any("as far as float64 can tell" in i for i in texts(at, "info"))
-    assert any(m.label == "‖X − pseudo-inverse‖ / ‖pseudo-inverse‖" for m in at.metric)
+    shown = " ".join(texts(at, "markdown") + texts(at, "info") + texts(at, "warning"))
+    assert "is singular" not in shown and "close to singular" not in shown and "no X makes" not in shown
+    assert "condition number κ = 1.68e+16 (σ_max·‖M⁻¹‖₂ of M as entered, M⁻¹ computed exactly" in shown
+    assert any(m.label == "‖X − M⁻¹‖ / ‖M⁻¹‖" for m in at.metric)
 
 
 def test_the_optimal_lr_offered_is_that_of_the_chosen_precision():
@@ -351,7 +363,7 @@ def test_the_optimal_lr_offered_is_that_of_the_chosen_precision():
     bounds = g.lr_bounds(torch.tensor([[1.0, 0.0], [0.0, 1e-9]], dtype=torch.float64), dtype="float64")
     (caption,) = [c for c in texts(at, "caption") if c.startswith("Stable below")]
     assert caption.startswith("Stable below **4** · optimal **3.99999999999999")
-    assert float(at.session_state.lr) == bounds.optimal < bounds.stable_below
+    assert float(at.session_state[key(at, "lr")]) == bounds.optimal < bounds.stable_below
 
 
 def test_x_is_compared_with_the_inverse_of_the_matrix_as_entered_in_float32_too():

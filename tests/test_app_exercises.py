@@ -13,16 +13,19 @@ from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
 from gdinverse import exercises
-from gdinverse_app.ui import exercise_view, export
+from gdinverse_app.models import exercises as exercise_view
+from gdinverse_app.ui import export, lessons
+
+from .test_app import key, texts
 
 COUNT = exercise_view.DEFAULT_QUESTIONS
 
 
 def sheet_page(**query: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("views/exercises.py")
-    for key, value in query.items():
-        at.query_params[key] = value
+    at.switch_page("pages/exercises.py")
+    for name, value in query.items():
+        at.query_params[name] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -37,8 +40,8 @@ def prompt(at: AppTest) -> str:
 def prompts(at: AppTest) -> list[str]:
     """Every question of the sheet, going through them with the Question radio."""
     seen = []
-    for number in at.radio(key="q").options:
-        at.radio(key="q").set_value(int(number)).run()
+    for number in at.radio(key=key(at, "q")).options:
+        at.radio(key=key(at, "q")).set_value(int(number)).run()
         seen.append(prompt(at).split("\n\n", 1)[1])
     return seen
 
@@ -48,12 +51,12 @@ def test_the_same_seed_gives_the_same_sheet_and_another_seed_another():
     expected = [q.prompt for q in exercises.sheet(42, COUNT)]
     assert prompts(first) == prompts(again) == expected
     assert prompts(other) == [q.prompt for q in exercises.sheet(43, COUNT)] != expected
-    assert first.number_input(key="sheet").value == 42
+    assert first.number_input(key=key(first, "sheet")).value == 42
 
 
 def test_the_sheet_number_and_count_go_into_the_link():
     at = sheet_page()
-    at.number_input(key="sheet").set_value(7).run()
+    at.number_input(key=key(at, "sheet")).set_value(7).run()
     assert at.query_params["sheet"] == "7"
     assert prompts(at) == [q.prompt for q in exercises.sheet(7, COUNT)]
     assert at.query_params["q"] == str(COUNT)
@@ -65,7 +68,7 @@ def test_the_sheet_number_and_count_go_into_the_link():
 @pytest.mark.parametrize(("raw", "shown"), [("99", COUNT), ("0", 1), ("x", 1)])
 def test_a_question_number_out_of_range_is_clamped_with_a_notice(raw, shown):
     at = sheet_page(sheet="42", q=raw)
-    assert at.radio(key="q").value == shown
+    assert at.radio(key=key(at, "q")).value == shown
     assert any("q=" in w.value for w in at.warning)
 
 
@@ -91,18 +94,18 @@ def test_check_says_right_or_wrong_with_the_explanation(index):
     question = exercises.sheet(42, COUNT)[index]
     tag = f"42_{COUNT}_{index}"
     at = sheet_page(sheet="42", q=str(index + 1))
-    at.button(key=f"check_{tag}").click().run()
+    at.button(key=key(at, f"check_{tag}")).click().run()
     assert [i.value for i in at.info] == ["Type an answer first, then press Check."]
-    at.text_input(key=f"answer_{tag}").input(_right(question)).run()
+    at.text_input(key=key(at, f"answer_{tag}")).input(_right(question)).run()
     assert [s.value for s in at.success] == [
         f"Right: {exercise_view.answer_text(question)}. {question.explanation}"
     ] and not at.error
-    at.text_input(key=f"answer_{tag}").input(_wrong(question)).run()
+    at.text_input(key=key(at, f"answer_{tag}")).input(_wrong(question)).run()
     assert not at.success
     assert at.error[0].value.startswith("Not quite: the answer is") and question.explanation in at.error[0].value
-    at.text_input(key=f"answer_{tag}").input("banana").run()
+    at.text_input(key=key(at, f"answer_{tag}")).input("banana").run()
     assert not at.success and not at.error  # unreadable is not wrong: the student is told what to write
-    assert at.warning[0].value.startswith("Could not read your answer: 'banana' is not")
+    assert texts(at, "warning")[0].startswith("Could not read your answer: 'banana' is not")
 
 
 @pytest.mark.parametrize("index", range(COUNT))
@@ -110,13 +113,13 @@ def test_reveal_runs_the_experiment_and_draws_it(index):
     question = exercises.sheet(42, COUNT)[index]
     at = sheet_page(sheet="42", q=str(index + 1))
     assert not at.get("plotly_chart")
-    at.button(key=f"reveal_42_{COUNT}_{index}").click().run()
+    at.button(key=key(at, f"reveal_42_{COUNT}_{index}")).click().run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
     answer = [m.value for m in at.markdown if m.value.startswith("**Answer:**")]
     assert answer and answer[0].startswith(f"**Answer:** {exercise_view.answer_text(question)}.")
     shown = exercise_view.reveal(42, COUNT, index)
-    assert shown.caption in [c.value for c in at.caption]
+    assert shown.chart.caption in texts(at, "caption")
     if question.kind == "diverges":
         assert ("diverged" in shown.measured) == (question.answer == "yes")
     if question.experiment is not None:
@@ -138,14 +141,14 @@ def test_the_downloads_hold_the_questions_and_the_answers():
         assert question.prompt in with_answers and question.prompt in without
         assert question.explanation in with_answers and question.explanation not in without
     assert with_answers.count("**Answer:**") == COUNT and "**Answer:**" not in without
-    notebook = json.loads(export.to_notebook(exercise_view.lesson(42, COUNT)))
+    notebook = json.loads(export.to_notebook(lessons.exercises(42, COUNT)))
     sources = ["".join(cell["source"]) for cell in notebook["cells"]]
     assert any("exercises.sheet(42, 7)" in source for source in sources)
 
 
 def test_the_lesson_script_runs_and_prints_every_answer(tmp_path):
     script = tmp_path / "exercises.py"
-    script.write_text(export.to_script(exercise_view.lesson(42, COUNT)))
+    script.write_text(export.to_script(lessons.exercises(42, COUNT)))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=True).stdout
     for question in exercises.sheet(42, COUNT):
         assert f"Answer: {question.answer}" in out

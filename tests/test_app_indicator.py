@@ -6,7 +6,7 @@ import pytest
 
 import gdinverse as g
 
-from .test_app import charts, clean, open_page, texts, widget
+from .test_app import charts, clean, key, open_page, texts, widget
 
 
 def learn_button(at):
@@ -42,8 +42,8 @@ def test_labels_travel_to_gradient_descent_and_back_to_the_heatmaps():
     clean(at)
     assert at.title[0].value == "Gradient descent"
     dtm = g.document_term_matrix("The cat sat on the mat\nThe dog sat on the log\nA cat and a dog\nThe mat")
-    assert at.session_state["cols"] == ",".join(dtm.vocabulary)
-    assert at.session_state["rows"] == ",".join(f"doc_{i + 1}" for i in range(len(dtm.documents)))
+    assert at.session_state[key(at, "cols")] == ",".join(dtm.vocabulary)
+    assert at.session_state[key(at, "rows")] == ",".join(f"doc_{i + 1}" for i in range(len(dtm.documents)))
     link = {key: at.query_params[key] for key in ("source", "matrix", "rows", "cols")}
     link = {key: value[0] if isinstance(value, list) else value for key, value in link.items()}
     at = clean(open_page("exact", **link))  # the link of the Gradient descent page, opened on Exact inverse

@@ -13,24 +13,26 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
-from gdinverse_app.ui import (
-    compare_controls,
-    descent_controls,
-    direction_view,
-    indicator_view,
-    lecture_steps,
-    matrix_source,
-)
-from gdinverse_app.ui.settings import Setting
+from gdinverse_app import settings
+from gdinverse_app.models import lecture as lecture_steps
+from gdinverse_app.requests import LectureRequest
+from gdinverse_app.settings import Setting
+from gdinverse_app.ui import directions as direction_view
+
+from .test_app import key, texts
 
 COUNT = lecture_steps.COUNT
 
 
+def step_of(number: int) -> lecture_steps.Step:
+    return lecture_steps.step(LectureRequest(number))
+
+
 def lecture(**query: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("views/lecture.py")
-    for key, value in query.items():
-        at.query_params[key] = value
+    at.switch_page("pages/lecture.py")
+    for name, value in query.items():
+        at.query_params[name] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -42,18 +44,18 @@ def shown_step(at: AppTest) -> int:
 
 def test_the_lecture_has_8_to_12_steps_with_titles_in_order():
     assert 8 <= COUNT <= 12
-    assert [lecture_steps.step(i).title for i in range(1, COUNT + 1)] == list(lecture_steps.TITLES_BY_STEP)
+    assert [step_of(i).title for i in range(1, COUNT + 1)] == list(lecture_steps.TITLES_BY_STEP)
 
 
 @pytest.mark.parametrize("number", range(1, COUNT + 1))
 def test_every_step_renders_with_one_figure_a_caption_and_a_link(number):
     at = lecture(step=str(number))
-    step = lecture_steps.step(number)
+    step = step_of(number)
     assert shown_step(at) == number
     assert at.header[0].value == f"{number}. {step.title}"
     assert step.text in [m.value for m in at.markdown]
     assert len(at.get("plotly_chart")) == 1
-    assert step.caption in [c.value for c in at.caption]
+    assert step.chart.caption in texts(at, "caption")
     links = [m.value for m in at.markdown if m.value.startswith("[:material/open_in_new: Open this on")]
     assert links == [
         f"[:material/open_in_new: Open this on the {step.link.title} page, with these settings]({step.link.url})"
@@ -65,14 +67,14 @@ def test_every_step_renders_with_one_figure_a_caption_and_a_link(number):
 def test_next_and_back_move_and_the_link_follows():
     at = lecture()
     assert shown_step(at) == 1
-    assert at.button(key="back").disabled
-    at.button(key="next").click().run()
+    assert at.button(key=key(at, "back")).disabled
+    at.button(key=key(at, "next")).click().run()
     assert shown_step(at) == 2 and at.query_params["step"] == "2"
-    at.button(key="next").click().run()
-    at.button(key="back").click().run()
+    at.button(key=key(at, "next")).click().run()
+    at.button(key=key(at, "back")).click().run()
     assert shown_step(at) == 2
-    at.selectbox(key="step").select(COUNT).run()
-    assert shown_step(at) == COUNT and at.button(key="next").disabled
+    at.selectbox(key=key(at, "step")).select(COUNT).run()
+    assert shown_step(at) == COUNT and at.button(key=key(at, "next")).disabled
 
 
 @pytest.mark.parametrize(
@@ -87,48 +89,48 @@ def test_an_out_of_range_step_is_clamped_with_a_notice(raw, expected, notice):
 
 
 PAGE_SETTINGS: dict[str, tuple[Setting, ...]] = {
-    "exact_inverse": matrix_source.SETTINGS,
-    "gradient_descent": (*matrix_source.SETTINGS, *descent_controls.SETTINGS),
-    "compare": (*matrix_source.SETTINGS, *compare_controls.SETTINGS),
-    "indicator_matrix": indicator_view.SETTINGS,
+    "exact_inverse": settings.MATRIX,
+    "gradient_descent": (*settings.MATRIX, *settings.RUN),
+    "compare": (*settings.MATRIX, *settings.RACE),
+    "indicator_matrix": settings.INDICATOR,
 }
 
 
 @pytest.mark.parametrize("number", range(1, COUNT + 1))
 def test_each_steps_link_carries_every_setting_and_opens_the_page_with_them(number):
-    link = lecture_steps.step(number).link
+    link = step_of(number).link
     query = link.query
     text_matrix = query.get("source") == "text"
     unused = {"preset", "n", "cond", "mseed", "angle"} if text_matrix else {"matrix"}
-    empty = {s.key for s in PAGE_SETTINGS[link.page] if s.default == ""}
-    assert {s.key for s in PAGE_SETTINGS[link.page]} - unused - empty - {"documents"} <= set(query)
+    empty = {s.name for s in PAGE_SETTINGS[link.page] if s.default == ""}
+    assert {s.name for s in PAGE_SETTINGS[link.page]} - unused - empty - {"documents"} <= set(query)
     if link.page == "gradient_descent":
         assert "lr" in query
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
     at.switch_page(link.file)
-    for key, value in query.items():
-        at.query_params[key] = value
+    for name, value in query.items():
+        at.query_params[name] = value
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert not [w.value for w in at.warning if "settings in the link" in w.value]
-    settings = {s.key: s for s in PAGE_SETTINGS[link.page]}
-    opened = {key for key in query if key.startswith("show_")}  # the link opens a section of the page
+    by_name = {s.name: s for s in PAGE_SETTINGS[link.page]}
+    opened = {name for name in query if name.startswith("show_")}  # the link opens a section of the page
     assert opened <= {direction_view.OPEN}
-    for key in opened:
-        assert at.session_state[key] is True and any(e.label == direction_view.LABEL for e in at.expander)
-    for key, raw in query.items():
-        if key in opened:
+    for name in opened:
+        assert at.session_state[key(at, name)] is True and any(e.label == direction_view.LABEL for e in at.expander)
+    for name, raw in query.items():
+        if name in opened:
             continue
-        value = float(raw) if key == "lr" else settings[key].read(raw)[0]
-        shown = at.session_state[key]
-        assert (tuple(shown) if isinstance(shown, list) else shown) == value, key
+        value = float(raw) if name == "lr" else by_name[name].read(raw)[0]
+        shown = at.session_state[key(at, name)]
+        assert (tuple(shown) if isinstance(shown, list) else shown) == value, name
 
 
 # ---------------------------------------------------------------------------- the sentences are true
 
 
 def text(number: int) -> str:
-    return lecture_steps.step(number).text
+    return step_of(number).text
 
 
 def test_step_1_quotes_the_seed_notebooks_losses():
@@ -230,77 +232,83 @@ def test_steps_9_and_10_quote_the_notebooks_indicator_matrix():
 
 DIRECTION_SCRIPT = """
 import gdinverse as g
-from gdinverse_app.ui import direction_view, frame
-from gdinverse_app.ui.spec import SEED_SPEC, MatrixSpec
+from gdinverse_app import state
+from gdinverse_app.models import compare, directions as model
+from gdinverse_app.requests import SEED_SPEC, MatrixSpec, RaceRequest, RunRequest
+from gdinverse_app.ui import directions
 
 import streamlit as st
 
-frame.present()
-for name in ("run", "step0", "step37", "singular", "race", "none"):
-    st.session_state.setdefault(f"open_{name}", True)  # each view's expander, opened
-seed = (SEED_SPEC, g.SEED_LR, 100, 314, 20, "rand", "float32")
-direction_view.show_run(seed, key="run", opened="open_run")
-direction_view.show_step(seed, 0, key="step0", opened="open_step0")
-direction_view.show_step(seed, 37, key="step37", opened="open_step37")
-direction_view.show_run((MatrixSpec("preset", "singular", n=4), 1.0, 100, 314, 20, "zeros", "float64"), key="singular",
-                        opened="open_singular")
-race = (MatrixSpec("preset", "random", n=8, cond=10.0), tuple(g.METHODS), 300, 314, "rand", "float32", 0.1)
-direction_view.show_race(race, list(g.METHODS), key="race", opened="open_race")
-direction_view.show_race(race, ["adam", "newton_schulz"], key="none", opened="open_none")
+state.begin("test")
+for name in ("run", "step0", "step37", "singular", "race"):
+    st.session_state.setdefault(f"_kept", {})[f"open_{name}"] = OPENED  # each view's expander
+seed = RunRequest(SEED_SPEC, g.SEED_LR)
+directions.show(lambda: model.for_run(seed), key="run", name="open_run")
+directions.show(lambda: model.for_step(seed, 0), key="step0", name="open_step0")
+directions.show(lambda: model.for_step(seed, 37), key="step37", name="open_step37")
+singular = RunRequest(MatrixSpec("preset", "singular", n=4), 1.0, 100, 314, 20, "zeros", "float64")
+directions.show(lambda: model.for_run(singular), key="singular", name="open_singular")
+race = RaceRequest(MatrixSpec("preset", "random", n=8, cond=10.0), tuple(g.METHODS), 300, 314, "rand", "float32", 0.1)
+directions.show(lambda: compare.directions(race, "gd"), key="race", name="open_race")
 """
 
 
 def test_the_direction_view_is_drawn_only_once_its_expander_is_opened():
-    closed = AppTest.from_string(DIRECTION_SCRIPT.replace(", True)", ", False)"), default_timeout=300).run()
+    closed = AppTest.from_string(DIRECTION_SCRIPT.replace("OPENED", "False"), default_timeout=300).run()
     assert not closed.exception, [e.message for e in closed.exception]
     assert not closed.get("plotly_chart")
     assert sum(e.label.startswith("Along each singular direction") for e in closed.expander) == 5
 
 
 def test_the_direction_view_draws_each_figure_with_its_text_alternative():
-    at = AppTest.from_string(DIRECTION_SCRIPT, default_timeout=300).run()
+    at = AppTest.from_string(DIRECTION_SCRIPT.replace("OPENED", "True"), default_timeout=300).run()
     assert not at.exception, [e.message for e in at.exception]
     keys = [chart.proto.id for chart in at.get("plotly_chart")]
     # run: directions + rate + landscape; step 0: rate only; step 37, singular and race: three each
     assert len(keys) == 3 + 1 + 3 + 3 + 3
-    captions = [c.value for c in at.caption]
+    captions = texts(at, "caption")
     assert sum(c.startswith("The error of a gd run") for c in captions) == 4
     assert sum(c.startswith("The factor by which one step") for c in captions) == 5
     assert sum(c.startswith("Contours of the loss") for c in captions) == 4
     assert any("gd run (lr 0.4605, float32)" in c and "measured at 6 recorded steps" in c for c in captions)
     assert any("measured at 38 recorded steps" in c for c in captions), "step 37 of step-through, every step"
-    assert [i.value for i in at.info] == ["The singular-direction view needs gd, momentum or nesterov in the race."]
-    assert at.radio(key="race_method").options == ["gd", "momentum", "nesterov"]
+
+
+def test_a_race_without_a_theory_method_gets_no_direction_view():
+    from .test_app import open_page
+
+    at = open_page("compare", methods="adam,newton_schulz", show_directions="true")
+    assert "The singular-direction view needs gd, momentum or nesterov in the race." in texts(at, "info")
+    full = open_page("compare", show_directions="true")
+    assert full.radio(key=key(full, "race_method")).options == ["gd", "momentum", "nesterov"]
 
 
 def test_a_steps_link_keeps_its_learning_rate_after_another_matrix_in_the_same_session():
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
-    at.switch_page("views/gradient_descent.py")
+    at.switch_page("pages/gradient_descent.py")
     at.query_params["preset"] = "random"
     at.run()
-    link = lecture_steps.step(4).link  # diag(1, 2, 3, 4) at lr 1.5
+    link = step_of(4).link  # diag(1, 2, 3, 4) at lr 1.5
     at.query_params.clear()
     at.switch_page(link.file)
-    for key, value in link.query.items():
-        at.query_params[key] = value
+    for name, value in link.query.items():
+        at.query_params[name] = value
     at.run()
-    assert at.session_state["preset"] == "diag1234"
-    assert at.session_state["lr"] == lecture_steps.DIVERGING_LR
+    assert at.session_state[key(at, "preset")] == "diag1234"
+    assert at.session_state[key(at, "lr")] == lecture_steps.DIVERGING_LR
 
 
 def test_in_projector_mode_the_steps_link_keeps_projector_mode():
     at = lecture(step="2", present="1")
-    url = lecture_steps.step(2).link.url + "&present=1"
+    url = step_of(2).link.url + "&present=1"
     assert any(m.value.endswith(f"({url})") for m in at.markdown)
 
 
 @pytest.mark.parametrize("number", [7, 10])
 def test_a_steps_numbers_are_the_ones_its_link_shows(number):
-    from gdinverse_app.ui import lecture_steps
-
     from .test_app import clean, metric, open_page
 
-    link = lecture_steps.step(number).link
+    link = step_of(number).link
     assert link.page == "gradient_descent"
     at = clean(open_page("descent", **dict(link.params)))
     label = next(m.label for m in at.metric if m.label.startswith("‖X − "))

@@ -11,17 +11,20 @@ from streamlit.testing.v1 import AppTest
 import gdinverse as g
 from gdinverse import plots
 from gdinverse.style import INK, PROJECTOR
-from gdinverse_app.ui import cached, frame
+
+from .test_app import key
+
+PRESENT = "present"
 
 PAGES = {
     "home": None,
-    "lecture": "views/lecture.py",
-    "exact": "views/exact_inverse.py",
-    "descent": "views/gradient_descent.py",
-    "step_through": "views/gradient_descent.py",
-    "compare": "views/compare.py",
-    "indicator": "views/indicator_matrix.py",
-    "exercises": "views/exercises.py",
+    "lecture": "pages/lecture.py",
+    "exact": "pages/exact_inverse.py",
+    "descent": "pages/gradient_descent.py",
+    "step_through": "pages/gradient_descent.py",
+    "compare": "pages/compare.py",
+    "indicator": "pages/indicator_matrix.py",
+    "exercises": "pages/exercises.py",
 }
 QUERY = {"step_through": {"mode": "step"}, "lecture": {"step": "3"}}
 MARK = "gdinverse projector mode"
@@ -31,13 +34,13 @@ def open_page(name: str, **query: str) -> AppTest:
     at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
     if PAGES[name]:
         at.switch_page(PAGES[name])
-    for key, value in {**QUERY.get(name, {}), **query}.items():
-        at.query_params[key] = value
+    for name_, value in {**QUERY.get(name, {}), **query}.items():
+        at.query_params[name_] = value
     at.run()
     if name == "exercises":  # its figures appear on Reveal: a direction figure and a heatmap
         for number in (4, 6):
-            at.radio(key="q").set_value(number).run()
-            at.button(key=f"reveal_1_7_{number - 1}").click().run()
+            at.radio(key=key(at, "q")).set_value(number).run()
+            at.button(key=key(at, f"reveal_1_7_{number - 1}")).click().run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -88,7 +91,7 @@ def font_problems(spec: dict) -> list[str]:
 def test_present_1_gives_the_css_and_large_figures(name):
     at = open_page(name, present="1")
     assert MARK in css(at)
-    assert at.session_state[frame.PRESENT] is True and at.query_params[frame.PRESENT] == "1"
+    assert at.session_state[key(at, PRESENT)] is True and at.query_params[PRESENT] == "1"
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert (name == "home") or specs, "the page draws figures"
     for spec in specs:
@@ -101,23 +104,23 @@ def test_present_1_gives_the_css_and_large_figures(name):
 def test_without_present_the_page_has_the_phone_css_but_not_the_projector_css(name):
     at = open_page(name)
     assert MARK not in css(at) and "gd-sidebar-hint" in css(at)
-    assert at.session_state[frame.PRESENT] is False and frame.PRESENT not in at.query_params
+    assert at.session_state[key(at, PRESENT)] is False and PRESENT not in at.query_params
 
 
 def test_the_sidebar_toggle_switches_it_and_the_link_and_other_pages_keep_it():
     at = open_page("lecture")
-    at.sidebar.toggle(key=frame.PRESENT).set_value(True).run()
-    assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
-    at.switch_page("views/compare.py").run()
-    assert MARK in css(at) and at.query_params[frame.PRESENT] == "1"
-    at.sidebar.toggle(key=frame.PRESENT).set_value(False).run()
-    assert MARK not in css(at) and frame.PRESENT not in at.query_params
+    at.sidebar.toggle(key=key(at, PRESENT)).set_value(True).run()
+    assert MARK in css(at) and at.query_params[PRESENT] == "1"
+    at.switch_page("pages/compare.py").run()
+    assert MARK in css(at) and at.query_params[PRESENT] == "1"
+    at.sidebar.toggle(key=key(at, PRESENT)).set_value(False).run()
+    assert MARK not in css(at) and PRESENT not in at.query_params
 
 
 @pytest.mark.parametrize("raw", ["abc", "<script>", "2"])
 def test_a_bad_present_value_is_off_with_a_notice(raw):
     at = open_page("home", present=raw)
-    assert at.session_state[frame.PRESENT] is False
+    assert at.session_state[key(at, PRESENT)] is False
     assert any("present=" in w.value and "not 1 or 0" in w.value for w in at.warning)
 
 
@@ -126,12 +129,10 @@ def test_the_ink_and_the_sizes_meet_the_issue():
     assert PROJECTOR.body >= 24 and PROJECTOR.tick >= 18 and PROJECTOR.axis >= 18 and PROJECTOR.cell >= 16
 
 
-def test_projector_figure_restyles_a_copy_of_a_residual_grid():
+def test_a_residual_grid_built_for_the_projector():
     run = g.gd_inverse(g.preset("diag1234"), lr="seed")
     original = plots.residual_grid(run)
-    before = original.to_json()
-    restyled = frame.projector_figure(original)
-    assert original.to_json() == before, "the cached figure is never changed"
+    restyled = plots.residual_grid(run, style="projector")
     spec = json.loads(restyled.to_json())
     assert not font_problems(spec)
     assert all(trace["textfont"]["size"] >= 16 for trace in spec["data"])
@@ -147,15 +148,15 @@ def test_projector_cells_are_wide_enough_for_long_values():
     original = plots.heatmap(inverse)
     longest = max(len(text) for row in original.data[0].text for text in row)
     assert longest == 9
-    restyled = frame.projector_figure(original)
+    restyled = plots.heatmap(inverse, style="projector")
     cell = (restyled.layout.height - 120 - 70) / 8
     assert cell >= 0.55 * PROJECTOR.cell * longest  # a digit is about 0.55 of the font size wide
-    assert frame.projector_figure(plots.heatmap(g.preset("diag1234"))).layout.height < restyled.layout.height
+    assert plots.heatmap(g.preset("diag1234"), style="projector").layout.height < restyled.layout.height
 
 
 def test_projector_figure_of_a_single_heatmap_is_1_3_times_taller():
     original = plots.heatmap(g.preset("diag1234"))  # one 4×4 panel: 1.3× is already room enough for its values
-    restyled = frame.projector_figure(original)
+    restyled = plots.heatmap(g.preset("diag1234"), style="projector")
     assert restyled.layout.height == int((original.layout.height or 450) * 1.3)  # plotly's default is 450
 
 
@@ -163,16 +164,16 @@ def test_log_axes_label_whole_decades_only_and_the_legend_clears_the_axis_title(
     """Plotly labels 2 and 5 between decades in a smaller font; projector mode labels decades only."""
     from gdinverse import theory_plots
 
-    chart = frame.projector_figure(cached.ready(theory_plots.rate_chart(g.preset("diag1234"), lr=1.5)))
+    chart = theory_plots.rate_chart(g.preset("diag1234"), lr=1.5, style="projector")
     assert chart.layout.xaxis.type == "log" and chart.layout.xaxis.dtick == 1
     assert chart.layout.margin.b >= 200 and chart.layout.legend.y * (585 - 80 - 200) <= -100
     run = g.gd_inverse(g.preset("diag1234", dtype="float64"), steps=200, lr="seed")  # 12 decades
-    assert frame.projector_figure(plots.loss_curve(run.losses)).layout.yaxis.dtick == 2
+    assert plots.loss_curve(run.losses, style="projector").layout.yaxis.dtick == 2
 
 
 def test_a_loss_within_one_decade_keeps_plotlys_ticks_in_projector_mode():
     """Hilbert 8 at the optimal lr: the loss goes from 0.4433 to 0.4294; decades only would leave no tick."""
     M = g.preset("hilbert", n=8, dtype="float64")
     run = g.gd_inverse(M, lr=g.lr_bounds(M, dtype="float32").optimal, steps=100, record_every=20)
-    chart = frame.projector_figure(cached.ready(plots.loss_curve(run.losses)))
+    chart = plots.loss_curve(run.losses, style="projector")
     assert chart.layout.yaxis.type == "log" and chart.layout.yaxis.dtick is None

@@ -33,7 +33,7 @@ def test_the_command_runs_the_packaged_home_page_with_our_port_and_address_then_
         "--server.port", "8502", "--server.address", "localhost", "--server.headless", "true", "--theme.base=dark",
     ]  # fmt: skip
     assert launch.MAIN_SCRIPT == APP_DIR / "streamlit_app.py" and launch.MAIN_SCRIPT.is_file()
-    assert (APP_DIR / ".streamlit" / "config.toml").is_file() and (APP_DIR / "views").is_dir()
+    assert (APP_DIR / ".streamlit" / "config.toml").is_file() and (APP_DIR / "pages").is_dir()
 
 
 def test_defaults_are_localhost_8501():

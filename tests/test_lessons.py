@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
+from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.ui import export, lessons
-from gdinverse_app.ui.spec import MatrixSpec
 
 from .server import ROOT
 from .test_app_exact import precision_table
@@ -50,7 +50,7 @@ def test_descent_script_prints_what_the_page_shows(tmp_path, preset):
     """Hilbert 5 too (ill-conditioned): the script builds M as entered (float64) and lets the run round it to
     float32, as the page does."""
     n = 5
-    at = page("views/gradient_descent.py", preset=preset, n=str(n), steps="300", every="50", init="zeros")
+    at = page("pages/gradient_descent.py", preset=preset, n=str(n), steps="300", every="50", init="zeros")
     spec = MatrixSpec("preset", preset, n=n)
     lr = float(next(s.value for s in at.select_slider if s.label.startswith("Learning rate")))
     out = run_script(lessons.descent(spec, lr, 300, 314, 50, "zeros", "float32"), tmp_path)
@@ -78,14 +78,14 @@ def test_seed_lesson_prints_the_seed_losses(tmp_path):
     ],
 )
 def test_exact_script_prints_what_the_page_shows(tmp_path, query, spec):
-    at = page("views/exact_inverse.py", **query)
+    at = page("pages/exact_inverse.py", **query)
     out = run_script(lessons.exact(spec), tmp_path)
     kappa = g.format_condition(g.condition_number(spec.build("float64")))
     assert f"condition number {kappa}" in out
     assert f"κ = {kappa}" in at.expander[0].label
     if table := precision_table(at):
         for dtype in ("float32", "float64"):
-            _, bound, digits, error = table[dtype]
+            _, bound, digits, error, *_ = table[dtype]
             digits = digits.split(" (")[0]
             assert f"{dtype}: bound eps*kappa {bound}, digits guaranteed {digits}, max |inverse @ M - I| " in out
             assert error.split(" (")[0].replace("0 (exact)", "0") in out
@@ -94,7 +94,7 @@ def test_exact_script_prints_what_the_page_shows(tmp_path, query, spec):
 
 
 def test_indicator_script_prints_what_the_page_shows(tmp_path):
-    at = page("views/indicator_matrix.py")
+    at = page("pages/indicator_matrix.py")
     out = run_script(lessons.indicator("random", 17, 3, 0.2, 123, ""), tmp_path)
     metrics = {m.label: m.value for m in at.metric}
     assert f"17 × 3, density {metrics['density (share of 1s)']}, rank {metrics['rank']}, " in out
@@ -102,7 +102,7 @@ def test_indicator_script_prints_what_the_page_shows(tmp_path):
 
 
 def test_compare_script_prints_what_the_page_shows(tmp_path):
-    at = page("views/compare.py", rsteps="300")
+    at = page("pages/compare.py", rsteps="300")
     table = at.dataframe[0].value
     cells = lessons.compare(SEED_SPEC, list(g.METHODS), 300, 314, "rand", "float32", 1e-6, 0.1, 100, 40)
     out = run_script(cells, tmp_path)

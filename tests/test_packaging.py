@@ -132,7 +132,7 @@ def test_the_wheel_holds_the_package_the_app_the_license_and_py_typed_and_import
     assert {name.split("/")[0] for name in names} == {"gdinverse", "gdinverse_app", dist_info}
     assert {"gdinverse/plots.py", "gdinverse/py.typed", f"{dist_info}/licenses/LICENSE"} <= set(names)
     assert wheel.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
-    for app_file in ("streamlit_app.py", "launch.py", "views/gradient_descent.py", "ui/frame.py"):
+    for app_file in ("streamlit_app.py", "launch.py", "pages/gradient_descent.py", "ui/frame.py"):
         assert f"gdinverse_app/{app_file}" in names
     assert "gdinverse_app/.streamlit/config.toml" in names
     meta = wheel_metadata(names, wheel)
@@ -174,5 +174,5 @@ def test_the_sdist_builds_the_wheel_and_holds_no_tests(tmp_path):
     assert {"LICENSE", "README.md", "pyproject.toml", "gdinverse/py.typed", "gdinverse_app/.streamlit/config.toml"} <= (
         names
     )
-    assert {"gdinverse/cli.py", "gdinverse_app/launch.py", "gdinverse_app/views/compare.py"} <= names
+    assert {"gdinverse/cli.py", "gdinverse_app/launch.py", "gdinverse_app/pages/compare.py"} <= names
     assert not {name for name in names if name.startswith(("tests", "benchmarks", "deploy", ".ci"))}

@@ -158,7 +158,7 @@ def test_the_docker_files_use_the_right_files_and_ports():
     assert '"streamlit", "run", "streamlit_app.py"' in dockerfile and '"--server.port=8501"' in dockerfile
     assert "ln -s gdinverse_app/.streamlit .streamlit" in dockerfile  # the repository's config.toml applies
     assert (ROOT / "gdinverse_app" / ".streamlit" / "config.toml").exists()
-    assert (ROOT / "gdinverse_app" / "streamlit_app.py").exists() and (ROOT / "gdinverse_app" / "views").is_dir()
+    assert (ROOT / "gdinverse_app" / "streamlit_app.py").exists() and (ROOT / "gdinverse_app" / "pages").is_dir()
 
     services = compose_services((DEPLOY / "compose.yaml").read_text())
     app, proxy = services["app"], services["haproxy"]

@@ -1,4 +1,6 @@
-"""Streamlit helpers shared by the app's pages: settings kept in the URL, the matrix chooser, cached work.
+"""Streamlit helpers the pages share: the page frame (setup, projector CSS, charts, error boxes), the widgets that
+choose a matrix and a run, step-through, the direction view's expander, and the lesson export.
 
-This is app code (it imports streamlit); the maths lives in the ``gdinverse`` package.
+This is app code (it imports streamlit); it draws widgets and what the models (``gdinverse_app.models``) return,
+and computes nothing itself.
 """

@@ -12,8 +12,8 @@ from collections.abc import Callable
 import nbformat
 import streamlit as st
 
-from gdinverse_app.ui import settings
-from gdinverse_app.ui.spec import MatrixSpec
+from gdinverse_app import state
+from gdinverse_app.requests import MatrixSpec
 
 Cell = tuple[str, str]
 
@@ -69,7 +69,7 @@ def section(cells: Callable[[], list[Cell]], name: str, *, data: Callable[[], ob
     """The page's downloads, in an expander drawn only once opened: the page's data first (``data()`` draws its
     buttons), then the lesson (``cells()``) as a notebook and a script."""
     label = "Downloads: " + ("the data, and " if data else "") + "this page as a notebook or a script"
-    with settings.expander(label, key=OPEN, icon=":material/download:") as box:
+    with state.expander(label, name=OPEN, icon=":material/download:") as box:
         if box.open:
             if data is not None:
                 data()
@@ -85,6 +85,6 @@ def buttons(cells: list[Cell], name: str) -> None:
     # the files are built when clicked, not on every run of the page
     notebook, script = (lambda: to_notebook(cells)), (lambda: to_script(cells))
     left.download_button(
-        "Download as notebook", notebook, f"{name}.ipynb", "application/x-ipynb+json", key=f"nb_{name}"
+        "Download as notebook", notebook, f"{name}.ipynb", "application/x-ipynb+json", key=state.key(f"nb_{name}")
     )
-    right.download_button("Download as script", script, f"{name}.py", "text/x-python", key=f"py_{name}")
+    right.download_button("Download as script", script, f"{name}.py", "text/x-python", key=state.key(f"py_{name}"))

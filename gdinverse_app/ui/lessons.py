@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from gdinverse import exercises as gdinverse_exercises
+from gdinverse_app.models import exercises as sheets
+from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.ui.export import Cell, header, matrix_code
-from gdinverse_app.ui.spec import MatrixSpec
 
 
 def exact(spec: MatrixSpec) -> list[Cell]:
@@ -111,3 +113,31 @@ print(f"best lr {{best:.4g}}, optimal {{bounds.optimal:.4g}}, stable below {{bou
       f"diverged {{int(sweep.diverged.sum())}} of {{sweep.lrs.size}}")"""),
         ("figure", "plots.sweep_figure(sweep, bounds=bounds, predicted=sweep.predicted)"),
     ]  # fmt: skip
+
+
+def exercises(seed: int, count: int) -> list[Cell]:
+    """The sheet as a lesson notebook: each question, then code that runs its experiment and prints the answer."""
+    cells = header(
+        f"Exercise sheet {seed}",
+        "Predict each answer first, then run the cell below the question to see the experiment.",
+    )
+    cells.append(("code", f"from gdinverse import exercises\n\nsheet = exercises.sheet({seed!r}, {count!r})"))
+    for number, question in enumerate(sheets.sheet(seed, count), start=1):
+        cells.append(
+            ("markdown", f"## {number}. {gdinverse_exercises.KINDS[question.kind].capitalize()}\n\n{question.prompt}")
+        )
+        q = f"sheet[{number - 1}]"
+        if question.experiment is None:
+            code = (
+                f"M = g.as_matrix({q}.matrix)\n"
+                "print('float32 inverse:', g.exact_inverse(M).inverse)\n"
+                "print('float64 inverse:', g.exact_inverse(M, dtype='float64').inverse)"
+            )
+        else:
+            code = (
+                f"run = g.gd_inverse({q}.matrix, **{q}.experiment.kwargs())\n"
+                "print(run.message)\nplots.loss_curve(run.losses, marks=list(run.snapshots))"
+            )
+        cells.append(("code", code))
+        cells.append(("code", f"print('Answer:', {q}.answer)\nprint({q}.explanation)"))
+    return cells

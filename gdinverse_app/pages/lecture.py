@@ -3,40 +3,44 @@ Next, the step in the link (``?step=3``) so a slide can open it, and a link into
 
 import streamlit as st
 
-from gdinverse_app.ui import frame, lecture_steps, settings
-from gdinverse_app.ui.settings import Setting
+from gdinverse_app import state
+from gdinverse_app.models import lecture
+from gdinverse_app.requests import LectureRequest
+from gdinverse_app.settings import Setting
+from gdinverse_app.ui import frame
 
-frame.page("Lecture")
-COUNT = lecture_steps.COUNT
+style = frame.page("Lecture")
+COUNT = lecture.COUNT
 STEP = Setting("step", 1, low=1, high=COUNT)
-settings.load([STEP])
+state.load([STEP])
+step_key = state.key("step")
 
 
 def _move(by: int) -> None:
-    st.session_state.step = min(COUNT, max(1, int(st.session_state.step) + by))
+    st.session_state[step_key] = min(COUNT, max(1, int(st.session_state[step_key]) + by))
 
 
-number = int(st.session_state.step)
+number = int(state.value("step"))
 nav = st.container(horizontal=True, vertical_alignment="center", wrap=False)
-nav.button("← Back", on_click=_move, args=(-1,), disabled=number <= 1, key="back")
+nav.button("← Back", on_click=_move, args=(-1,), disabled=number <= 1, key=state.key("back"))
 nav.selectbox(
     f"Step (of {COUNT})",
     range(1, COUNT + 1),
-    key="step",
-    format_func=lambda i: f"{i}. {lecture_steps.TITLES_BY_STEP[i - 1]}",
+    key=step_key,
+    format_func=lambda i: f"{i}. {lecture.TITLES_BY_STEP[i - 1]}",
     label_visibility="collapsed",
     help="Each step has its own link, ending in lecture?step=N: put it on a slide to open the lecture there.",
 )
-nav.button("Next →", on_click=_move, args=(1,), disabled=number >= COUNT, key="next")
-number = int(st.session_state.step)
-settings.save([STEP])
+nav.button("Next →", on_click=_move, args=(1,), disabled=number >= COUNT, key=state.key("next"))
+number = int(state.value("step"))
+state.save([STEP])
 
 with frame.stop_on_error(f"Step {number}"):
-    step = lecture_steps.step(number)
+    step = lecture.step(LectureRequest(number, style))
 st.header(f"{number}. {step.title}", anchor=False)
 st.markdown(step.text)
-frame.show_chart(step.figure, key=f"lecture_{number}", caption=step.caption)
+frame.show_chart(step.chart, key=f"lecture_{number}")
 # A plain link opens the page in a fresh session (a new tab): it shows exactly the step's settings, whatever this
 # session showed before; projector mode goes along.
-url = step.link.url + ("&present=1" if frame.present() else "")
+url = step.link.url + ("&present=1" if state.presenting() else "")
 st.markdown(f"[:material/open_in_new: Open this on the {step.link.title} page, with these settings]({url})")

@@ -1,5 +1,5 @@
-"""The app's caches: the memo in front of Streamlit's cache keys arguments exactly, and a cached figure sends the
-same figure plotly would."""
+"""The models' cache keys arguments exactly and keeps no error; a ready figure sends the figure plotly would; a
+progress bar shows only while a model computes."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import torch
 
 import gdinverse as g
 from gdinverse import plots
-from gdinverse_app.ui import cached
-from gdinverse_app.ui.spec import MatrixSpec
+from gdinverse_app.models import compare, memo
+from gdinverse_app.requests import MatrixSpec, RaceRequest
 
 
 def test_exact_key_tells_apart_what_computes_differently():
-    key = cached.exact_key
+    key = memo.exact_key
     assert key(0.0) != key(-0.0)  # a rotation by −0° has entries of the other sign
     assert key(1) != key(1.0) != key(True)
     assert key(math.nan) == key(float("nan"))
@@ -25,14 +25,14 @@ def test_exact_key_tells_apart_what_computes_differently():
     assert key((MatrixSpec(), ("gd", "adam"), 1e-6)) == key((MatrixSpec(), ("gd", "adam"), 1e-6))
     assert key((MatrixSpec(), ("gd", "adam"))) != key((MatrixSpec(), ("adam", "gd")))
     for unkeyed in (torch.zeros(2), [1.0], {"a": 1}):
-        with pytest.raises(Exception):  # noqa: B017 (a private exception): such a call goes to Streamlit's cache
+        with pytest.raises(TypeError, match="cannot key a"):
             key(unkeyed)
 
 
-def test_memo_returns_what_the_cache_computes_once():
+def test_memo_returns_what_it_computed_once():
     calls = []
 
-    @cached.cache
+    @memo.memo
     def double(spec: MatrixSpec, factor: float = 2.0) -> list[float]:
         calls.append((spec, factor))
         return [factor * float(spec.n)]
@@ -46,10 +46,10 @@ def test_memo_returns_what_the_cache_computes_once():
     assert double(MatrixSpec(n=3)) == [6.0] and len(calls) == 5
 
 
-def test_memo_keeps_no_exception_and_passes_unkeyed_arguments_on():
+def test_memo_keeps_no_exception():
     calls = []
 
-    @cached.cache
+    @memo.memo
     def refuse(spec: MatrixSpec) -> torch.Tensor:
         calls.append(spec)
         raise g.MatrixInputError(f"no matrix from {spec.text!r}")
@@ -59,38 +59,26 @@ def test_memo_keeps_no_exception_and_passes_unkeyed_arguments_on():
             refuse(MatrixSpec(text="x"))
     assert len(calls) == 2
 
-    @cached.cache
-    def total(values: list[float]) -> float:
-        return sum(values)
-
-    assert total([1.0, 2.0]) == 3.0 and total([0.0]) == 0.0  # a list is not keyed: Streamlit hashes it, as before
-
 
 def test_ready_figure_sends_the_figure_plotly_would():
     M = MatrixSpec("preset", "hilbert", n=5).build("float64")
     figure = plots.heatmap(M, title="M", x_labels=list("abcde"))
-    sent = cached.ready(figure)
-    assert isinstance(sent, cached.ReadyFigure)
+    sent = memo.ready(figure)
+    assert isinstance(sent, memo.ReadyFigure)
     assert sent.to_dict() == go.Figure(figure.to_dict()).to_dict()
     assert sent.to_dict() is sent.to_dict()
-    copy = go.Figure(sent)  # what projector mode restyles: a plain figure, its own dict
-    copy.update_layout(title_text="changed")
-    assert sent.to_dict()["layout"]["title"]["text"] == "M"
 
 
 def _progress_page() -> None:
     import streamlit as st
 
-    from gdinverse_app.ui import cached
+    from gdinverse_app.models import descent
+    from gdinverse_app.requests import MatrixSpec, RunRequest
+    from gdinverse_app.ui import frame
 
-    @cached.cache
-    def slow(n: int) -> int:
-        for done in range(n):
-            cached._report(done, n)
-        return n
-
-    with cached.progress("Computing…"):
-        st.session_state["result"] = slow(int(st.query_params.get("n", "3")))
+    with frame.progress("Computing…"):
+        steps = int(st.query_params.get("n", "3"))
+        st.session_state["result"] = descent.run(RunRequest(MatrixSpec(), 0.3125, steps=steps, seed=2718)).steps
     st.write("after")
 
 
@@ -98,9 +86,9 @@ def test_progress_bar_only_while_computing_and_nothing_on_a_cache_hit():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_function(_progress_page)
-    at.query_params["n"] = "4"
+    at.query_params["n"] = "777"  # a run no other test makes: computed here, then a cache hit
     at.run()
-    assert not at.exception and at.session_state["result"] == 4
+    assert not at.exception and at.session_state["result"] == 777
     first = [node.type for node in at.main.children.values()]
     assert first == ["empty", "markdown"]  # the bar, emptied when the run ended, then the page goes on
     at.run()  # the same n: a cache hit
@@ -109,9 +97,6 @@ def test_progress_bar_only_while_computing_and_nothing_on_a_cache_hit():
 
 def test_the_race_reports_one_step_per_method():
     reports: list[tuple[int, int]] = []
-    token = cached._progress.set(lambda done, total: reports.append((done, total)))
-    try:
-        cached.race(MatrixSpec(n=3), ("gd", "adam", "newton_schulz"), 5, 1, "rand", "float32", 0.1)
-    finally:
-        cached._progress.reset(token)
+    with memo.progress(lambda done, total: reports.append((done, total))):
+        compare.race(RaceRequest(MatrixSpec(n=3), ("gd", "adam", "newton_schulz"), 5, 1, "rand", "float32", 0.1))
     assert reports == [(0, 3), (1, 3), (2, 3)]
