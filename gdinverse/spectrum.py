@@ -59,6 +59,10 @@ __all__ = [
 EXACT_UP_TO = 64
 """Largest number of rows or columns for which rank and κ are decided in exact arithmetic (the app's sizes)."""
 
+SVD_ACCURACY = 1e-6
+"""The relative accuracy of κ from float64's SVD below which κ is taken from the exact inverse instead (where exact
+arithmetic affords it): κ beyond about 4e9/n."""
+
 MAX_PREDICTED_STEPS = 2**62
 """Beyond this many steps the theory's step counts give up and say "never" (None)."""
 
@@ -288,17 +292,21 @@ class Decomposition:
         return rational.inverse(self.matrix.numpy())
 
     def _condition(self, tolerance: float) -> tuple[float, KappaSource]:
-        """κ and how it was found (see :attr:`kappa_source`): σ_max/σ_min where the SVD resolves σ_min (above
-        ``tolerance``), else σ_max·‖M⁻¹‖₂ with the exact inverse, else the SVD's value as an estimate."""
+        """κ and how it was found (see :attr:`kappa_source`). The SVD's σ_min is off by about n·eps·σ_max, a
+        relative error of n·eps·κ: its κ is used where that is below :data:`SVD_ACCURACY`; beyond, κ is
+        σ_max·‖M⁻¹‖₂ with the exact inverse where exact arithmetic affords it, else the SVD's value, called an
+        estimate once σ_min is below ``tolerance`` (max(m, k)·eps·σ_max), where float64 cannot resolve it at all."""
         sigma = self.sigma
         if not self.full_rank or self.rank == 0:
             return math.inf, "singular"
         low = float(sigma[-1])
-        if low > tolerance:
+        if low * SVD_ACCURACY > tolerance:
             return float(sigma[0]) / low, "svd"
         inverse = self.exact_inverse
         if inverse is not None:
             return float(sigma[0]) * _norm2(inverse), "exact inverse"
+        if low > tolerance:
+            return float(sigma[0]) / low, "svd"
         return float(sigma[0]) / low if low > 0 else math.inf, "estimate"
 
 

@@ -44,7 +44,8 @@ def shown_step(at: AppTest) -> int:
 
 def test_the_lecture_has_8_to_12_steps_with_titles_in_order():
     assert 8 <= COUNT <= 12
-    assert [step_of(i).title for i in range(1, COUNT + 1)] == list(lecture_steps.TITLES_BY_STEP)
+    assert [step_of(i).title for i in range(1, COUNT + 1)] == list(lecture_steps.HEADINGS)
+    assert lecture_steps.HEADINGS[2] == "3. One factor per direction"
 
 
 @pytest.mark.parametrize("number", range(1, COUNT + 1))
@@ -52,7 +53,7 @@ def test_every_step_renders_with_one_figure_a_caption_and_a_link(number):
     at = lecture(step=str(number))
     step = step_of(number)
     assert shown_step(at) == number
-    assert at.header[0].value == f"{number}. {step.title}"
+    assert at.header[0].value == step.title
     assert step.text in [m.value for m in at.markdown]
     assert len(at.get("plotly_chart")) == 1
     assert step.chart.caption in texts(at, "caption")

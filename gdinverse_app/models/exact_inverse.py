@@ -28,7 +28,7 @@ class Column:
     charts: tuple[Chart, ...]
     """M⁻¹ as computed, then |M⁻¹ @ M − I| on a log scale; none where the precision refused."""
     refused: str | None
-    """Why this precision gives no inverse (the package's message), or None."""
+    """"No inverse in float32: …" with the package's reason, or None."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def comparison(spec: MatrixSpec, outcomes: dict[str, Outcome]) -> str:
 def _column(spec: MatrixSpec, found: Outcome, style: str, top: float, floor: float) -> Column:
     r = found.result
     if r is None:
-        return Column(found.dtype, (), str(found.error))
+        return Column(found.dtype, (), f"No inverse in {found.dtype}: {found.error}")
     rows, cols = list(spec.row_labels) or None, list(spec.column_labels) or None
     # "M⁻¹" only where M is known to have one: past exact arithmetic's sizes, with κ unresolved, it may be singular
     name = "M⁻¹" if r.condition_resolved else "inv(M)"
@@ -301,6 +301,15 @@ def _pseudo(spec: MatrixSpec, style: str) -> Section:
         Chart.of(left, f"Heatmap of {symbol} in float64: entries {matrix.span(X)}."),
         Chart.of(right, f"{symbol} @ M: {check}"),
     )
+
+
+@memo
+def inverse_chart(spec: MatrixSpec, dtype: str, style: str = "desk") -> Chart | None:
+    """M⁻¹ as computed in ``dtype`` alone (the lecture's step), on its own colour scale; None if it has none."""
+    found = outcome(spec, dtype)
+    if found.result is None:
+        return None
+    return _column(spec, found, style, *_error_scale({dtype: found})).charts[0]
 
 
 @memo

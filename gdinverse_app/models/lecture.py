@@ -22,7 +22,6 @@ from gdinverse_app.models import compare, descent, exact_inverse, indicator, mat
 from gdinverse_app.models.memo import Chart, memo
 from gdinverse_app.requests import (
     SEED_SPEC,
-    ExactRequest,
     IndicatorRequest,
     LectureRequest,
     MatrixSpec,
@@ -83,6 +82,11 @@ class Step:
     chart: Chart
     """The figure, and its text alternative: what it shows, with its numbers."""
     link: Link
+
+    @property
+    def opens(self) -> str:
+        """The Markdown link to the full page with the step's settings (projector mode goes along in its style)."""
+        return f"[:material/open_in_new: Open this on the {self.link.title} page, with these settings]({self.link.url})"
 
 
 # ---------------------------------------------------------------------------- settings as link parameters
@@ -207,7 +211,8 @@ def _exact(style: str) -> Step:
         f"Heatmap of the exact inverse of diag(1, 2, 3, 4): {_list(diagonal)} on the diagonal, 0 elsewhere "
         "(positive red, negative blue, 0 white)."
     )
-    inverse = exact_inverse.page(ExactRequest(SEED_SPEC, style)).columns[0].charts[0]
+    inverse = exact_inverse.inverse_chart(SEED_SPEC, "float32", style)
+    assert inverse is not None
     link = Link("exact_inverse", tuple(matrix_params(SEED_SPEC)))
     return Step("The exact inverse", text, replace(inverse, caption=caption), link)
 
@@ -393,11 +398,18 @@ TITLES_BY_STEP = (
     "Its pseudo-inverse",
 )
 """The steps' titles (the same as each :class:`Step`'s ``title``), without computing them."""
+HEADINGS = tuple(f"{i}. {title}" for i, title in enumerate(TITLES_BY_STEP, start=1))
+"""Each step's heading, as the page and its step menu write it: "3. One factor per direction"."""
 
 
 @memo
 def step(request: LectureRequest) -> Step:
-    """Step ``request.step`` (1..COUNT) of the lecture, computed once per server."""
+    """Step ``request.step`` (1..COUNT) of the lecture, computed once per server. In the projector style its link
+    keeps projector mode (``&present=1``)."""
     if not 1 <= request.step <= COUNT:
         raise g.ParameterError(f"the lecture has steps 1 to {COUNT}, got {request.step}; pick one of them")
-    return BUILDERS[request.step - 1](request.style)
+    built = BUILDERS[request.step - 1](request.style)
+    built = replace(built, title=HEADINGS[request.step - 1])
+    if request.style == "projector":
+        built = replace(built, link=replace(built.link, params=(*built.link.params, ("present", "1"))))
+    return built

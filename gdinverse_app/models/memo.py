@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import dataclasses
 import functools
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -52,14 +53,17 @@ _ALL: list[Any] = []
 
 
 def memo(func: Callable[P, R]) -> Callable[P, R]:
-    """Keep the last :data:`ENTRIES` answers of ``func`` by its exact arguments (:func:`exact_key`). An exception
-    is not kept: a call that raised raises again, computing again."""
+    """Keep the last :data:`ENTRIES` answers of ``func`` by its exact arguments (:func:`exact_key`, with defaults
+    filled in and keywords by name). An exception is not kept: a call that raised raises again, computing again."""
     kept: OrderedDict[Hashable, Any] = OrderedDict()
     lock = threading.Lock()
+    signature = inspect.signature(func)
 
     @functools.wraps(func)
     def cached(*args: P.args, **kwargs: P.kwargs) -> R:
-        key = (exact_key(args), exact_key(tuple(sorted(kwargs.items()))))
+        bound = signature.bind(*args, **kwargs)  # f(spec) and f(spec, "float64") are one call: one answer
+        bound.apply_defaults()
+        key = exact_key(tuple(bound.arguments.items()))
         with lock:
             if key in kept:
                 kept.move_to_end(key)

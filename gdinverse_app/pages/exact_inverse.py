@@ -32,7 +32,7 @@ else:
         with column:
             st.subheader(shown.dtype)
             if shown.refused is not None:
-                frame.error(f"No inverse in {shown.dtype}: {shown.refused}")
+                frame.error(shown.refused)
             for chart, name in zip(shown.charts, ("inv", "err"), strict=False):
                 frame.show_chart(chart, key=f"{name}_{shown.dtype}")
     if page.comparison:

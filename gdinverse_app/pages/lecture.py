@@ -27,7 +27,7 @@ nav.selectbox(
     f"Step (of {COUNT})",
     range(1, COUNT + 1),
     key=step_key,
-    format_func=lambda i: f"{i}. {lecture.TITLES_BY_STEP[i - 1]}",
+    format_func=lambda i: lecture.HEADINGS[i - 1],
     label_visibility="collapsed",
     help="Each step has its own link, ending in lecture?step=N: put it on a slide to open the lecture there.",
 )
@@ -37,10 +37,9 @@ state.save([STEP])
 
 with frame.stop_on_error(f"Step {number}"):
     step = lecture.step(LectureRequest(number, style))
-st.header(f"{number}. {step.title}", anchor=False)
+st.header(step.title, anchor=False)
 st.markdown(step.text)
 frame.show_chart(step.chart, key=f"lecture_{number}")
 # A plain link opens the page in a fresh session (a new tab): it shows exactly the step's settings, whatever this
 # session showed before; projector mode goes along.
-url = step.link.url + ("&present=1" if state.presenting() else "")
-st.markdown(f"[:material/open_in_new: Open this on the {step.link.title} page, with these settings]({url})")
+st.markdown(step.opens)
