@@ -45,12 +45,12 @@ CALIBRATION: dict[str, float] = {
     # slower; MKL's SVD of a 2048×2048 matrix, a power of two, is 3-5× slower per n³ than of its neighbours).
     "matmul float32": 1 / 100e9,  # per flop of a matrix product (2·m·n·k flops)
     "matmul float64": 1 / 50e9,
-    "step float32": 1 / 40e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
-    "step float64": 1 / 20e9,
+    "step float32": 1 / 80e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
+    "step float64": 1 / 25e9,
     "inv float32": 1 / 30e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
-    "inv float64": 1 / 12e9,
+    "inv float64": 1 / 15e9,
     "lu float64": 1 / 60e9,  # per n³ of torch.linalg.det
-    "svdvals float64": 1 / 4e9,  # per m·k·min(m, k) of torch.linalg.svdvals
+    "svdvals float64": 1 / 3e9,  # per m·k·min(m, k) of torch.linalg.svdvals
     "svd float64": 1 / 2e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
     "entry": 2e-9,  # per entry of one elementwise pass (a cast, a check)
     "overhead": 2e-4,  # per call: checks, small tensors, the theory's bookkeeping
