@@ -115,7 +115,7 @@ def _refuse_non_container(A: Any, name: str) -> None:
     """Refuse, by what they are, the values that hold no grid of numbers at all."""
     if isinstance(A, str):
         raise MatrixInputError(f"{name} is a string ({A[:40]!r}); use gdinverse.parse_matrix(text) to read text")
-    if isinstance(A, bytes | bytearray | memoryview) and not isinstance(A, memoryview):
+    if isinstance(A, bytes | bytearray):
         raise MatrixInputError(
             f"{name} is bytes ({bytes(A[:40])!r}), not numbers; decode them and use gdinverse.parse_matrix(text)"
         )
@@ -469,10 +469,11 @@ def _convert(values: torch.Tensor, dtype: torch.dtype, device: torch.device, nam
                 raise MatrixInputError(
                     f"{name} has {v:g} at row {i}, column {j}, beyond {dtype}'s largest number {info.max:.3g}; {remedy}"
                 )
-        if torch.finfo(values.dtype).smallest_normal < info.tiny * 2 or values.dtype == dtype:
-            tiny = (converted.abs() < info.tiny) & (converted != 0) | ((converted == 0) & (values != 0).to(device))
+        source = torch.finfo(values.dtype)
+        if source.tiny * source.eps < info.tiny:  # the source holds numbers below the dtype's smallest normal one
+            tiny = (values != 0) & (converted.abs() < info.tiny).to(values.device)
             if tiny.any():
-                i, j, v = _where(values, tiny.to(values.device))
+                i, j, v = _where(values, tiny)
                 raise MatrixInputError(
                     f"{name} has {v:g} at row {i}, column {j}, below {dtype}'s smallest normal number "
                     f"{info.tiny:.3g} (it would lose its digits); {remedy}"

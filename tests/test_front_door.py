@@ -69,8 +69,10 @@ TORCH_CONTAINERS = {
 
 
 def _object_rows(rows):
+    """A 1-D object array holding the rows themselves (one at a time: numpy would convert a list of tensors)."""
     array = np.empty(len(rows), dtype=object)
-    array[:] = rows
+    for i, row in enumerate(rows):
+        array[i] = row
     return array
 
 
@@ -104,10 +106,6 @@ NUMPY_CONTAINERS = {
 @functools.cache
 def _reference_run(dtype):
     return g.gd_inverse(torch.tensor(VALUES, dtype=dtype), steps=3)
-
-
-def _losses(result):
-    return result.losses
 
 
 FUNCTIONS = {

@@ -122,14 +122,16 @@ def _same(back, M):
     return torch.equal(back, M) and torch.equal(torch.signbit(back), torch.signbit(M))
 
 
-@given(st.data(), matrices, st.sampled_from(list(STYLES)))
-def test_pasted_text_in_every_style_round_trips(data, M, style):
+@pytest.mark.parametrize("style", STYLES)
+@given(data=st.data(), M=matrices)
+def test_pasted_text_in_every_style_round_trips(style, data, M):
     text = _minus(data.draw, STYLES[style](data.draw, _tokens(M)))
     assert _same(g.parse_matrix(text, dtype="float64"), M), text
 
 
-@given(matrices, st.sampled_from(PRINTED))
-def test_what_numpy_torch_and_json_print_round_trips(M, style):
+@pytest.mark.parametrize("style", PRINTED)
+@given(M=matrices)
+def test_what_numpy_torch_and_json_print_round_trips(style, M):
     text = _printed(M, style)
     assert _same(g.parse_matrix(text, dtype="float64"), M), text
 
@@ -167,13 +169,13 @@ entries = st.integers(10, 10**6).map(float) | st.integers(-(10**6), -10).map(flo
 """Entries with two digits side by side (so that a space or a digit can go between them)."""
 
 
+@pytest.mark.parametrize("damage", BREAKS)
 @given(
-    st.data(),
-    hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=4), elements=entries),
-    st.sampled_from(list(STYLES)),
-    st.sampled_from(list(BREAKS)),
+    data=st.data(),
+    M=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=2, max_side=4), elements=entries),
+    style=st.sampled_from(list(STYLES)),
 )
-def test_a_broken_entry_is_an_error_naming_its_row_and_column(data, M, style, damage):
+def test_a_broken_entry_is_an_error_naming_its_row_and_column(damage, data, M, style):
     r = data.draw(st.integers(0, M.shape[0] - 1))
     c = data.draw(st.integers(0, M.shape[1] - 1))
     if damage == "a dash that is not a minus sign":
