@@ -15,7 +15,7 @@ from .directions import (
     landscape,
     predicted_direction_errors,
 )
-from .errors import GdInverseError, MatrixInputError, ParameterError, SingularMatrixError
+from .errors import CostError, GdInverseError, MatrixInputError, ParameterError, SingularMatrixError
 from .exact import (
     ExactInverse,
     OneSidedInverse,
@@ -55,6 +55,7 @@ __all__ = [
     "SEED_LR",
     "SMALLEST_N",
     "ContractionFactors",
+    "CostError",
     "Decomposition",
     "DescentResult",
     "DirectionView",

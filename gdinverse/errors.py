@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 __all__ = [
+    "CostError",
     "GdInverseError",
     "MatrixInputError",
     "ParameterError",
@@ -44,6 +45,16 @@ class SingularMatrixError(GdInverseError):
 
 class ParameterError(GdInverseError):
     """A setting (learning rate, steps, probability, size, ...) is out of its range."""
+
+
+class CostError(GdInverseError):
+    """The call would take more time or memory than the limit allows (:mod:`gdinverse.cost`); refused before it
+    starts. ``cost`` is the estimate (a :class:`gdinverse.cost.Cost`), ``limits`` the limits it was held to."""
+
+    def __init__(self, message: str, *, cost: Any, limits: Any) -> None:
+        super().__init__(message)
+        self.cost = cost
+        self.limits = limits
 
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 from . import rational
+from .cost import require
 from .errors import MatrixInputError, SingularMatrixError
 from .matrices import as_matrix
 from .spectrum import Decomposition, Spectrum
@@ -297,12 +298,36 @@ def _refuse_singular(stored: Decomposition, entered: Decomposition, name: str, k
 
 
 def pseudo_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> torch.Tensor:
-    """The Moore–Penrose pseudo-inverse A⁺ (``torch.linalg.pinv``): k×m for an m×k matrix.
+    """The Moore–Penrose pseudo-inverse A⁺: k×m for an m×k matrix, returned in ``dtype`` on ``device``.
 
-    It exists for every matrix: the inverse when there is one, otherwise the
-    least-squares solution with the smallest norm.
+    It exists for every matrix: the inverse when there is one, otherwise the least-squares solution with the
+    smallest norm. It is computed in float64 from the matrix *as entered* (never from its float32 rounding), from
+    the SVD A = U·diag(σ)·Vᵀ: A⁺ = V·diag(1/σᵢ)·Uᵀ over the first r = rank(A) singular values, the others counted
+    as 0. The rank is the one :func:`one_sided_inverse` and ``lr_bounds(A).rank`` report (:class:`gdinverse.Spectrum`):
+    decided exactly up to 64 rows and columns, beyond that the σᵢ above **max(m, k)·eps64·σ_max** (eps64 =
+    2.2e-16). So for a matrix of full rank, A⁺ is the inverse (square), the left inverse (tall) or the right inverse
+    (wide), and agrees with :func:`exact_inverse` and :func:`one_sided_inverse` up to rounding: diag(1, 1e-8) gives
+    diag(1, 1e8) in float32 and float64 alike.
+
+    For comparison, other defaults: ``numpy.linalg.pinv`` counts σᵢ ≤ 1e-15·σ_max as 0 (its ``rcond``, whatever
+    the shape); ``torch.linalg.pinv`` counts σᵢ < max(m, k)·eps·σ_max as 0 with eps of the dtype it computes in,
+    1.2e-7 in float32, where diag(1, 1e-8) would lose its 1e-8 and give diag(1, 0).
+
+    Raises :class:`MatrixInputError` when A⁺ has entries beyond ``dtype``'s range (rescale, or use float64). ``A``
+    may be a :class:`gdinverse.Spectrum` (then it is not decomposed again).
     """
-    return torch.linalg.pinv(as_matrix(A, dtype=dtype, device=device))
+    M = as_matrix(A.rounded.matrix if isinstance(A, Spectrum) else A, dtype=dtype, device=device)
+    m, k = M.shape
+    require("pseudo_inverse", (m, k), dtype=M.dtype)
+    entered = Spectrum.of(A, dtype=dtype).entered
+    X = torch.from_numpy(entered.pseudo_inverse()).to(device=M.device, dtype=M.dtype)
+    if not torch.isfinite(X).all():
+        raise MatrixInputError(
+            f"the pseudo-inverse of the {m}×{k} matrix overflows {_name(M.dtype)} (entries beyond "
+            f"{torch.finfo(M.dtype).max:.3g}); rescale the matrix"
+            + (" or use float64" if M.dtype == torch.float32 else "")
+        )
+    return X
 
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -10,11 +10,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .descent import GradientDescent
 from .errors import ParameterError, check_float, check_int
 from .limits import MAX_RUNS, MAX_STEPS
+from .matrices import as_matrix
 from .spectrum import Spectrum
-from .theory import predicted_final_losses
+from .theory import check_size, predicted_final_losses
 
 __all__ = ["LrSweep", "lr_sweep"]
 
@@ -57,9 +59,16 @@ def lr_sweep(
     what ``gd_inverse(A, lr=lr, steps=steps, ...)`` gives. A diverged run keeps
     the loss at which it was caught. ``spectrum`` is :class:`gdinverse.Spectrum`
     ``.of(A, dtype=dtype)`` when the caller has it (the theory's curve reads it).
+
+    Its time and memory are estimated before anything is allocated (:func:`gdinverse.cost.require`): a sweep
+    over the limits (10 s and 2 GB a call by default, less if the process or the machine has less) is refused
+    with a :class:`gdinverse.CostError` saying how many learning rates or steps would fit.
     """
     values = _learning_rates(lrs)
     steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    M = as_matrix(A, dtype=dtype, device=device)
+    check_size(M, runs=values.size)
+    require("lr_sweep", (M.shape[0], M.shape[1]), dtype=M.dtype, steps=steps, runs=values.size)
     engine = GradientDescent.batched(
         A, values.tolist(), seed=seed, init=init, dtype=dtype, device=device, spectrum=spectrum
     )

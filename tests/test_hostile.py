@@ -9,8 +9,12 @@ test_exact.py, test_theory.py, test_descent.py, test_sweep.py, test_indicator.py
 
 import functools
 import math
+import unicodedata
+from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -111,8 +115,11 @@ def test_loss_curve_and_counts_refuse_what_is_not_a_flat_list(make):
     refused(g.ParameterError, lambda: plots.counts_figure(make(), ["a"]), "counts")
 
 
-FLOAT32_FUNCTIONS = [name for name in MATRIX_FUNCTIONS if name not in ("indicator_stats", "DescentResult.distance_to")]
-"""Functions that take a matrix in float32 by default (``distance_to`` compares in float64)."""
+FLOAT32_FUNCTIONS = [
+    name for name in MATRIX_FUNCTIONS if name not in ("indicator_stats", "DescentResult.distance_to", "format_matrix")
+]
+"""Functions that take a matrix in float32 by default (``distance_to`` compares in float64, and ``format_matrix``
+writes float64 values in float64's digits)."""
 
 
 @pytest.mark.parametrize("value", [1e300, -1e39], ids=["1e300", "-1e39"])
@@ -134,6 +141,104 @@ def test_float64_gives_no_float64_advice():
 def test_indicator_stats_of_huge_or_tiny_values():
     for value in (1e300, 1e-300):
         refused(g.MatrixInputError, lambda value=value: g.indicator_stats([[value, 0]]), "only 0 and 1")
+
+
+def _nested_tensor():
+    return torch.nested.nested_tensor([torch.ones(2), torch.ones(3)])
+
+
+REFUSED_KINDS = {
+    # each kind of input as_matrix refuses, and the message that names its cause (the start of it, or a part)
+    "None": (lambda: None, "matrix is None, not a grid of numbers; give a list of rows such as [[1, 2], [3, 4]]"),
+    "dict": (lambda: {"a": [1, 2]}, "matrix is a dict (keys and values), not a grid of numbers; give a list of rows"),
+    "set": (lambda: {1.0, 2.0}, "matrix is a set, which has no order, not a grid of numbers"),
+    "generator": (lambda: (r for r in A), "matrix is a generator, which can be read only once, not a grid of numbers"),
+    "bytes": (lambda: b"1 2", "matrix is bytes (b'1 2'), not numbers; decode them and use gdinverse.parse_matrix"),
+    "text entry": (lambda: [[1, "2"]], "matrix must hold real numbers only: row 1, column 2 is the text '2'; use"),
+    "None entry": (lambda: [[1, None]], "row 1, column 2 is None (a missing entry); fill it in, e.g. with 0"),
+    "pandas NA": (
+        lambda: pd.DataFrame({"a": pd.array([1, None], dtype="Int64")}),
+        "row 2, column 1 is <NA> (a missing entry); fill it in, e.g. with 0 (df.fillna(0) for a DataFrame)",
+    ),
+    "complex entry": (lambda: [[1, 2j]], "row 1, column 2 is the complex number 2j; gdinverse works with real"),
+    "date entry": (lambda: [[np.datetime64("2024-01-01"), 1]], "row 1, column 1 is a numpy datetime64[D] (dates;"),
+    "an object": (lambda: [[1, object()]], "row 1, column 2 is a object (<object object at"),
+    "huge int": (lambda: [[10**400]], "matrix has an integer of 401 digits at row 1, column 1, beyond float64's"),
+    "huge Decimal": (lambda: [[Decimal("1e400")]], "matrix has Decimal('1E+400') at row 1, column 1, beyond"),
+    "Decimal NaN": (lambda: [[1, Decimal("NaN")]], "matrix has Decimal('NaN') at row 1, column 2; every entry"),
+    "tiny Fraction": (lambda: [[Fraction(1, 10**400)]], "at row 1, column 1, below float64's smallest normal"),
+    "huge longdouble": (
+        lambda: np.array([[1, np.longdouble(10) ** 400]]),  # inf where longdouble is float64 (ARM, Windows)
+        "beyond float64's largest number" if np.finfo(np.longdouble).maxexp > 1024 else "has inf at row 1, column 2",
+    ),
+    "ragged": (lambda: [[1, Fraction(1)], [2]], "matrix has rows of different lengths: row 2 has 1 entry but row 1"),
+    "row of rows": (lambda: [[[1, Fraction(1)]]], "matrix has more than 2 dimensions: row 1 holds a list"),
+    "row and number": (lambda: [[1, 2], Fraction(3)], "matrix has rows of different lengths or kinds: row 2 is"),
+    "2-D rows": (lambda: [torch.ones(1, 2), torch.ones(1, 2)], "got a 3-D input of shape (2, 1, 2)"),
+    "2-D rows requiring grad": (
+        lambda: [torch.ones(1, 2, requires_grad=True), torch.ones(1, 2)],
+        "matrix has more than 2 dimensions: row 1 holds a tensor of shape (1, 2)",
+    ),
+    "complex tensor": (lambda: torch.ones(2, 2, dtype=torch.complex64), "matrix is complex (torch.complex64);"),
+    "int4 tensor": (lambda: torch.empty(2, 2, dtype=torch.int4), "matrix has dtype torch.int4, a placeholder for"),
+    "bits tensor": (lambda: torch.empty(2, 2, dtype=torch.bits8), "matrix has dtype torch.bits8, raw bits"),
+    "float4 tensor": (
+        lambda: torch.empty(2, 2, dtype=torch.float4_e2m1fn_x2),
+        "matrix has dtype torch.float4_e2m1fn_x2, two 4-bit floats packed into each element",
+    ),
+    "packed quantized": (
+        lambda: torch.quantize_per_tensor(torch.ones(2, 2), 1.0, 0, torch.quint4x2),
+        "matrix has dtype torch.quint4x2, sub-byte quantized integers packed into bytes",
+    ),
+    "rows of int4": (lambda: list(torch.empty(2, 2, dtype=torch.int4)), "matrix has dtype torch.int4"),
+    "nested tensor": (_nested_tensor, "matrix is a nested tensor (its rows may differ in length)"),
+}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kind", REFUSED_KINDS)
+def test_each_refused_kind_is_named_by_its_cause(kind):
+    make, message = REFUSED_KINDS[kind]
+    for call in (g.as_matrix, g.exact_inverse, lambda M: g.gd_inverse(M, steps=2)):
+        got = refused(g.MatrixInputError, lambda call=call: call(make()))
+        assert message in got
+
+
+def test_exact_fractions_decimals_and_nullable_columns_are_read():
+    third = g.as_matrix([[Fraction(1, 3), Decimal("0.1")]], dtype="float64")
+    assert third.tolist() == [[1 / 3, 0.1]]  # each rounded once, to the nearest float64
+    assert g.as_matrix([[2**64 + 1, 1]], dtype="float64").tolist() == [[2.0**64, 1.0]]
+    frame = pd.DataFrame(
+        {
+            "a": pd.array([1, 2], dtype="Int64"),
+            "b": pd.array([0.5, 1.5], dtype="Float64"),
+            "c": pd.array([True, False], dtype="boolean"),
+        }
+    )
+    assert g.as_matrix(frame, dtype="float64").tolist() == [[1.0, 0.5, 1.0], [2.0, 1.5, 0.0]]
+    assert g.as_matrix(np.array([[Fraction(1, 2), 2]], dtype=object)).tolist() == [[0.5, 2.0]]
+
+
+def test_tensors_that_require_grad_are_read_wherever_they_are():
+    X = torch.tensor([[4.0, 1.0], [2.0, 3.0]], requires_grad=True)
+    Y = X * 1  # not a leaf
+    rows = np.empty(2, dtype=object)
+    rows[0], rows[1] = Y[0], Y[1]
+    for M in (X, Y, list(Y), [list(row) for row in Y], (Y[0], [Y[1, 0], 3.0]), rows):
+        assert g.as_matrix(M).tolist() == A
+        assert not g.as_matrix(M).requires_grad
+    assert X.grad is None
+
+
+def test_format_matrix_writes_the_digits_of_the_precision_given():
+    third = 1 / 3
+    assert g.format_matrix(np.array([[third]])) == "0.3333333333333333"  # a float64 array: float64's digits
+    assert g.format_matrix([[third, 1e300]]) == "0.3333333333333333, 1e+300"  # Python floats are float64
+    assert g.format_matrix(torch.tensor([[third]])) == "0.33333334"  # a float32 tensor: float32's digits
+    assert g.format_matrix(torch.tensor([[third]], dtype=torch.bfloat16)) == "0.33398438"
+    assert g.format_matrix([[Fraction(1, 3)]]) == "0.3333333333333333"
+    M = np.array([[0.1, 2 / 3], [1e-300, -7.0]])
+    assert torch.equal(g.parse_matrix(g.format_matrix(M), dtype="float64"), torch.from_numpy(M))
 
 
 # ---------------------------------------------------------------------------- the scale gradient descent needs
@@ -489,9 +594,15 @@ def test_parse_matrix_drops_a_byte_order_mark():
     assert g.parse_matrix("\ufeff1 2\n3 4").tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
 
-def test_parse_matrix_reads_every_unicode_space_as_a_separator():
-    for space in ("\u00a0", "\u2009", "\u202f", "\u3000", "\u2003"):
-        assert g.parse_matrix(f"1{space}2").tolist() == [[1.0, 2.0]]
+UNICODE_SPACES = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Zs" and chr(c) != " "]
+
+
+@pytest.mark.parametrize("space", UNICODE_SPACES, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_unicode_space_separates_entries_but_not_digits(space):
+    assert g.parse_matrix(f"1,{space}2\n{space}-3{space}\t4{space}").tolist() == [[1.0, 2.0], [-3.0, 4.0]]
+    assert g.parse_matrix(f"[1 {space}2;{space}3{space}{space}4]").tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    message = refused(g.MatrixInputError, lambda: g.parse_matrix(f"5 6\n7 1{space}234"), "row 2, column 2")
+    assert f"U+{ord(space):04X}" in message and "1234" in message
 
 
 @pytest.mark.parametrize("decimals", [-1, 21, 2.5, True, "2", np.float64(2.5)])

@@ -283,7 +283,7 @@ def test_as_matrix_of_a_byte_swapped_view():
         (np.array([["2024-01-01"]], dtype="datetime64[D]"), "got datetime64[D] entries (dates"),
         (np.array([[1]], dtype="timedelta64[s]"), "got timedelta64[s] entries (time spans"),
         (np.zeros((2, 2), dtype=[("a", "f8")]), "got void64 entries (structured records"),
-        (np.array([[1, 2]], dtype=object), "got object entries"),
+        (np.array([[1, "2"]], dtype=object), "row 1, column 2 is the text '2'; use gdinverse.parse_matrix"),
     ],
     ids=["complex", "str", "bytes", "datetime", "timedelta", "structured", "object"],
 )
