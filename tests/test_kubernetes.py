@@ -158,7 +158,11 @@ def test_the_autoscaler_holds_the_overlays_crowd_and_scales_the_deployment_on_cp
     hpa = resources["HorizontalPodAutoscaler"]["spec"]
     deployment = resources["Deployment"]
     assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
-    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment["metadata"]["name"]}
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }
     (metric,) = hpa["metrics"]
     assert metric["resource"]["name"] == "cpu" and metric["resource"]["target"]["type"] == "Utilization"
     crowd, most = CROWDS[name]

@@ -167,21 +167,23 @@ def extrapolation_notes(cap: Capacity | None = None) -> str:
     """How the table's figures follow from the measured ones, with this file's numbers."""
     cap = cap or capacity()
     per_replica = cap.p95_target_s / cap.slope_s
-    return "\n".join([
-        f"- **Students per replica.** In every measured crowd of {CROWD_MIN} or more, the p95 grew by at most "
-        f"{cap.slope_s * 1000:.1f} ms per student on a replica (p95 × replicas / students; the worst: "
-        f"{cap.slope_source}). Within a p95 of {cap.p95_target_s:g} s a replica then holds "
-        f"{cap.p95_target_s:g} s / {cap.slope_s * 1000:.1f} ms ≈ {per_replica:.1f} students at once, planned as "
-        f"{cap.students_per_replica}. Smaller crowds are left out: the fixed cost of a visit dominates them.",
-        f"- **Replicas and cores.** A replica is one Python process and uses about one core: students / "
-        f"{cap.students_per_replica} replicas, rounded up, each with a core of its own.",
-        f"- **Memory.** The largest measured peak of all processes divided by the replicas of that run, "
-        f"{cap.memory_gib:.2f} GiB, rounded up to {cap.memory_request_mib} MiB: the request per replica; the limit "
-        f"is twice that, {cap.memory_limit_mib} MiB.",
-        f"- **Kubernetes** requests per replica: cpu {cap.cpu_request} and memory {cap.memory_request_mib}Mi; limits "
-        f"cpu {cap.cpu_limit} (the {cap.torch_threads} torch threads of the measuring machine, which the "
-        f"Deployment keeps with OMP_NUM_THREADS) and memory {cap.memory_limit_mib}Mi.",
-    ])
+    return "\n".join(
+        [
+            f"- **Students per replica.** In every measured crowd of {CROWD_MIN} or more, the p95 grew by at most "
+            f"{cap.slope_s * 1000:.1f} ms per student on a replica (p95 × replicas / students; the worst: "
+            f"{cap.slope_source}). Within a p95 of {cap.p95_target_s:g} s a replica then holds "
+            f"{cap.p95_target_s:g} s / {cap.slope_s * 1000:.1f} ms ≈ {per_replica:.1f} students at once, planned as "
+            f"{cap.students_per_replica}. Smaller crowds are left out: the fixed cost of a visit dominates them.",
+            f"- **Replicas and cores.** A replica is one Python process and uses about one core: students / "
+            f"{cap.students_per_replica} replicas, rounded up, each with a core of its own.",
+            f"- **Memory.** The largest measured peak of all processes divided by the replicas of that run, "
+            f"{cap.memory_gib:.2f} GiB, rounded up to {cap.memory_request_mib} MiB: the request per replica; the limit "
+            f"is twice that, {cap.memory_limit_mib} MiB.",
+            f"- **Kubernetes** requests per replica: cpu {cap.cpu_request} and memory {cap.memory_request_mib}Mi; "
+            f"limits cpu {cap.cpu_limit} (the {cap.torch_threads} torch threads of the measuring machine, which the "
+            f"Deployment keeps with OMP_NUM_THREADS) and memory {cap.memory_limit_mib}Mi.",
+        ]
+    )
 
 
 if __name__ == "__main__":

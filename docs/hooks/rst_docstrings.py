@@ -85,7 +85,7 @@ def _resolver(obj: griffe.Object, package: str, paths: set[str], aliases: dict[s
         modules = {f"{package}.{name}" for name in RENDERED_MODULES}  # rendered without their members
         for path, entry in public.items():
             if found == path or (found.startswith(f"{path}.") and path not in modules):
-                return f"[`{shown}`][{entry}{found[len(path):]}]"
+                return f"[`{shown}`][{entry}{found[len(path) :]}]"
         return f"`{shown}`"
 
     return resolve
@@ -101,13 +101,14 @@ def to_markdown(text: str, resolve=lambda target: f"`{target}`") -> str:
         block = MATH_BLOCK.match(line)
         if block:
             indent = block["indent"]
-            body = [block["first"]] if block["first"].strip() else []
+            body = []
             i += 1
             while i < len(lines) and (not lines[i].strip() or _indent(lines[i]) > len(indent)):
                 body.append(lines[i])
                 i += 1
-            math = textwrap.dedent("\n".join(body)).strip()
-            out += ["", f"{indent}$$", *(f"{indent}{row}" for row in math.splitlines()), f"{indent}$$", ""]
+            math = "\n".join(filter(None, [block["first"].strip(), textwrap.dedent("\n".join(body)).strip()]))
+            _blank_line(out)
+            out += [f"{indent}$$", *(f"{indent}{row}" for row in math.splitlines()), f"{indent}$$", ""]
             continue
         if line.lstrip().startswith(">>>"):
             indent = line[: _indent(line)]
@@ -126,7 +127,8 @@ def to_markdown(text: str, resolve=lambda target: f"`{target}`") -> str:
                 i += 1
             code = textwrap.dedent("\n".join(body)).strip("\n")
             indent = line[: _indent(line)]
-            out += ["", f"{indent}```text", *(f"{indent}{row}" for row in code.splitlines()), f"{indent}```", ""]
+            _blank_line(out)
+            out += [f"{indent}```text", *(f"{indent}{row}" for row in code.splitlines()), f"{indent}```", ""]
             continue
         out.append(_inline(line, resolve))
         i += 1
@@ -136,6 +138,12 @@ def to_markdown(text: str, resolve=lambda target: f"`{target}`") -> str:
 def _inline(line: str, resolve) -> str:
     line = INLINE_MATH.sub(lambda match: f"${match[1].strip()}$", line)
     return ROLE.sub(lambda match: resolve(match[2].strip()), line)
+
+
+def _blank_line(out: list[str]) -> None:
+    """End the paragraph before a block (Markdown needs a blank line there), unless one is already there."""
+    if out and out[-1].strip():
+        out.append("")
 
 
 def _indent(line: str) -> int:
