@@ -1,7 +1,16 @@
 """Errors raised by gdinverse, and the small argument checks that raise them.
 
 Every error is a :class:`GdInverseError` (itself a ``ValueError``), and every
-message says what was wrong, repeating the value received, and what to do.
+message says what was wrong, repeating the value received, and what to do:
+
+>>> import gdinverse as g
+>>> try:
+...     g.parse_matrix("1 2; 3")
+... except g.GdInverseError as error:
+...     print(type(error).__name__, "-", error)
+MatrixInputError - row 2 has 1 entry but row 1 has 2; every row needs the same number of entries
+>>> issubclass(g.ParameterError, ValueError)
+True
 """
 
 from __future__ import annotations
@@ -31,11 +40,20 @@ class MatrixInputError(GdInverseError):
 
 
 class SingularMatrixError(GdInverseError):
-    """The matrix has no inverse that the working dtype can resolve.
+    """The matrix has no inverse that the working dtype can resolve; ``condition_number`` says how far it was (∞ for
+    a matrix whose rank is deficient).
 
     ``reason`` says why, for code that words it its own way: "singular" (its rank is deficient), "rounded" (singular
     once rounded to the working dtype, invertible as entered), "pivot" (LU met an exactly zero pivot) or
-    "overflow" (the inverse does not fit the dtype)."""
+    "overflow" (the inverse does not fit the dtype).
+
+    >>> import gdinverse as g
+    >>> try:
+    ...     g.exact_inverse(g.parse_matrix("1 2; 2 4"))
+    ... except g.SingularMatrixError as error:
+    ...     print(error.reason, error.condition_number)
+    singular inf
+    """
 
     def __init__(self, message: str, condition_number: float, reason: str = "singular") -> None:
         super().__init__(message)

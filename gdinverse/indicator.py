@@ -53,6 +53,14 @@ def indicator_matrix(n_documents: int, n_words: int, p: float = 0.2, seed: int =
 
     With the seed notebook's arguments (17, 3, 0.2, 123) it is the notebook's matrix.
     (The notebook's own code wrote ``< 0.2`` and ignored ``p``; here ``p`` is honoured.)
+
+    >>> indicator_matrix(4, 3, p=0.5, seed=0)
+    tensor([[1, 0, 1],
+            [1, 1, 0],
+            [1, 0, 1],
+            [0, 1, 1]], dtype=torch.int32)
+    >>> indicator_matrix(17, 3).sum(dim=0)  # the notebook's matrix: how many documents hold each word
+    tensor([3, 4, 3])
     """
     n_documents = check_int("n_documents", n_documents, low=1, high=MAX_SIZE)
     n_words = check_int("n_words", n_words, low=1, high=MAX_SIZE)
@@ -98,6 +106,14 @@ def document_term_matrix(documents: Sequence[str] | str) -> DocumentTermMatrix:
     non-blank line. Words are runs of letters and digits (:func:`tokenize`); two
     spellings that differ only in case or in the apostrophe are one word
     (:func:`same_word`), shown as first written, lower-cased.
+
+    >>> words = document_term_matrix(["The cat sat.", "The dog sat.", "A cat and a dog."])
+    >>> words.vocabulary
+    ('a', 'and', 'cat', 'dog', 'sat', 'the')
+    >>> words.matrix
+    tensor([[0, 0, 1, 0, 1, 1],
+            [0, 0, 0, 1, 1, 1],
+            [1, 1, 1, 1, 0, 0]], dtype=torch.int32)
     """
     if isinstance(documents, str):
         documents = [line for line in documents.splitlines() if line.strip()]
@@ -149,7 +165,17 @@ class IndicatorStats:
 
 
 def indicator_stats(matrix: Any) -> IndicatorStats:
-    """Row and column counts, density, empty rows, unused columns and rank of a 0/1 matrix."""
+    """Row and column counts, density, empty rows, unused columns and rank of a 0/1 matrix.
+
+    The seed's 17×3 matrix has rank 3, as many as its words, so it has a left inverse; 11 of its 17
+    documents hold none of the words:
+
+    >>> stats = indicator_stats(indicator_matrix(17, 3))
+    >>> stats.rank, len(stats.empty_documents), stats.unused_words
+    (3, 11, ())
+    >>> stats.words_per_document[:6]
+    array([0, 1, 3, 0, 2, 1])
+    """
     M = as_matrix(matrix, dtype=torch.float64, name="indicator matrix")
     if not bool(((M == 0) | (M == 1)).all()):
         raise MatrixInputError("an indicator matrix holds only 0 and 1; this one has other values")

@@ -1,4 +1,17 @@
-"""Named limits on what gdinverse accepts: seeds, steps, runs and the size of the residual."""
+"""Named limits on what gdinverse accepts: seeds, steps, runs and the size of the residual.
+
+A request beyond a limit fails at once, with a message that names the limit:
+
+>>> import gdinverse as g
+>>> MAX_STEPS
+10000000
+>>> g.gd_inverse(g.preset("diag1234"), steps=MAX_STEPS + 1)
+Traceback (most recent call last):
+    ...
+gdinverse.errors.ParameterError: steps must be between 1 and 10,000,000, got 10,000,001
+>>> MAX_SEED == 2**63 - 1
+True
+"""
 
 from __future__ import annotations
 

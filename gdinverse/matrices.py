@@ -44,7 +44,7 @@ def as_matrix(A: Any, *, dtype: Any = None, device: Any = None, name: str = "mat
     detached), a numpy array of any real dtype and byte order (``longdouble`` within float64's range), a pandas
     DataFrame (nullable ``Int64``/``Float64``/``boolean`` columns too), a scipy sparse matrix, and nested lists or
     tuples of rows whose entries are real numbers of any kind: ints, bools, floats, numpy scalars,
-    :class:`~fractions.Fraction`, :class:`~decimal.Decimal` (each rounded to float64 once, correctly), 0-d
+    ``Fraction``, ``Decimal`` (each rounded to float64 once, correctly), 0-d
     tensors; a row may be a 1-D tensor or array. ``dtype`` is float32 (the seed's precision) unless given, or
     unless ``A`` is already a float64 tensor.
 

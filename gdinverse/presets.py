@@ -1,4 +1,12 @@
-"""Named example matrices: the seed's diag(1, 2, 3, 4), identity, Hilbert, rotation, singular, random, indicator."""
+"""Named example matrices: the seed's diag(1, 2, 3, 4), identity, Hilbert, rotation, singular, random, indicator.
+
+Each preset says which keyword arguments shape it, and the sized ones how small they may be:
+
+>>> PRESET_PARAMETERS["random"]
+('n', 'cond', 'seed')
+>>> SMALLEST_N
+{'rotation': 2, 'singular': 3}
+"""
 
 from __future__ import annotations
 
@@ -78,7 +86,25 @@ def preset(
 
     ``n`` sizes identity, hilbert, rotation, singular and random; ``cond`` and
     ``seed`` shape random; ``angle`` (degrees) shapes rotation. Other presets
-    have a fixed size and ignore them.
+    have a fixed size and ignore them. Every preset is float32 unless ``dtype`` says otherwise.
+
+    >>> preset("diag1234")
+    tensor([[1., 0., 0., 0.],
+            [0., 2., 0., 0.],
+            [0., 0., 3., 0.],
+            [0., 0., 0., 4.]])
+    >>> preset("hilbert", n=3, dtype="float64")
+    tensor([[1.0000, 0.5000, 0.3333],
+            [0.5000, 0.3333, 0.2500],
+            [0.3333, 0.2500, 0.2000]], dtype=torch.float64)
+    >>> preset("singular", n=3)
+    tensor([[1., 2., 3.],
+            [4., 5., 6.],
+            [7., 8., 9.]])
+    >>> preset("rotation", n=1)
+    Traceback (most recent call last):
+        ...
+    gdinverse.errors.ParameterError: n of the rotation preset must be between 2 and 10,000, got 1
     """
     if not isinstance(name, str) or name not in PRESETS:
         raise ParameterError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")

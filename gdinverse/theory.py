@@ -96,7 +96,7 @@ def distinct(values: Any, digits: int = 4) -> list[str]:
 
 def condition_note(source: str, *, rank_exact: bool = True) -> str:
     """How a condition number was found, in words, for the parenthesis after it ("κ = 1e+20 (…)"); ``source`` is
-    :attr:`gdinverse.Spectrum.kappa_source`."""
+    :attr:`gdinverse.Decomposition.kappa_source`."""
     if source == "singular":
         how = "decided exactly" if rank_exact else "numerically: σ below max(m, k)·eps·σ_max count as 0"
         return f"M's rank is below its size ({how}), so κ is infinite"

@@ -142,9 +142,10 @@ def test_the_wheel_holds_the_package_the_app_the_license_and_py_typed_and_import
         meta["Classifier"]
     )
     assert "Typing :: Typed" in meta["Classifier"]
-    assert sorted(meta["Requires-Dist"]) == sorted(LIBRARY + [f'{line}; extra == "app"' for line in APP] + [
-        f'{line}; extra == "test"' for line in PROJECT["optional-dependencies"]["test"]
-    ])  # fmt: skip
+    extras = [
+        f'{line}; extra == "{extra}"' for extra, lines in PROJECT["optional-dependencies"].items() for line in lines
+    ]
+    assert sorted(meta["Requires-Dist"]) == sorted(LIBRARY + extras)
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "-t", str(target), str(wheel_path)], check=True
