@@ -33,11 +33,11 @@ from typing import Any
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the server and the client
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ holds the server and the client
 from playwright.async_api import Browser, async_playwright
 
-from tests.loadclient import open_page
-from tests.server import page_paths, proxy_server
+from benchmarks.loadclient import open_page
+from benchmarks.server import page_paths, proxy_server
 
 PAGES = page_paths()
 CHROMIUM = "/usr/bin/chromium"

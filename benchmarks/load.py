@@ -1,8 +1,8 @@
 """Load test: can a class of ~30 students open the app at the same minute on a small instance (2 cores, 2.7 GB)?
 
-Starts ``streamlit run streamlit_app.py`` (``tests/server.py``) and opens every page (Home and each file in
+Starts ``streamlit run streamlit_app.py`` (``benchmarks/server.py``) and opens every page (Home and each file in
 ``pages/``) with its defaults from ``--sessions`` fresh sessions at the same instant — the worst case of a class
-following a shared link — using ``tests/loadclient.py``, a light client that speaks the app's websocket protocol.
+following a shared link — using ``benchmarks/loadclient.py``, a light client that speaks the app's websocket protocol.
 Each round opens the pages in turn; ``--rounds`` rounds. In the last round ``--browsers`` real Chromium tabs
 open each page together with the crowd, to show that pages still render under load (no exception box, every
 plotly chart drawn).
@@ -40,7 +40,7 @@ every run clean, and for the largest crowd p95 with N replicas ≤ 0.6 × p95 wi
 **A replica killed** (``--fault``): ``--sessions`` sessions (default 100) open Gradient descent with settings in
 the link through ``deploy/serve-local 2``; the replica serving the most is killed with SIGKILL; the table shows
 how long HAProxy took to mark it down, what its sessions saw on reconnecting, whether the others went on, and
-when the restarted replica came back and took new sessions (``tests/loadclient.py``'s ``fault_drill``).
+when the restarted replica came back and took new sessions (``benchmarks/loadclient.py``'s ``fault_drill``).
 
     python benchmarks/load.py --fault [--sessions 100]
 """
@@ -64,9 +64,9 @@ from typing import TYPE_CHECKING
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the server and the client
-from tests.loadclient import FaultDrill, Run, crowd, fault_drill, open_page
-from tests.server import page_paths, proxy_server, streamlit_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ holds the server and the client
+from benchmarks.loadclient import FaultDrill, Run, crowd, fault_drill, open_page
+from benchmarks.server import page_paths, proxy_server, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext

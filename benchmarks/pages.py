@@ -33,9 +33,9 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests/ holds the server and the client
-from tests.loadclient import Session  # noqa: E402
-from tests.server import page_paths, streamlit_server  # noqa: E402
+sys.path.insert(0, str(ROOT))  # benchmarks/ holds the server and the client
+from benchmarks.loadclient import Session  # noqa: E402
+from benchmarks.server import page_paths, streamlit_server  # noqa: E402
 
 PAGES = {
     "home": None,

@@ -13,7 +13,7 @@ import pytest
 
 from gdinverse_app.ui import frame
 
-from .server import ROOT, streamlit_server
+from benchmarks.server import ROOT, streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

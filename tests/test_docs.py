@@ -22,7 +22,7 @@ import pytest
 
 import gdinverse
 
-from .server import ROOT, streamlit_server
+from benchmarks.server import ROOT, streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -19,7 +19,7 @@ import pytest
 
 import gdinverse
 
-from .server import ROOT
+from benchmarks.server import ROOT
 
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 OVERLAYS = sorted(path.name for path in (KUBERNETES / "overlays").iterdir() if path.is_dir())

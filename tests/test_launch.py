@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 from gdinverse import cli
 from gdinverse_app import launch
 
-from .server import free_port
+from benchmarks.server import free_port
 
 APP_DIR = Path(launch.__file__).resolve().parent
 

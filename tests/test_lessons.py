@@ -15,7 +15,7 @@ import gdinverse as g
 from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.ui import export, lessons
 
-from .server import ROOT
+from benchmarks.server import ROOT
 from .test_app_exact import precision_table
 
 SEED_SPEC = MatrixSpec()

@@ -11,8 +11,8 @@ import asyncio
 
 import pytest
 
-from .loadclient import SUCCESS, crowd
-from .server import page_paths, streamlit_server
+from benchmarks.loadclient import SUCCESS, crowd
+from benchmarks.server import page_paths, streamlit_server
 
 SESSIONS = 8
 PAGES = page_paths()

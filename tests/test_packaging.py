@@ -99,7 +99,7 @@ def test_the_floor_run_holds_every_package_test_file():
     listed = [line for line in (ROOT / ".ci" / "floor-tests").read_text().splitlines() if not line.startswith("#")]
     for name in listed:
         assert (ROOT / name).is_file(), f".ci/floor-tests names {name}: no such file"
-    app_side = re.compile(r"^(from|import) (streamlit|gdinverse_app|playwright|\.server|\.loadclient|\.test_app)", re.M)
+    app_side = re.compile(r"^(from|import) (streamlit|gdinverse_app|playwright|benchmarks|\.test_app)", re.M)
     package_tests = {
         f"tests/{path.name}"
         for path in (ROOT / "tests").glob("test_*.py")

@@ -34,8 +34,8 @@ import streamlit
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from .loadclient import SUBPROTOCOLS, Session, fault_drill, fetch_cookie
-from .server import ROOT, SERVE_LOCAL, Proxy, free_port_range, proxy_server
+from benchmarks.loadclient import SUBPROTOCOLS, Session, fault_drill, fetch_cookie
+from benchmarks.server import ROOT, SERVE_LOCAL, Proxy, free_port_range, proxy_server
 
 DEPLOY = ROOT / "deploy"
 TEMPLATE = DEPLOY / "haproxy.cfg.template"
