@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gdinverse_app.ui import frame
-
 from benchmarks.server import ROOT, streamlit_server
+from gdinverse_app.ui import frame
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 import gdinverse
-
 from benchmarks.server import ROOT, streamlit_server
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,7 +18,6 @@ import sys
 import pytest
 
 import gdinverse
-
 from benchmarks.server import ROOT
 
 KUBERNETES = ROOT / "deploy" / "kubernetes"

@@ -18,10 +18,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.NewSession_pb2 import Config
 from websockets.sync.client import connect
 
+from benchmarks.server import free_port
 from gdinverse import cli
 from gdinverse_app import launch
-
-from benchmarks.server import free_port
 
 APP_DIR = Path(launch.__file__).resolve().parent
 

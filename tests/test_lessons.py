@@ -12,10 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import gdinverse as g
+from benchmarks.server import ROOT
 from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.ui import export, lessons
 
-from benchmarks.server import ROOT
 from .test_app_exact import precision_table
 
 SEED_SPEC = MatrixSpec()
