@@ -18,7 +18,15 @@ from typing import NoReturn
 __all__ = ["MAIN_SCRIPT", "LaunchError", "main", "streamlit_command"]
 
 MAIN_SCRIPT = Path(__file__).resolve().with_name("streamlit_app.py")
-"""The app's main script: it routes to the pages in ``views/`` beside it (``st.navigation``)."""
+"""The app's main script: it routes to the pages in ``pages/`` beside it (``st.navigation``)."""
+
+BOOT = (
+    "import sys; from streamlit.runtime.pages_manager import PagesManager; "
+    "PagesManager.uses_pages_directory = False; from streamlit.web.cli import main; sys.exit(main())"
+)
+"""``streamlit run``, after telling Streamlit the app does not use its legacy ``pages/`` folder mode: a folder named
+``pages`` beside the main script (ours) would otherwise make a new server's first runs list the folder's files
+in the sidebar and run them without the app's own navigation, until ``st.navigation`` turns that mode off."""
 
 OWN_OPTIONS = {"--server.port": "--port", "--server.address": "--address"}
 """Streamlit's options that ``gdinverse app`` sets itself, and the option to use instead."""
@@ -49,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def streamlit_command(argv: list[str]) -> list[str]:
-    """The ``python -m streamlit run ...`` command line that ``gdinverse app ARGV`` runs."""
+    """The ``streamlit run ...`` command line that ``gdinverse app ARGV`` runs (:data:`BOOT`)."""
     args, passthrough = _parser().parse_known_args(argv)
     if not 1 <= args.port <= 65535:
         raise LaunchError(f"--port must be between 1 and 65535, got {args.port}")
@@ -58,7 +66,7 @@ def streamlit_command(argv: list[str]) -> list[str]:
         if name in OWN_OPTIONS:
             raise LaunchError(f"got {name}; use {OWN_OPTIONS[name]} instead")
     return [
-        sys.executable, "-m", "streamlit", "run", str(MAIN_SCRIPT),
+        sys.executable, "-c", BOOT, "run", str(MAIN_SCRIPT),
         "--server.port", str(args.port), "--server.address", args.address, *passthrough,
     ]  # fmt: skip
 

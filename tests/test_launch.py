@@ -28,7 +28,7 @@ APP_DIR = Path(launch.__file__).resolve().parent
 def test_the_command_runs_the_packaged_home_page_with_our_port_and_address_then_the_rest():
     command = launch.streamlit_command(["--port", "8502", "--server.headless", "true", "--theme.base=dark"])
     assert command == [
-        sys.executable, "-m", "streamlit", "run", str(APP_DIR / "streamlit_app.py"),
+        sys.executable, "-c", launch.BOOT, "run", str(APP_DIR / "streamlit_app.py"),
         "--server.port", "8502", "--server.address", "localhost", "--server.headless", "true", "--theme.base=dark",
     ]  # fmt: skip
     assert launch.MAIN_SCRIPT == APP_DIR / "streamlit_app.py" and launch.MAIN_SCRIPT.is_file()
@@ -84,8 +84,9 @@ def test_help_lists_our_options_and_exits_0(capsys, monkeypatch):
     assert "go to `streamlit run`" in " ".join(out.split())
 
 
-def new_session(url: str) -> ForwardMsg:
-    """Open the app's websocket as a browser does, ask for Home, and return the server's new_session message."""
+def new_session(url: str, until: str = "new_session") -> ForwardMsg:
+    """Open the app's websocket as a browser does, ask for Home, and return the server's first message of type
+    ``until`` ("new_session", or "navigation": the list of pages the sidebar shows)."""
     with connect(
         "ws" + url.removeprefix("http") + "/_stcore/stream",
         subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
@@ -97,9 +98,9 @@ def new_session(url: str) -> ForwardMsg:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             msg = ForwardMsg.FromString(socket.recv(timeout=120))
-            if msg.WhichOneof("type") == "new_session":
+            if msg.WhichOneof("type") == until:
                 return msg
-    raise AssertionError("no new_session message within 120 s")
+    raise AssertionError(f"no {until} message within 120 s")
 
 
 @pytest.mark.slow
@@ -131,6 +132,11 @@ def test_a_real_start_from_any_directory_serves_the_app_with_its_own_config(tmp_
                 time.sleep(0.3)
         with urllib.request.urlopen(url, timeout=10) as response:
             assert "<title>Streamlit</title>" in response.read().decode()
+        # the app's own navigation from the very first run of the server (a pages/ folder beside the main script
+        # would otherwise make Streamlit list its files instead, in its legacy mode)
+        pages = [page.page_name for page in new_session(url, "navigation").navigation.app_pages]
+        assert pages == ["Home", "Lecture", "Exact inverse", "Gradient descent", "Compare", "Indicator matrix",
+                         "Exercises"]  # fmt: skip
         session = new_session(url).new_session
         # gdinverse_app/.streamlit/config.toml is in effect (each of these differs from Streamlit's default):
         config = tomllib.loads((APP_DIR / ".streamlit" / "config.toml").read_text())

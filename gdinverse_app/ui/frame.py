@@ -25,7 +25,6 @@ import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
-from streamlit.runtime.pages_manager import PagesManager
 
 import gdinverse as g
 from gdinverse.style import INK, PROJECTOR
@@ -122,16 +121,8 @@ def page_object(path: str) -> StreamlitPage:
 
 
 def route() -> None:
-    """Run the page the URL names, with every page listed in lesson order in the sidebar (:func:`navigation`).
-
-    A folder named ``pages/`` next to the main script makes Streamlit run the first script run of a new server
-    process in its legacy multipage mode (a sidebar listing the folder's files, in file order); ``st.navigation``
-    ends that mode for good, and one rerun then shows the app's own list to that first visitor too."""
-    legacy = bool(PagesManager.uses_pages_directory)
-    page = navigation()
-    if legacy:
-        st.rerun()
-    page.run()
+    """Run the page the URL names, with every page listed in lesson order in the sidebar (:func:`navigation`)."""
+    navigation().run()
 
 
 def navigation() -> StreamlitPage:
