@@ -275,7 +275,7 @@ def _figure(
 
 
 def check_style(style: Any) -> Style:
-    """``style`` as a :class:`gdinverse.style.Style`: one, or its name ("desk", "phone", "projector")."""
+    """``style`` as a :class:`gdinverse.style.Style`: one, or its name ("desk", "phone", "projector", "slide")."""
     if isinstance(style, Style):
         return style
     if isinstance(style, str) and style in STYLES:
@@ -293,7 +293,8 @@ def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
     """``figure`` at the sizes of ``style``: for :data:`~gdinverse.style.DESK` as built; else its title, axis titles,
     ticks, legend, annotations and heatmap values at the style's font sizes (never smaller than built), log axes
     ticked at whole decades where they span at least two, cells tall enough for their values, and the figure
-    ``style.height`` times as tall. Every builder of this module calls it with its ``style`` argument."""
+    ``style.height`` times as tall (with :data:`~gdinverse.style.SLIDE`: no height, the legend at the right).
+    Every builder of this module calls it with its ``style`` argument."""
     style = check_style(style)
     if style == DESK:
         return figure
@@ -336,8 +337,18 @@ def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
             # at least two of them: a loss from 0.4433 to 0.4294 would be left with no tick at all
             if span is not None and span >= 2:
                 layout[name].dtick = max(1, math.ceil(span / 8))
-    height = max(int((layout.height or 450) * style.height), _height_for_cell_values(figure, style))
     margin = layout.margin
+    if style.height is None:  # the page sizes the figure: a legend under the plot sits at the figure's bottom
+        bottom = max(80, int(margin.b or 0))
+        if layout.legend.orientation == "h" and (layout.legend.yref == "container" or (layout.legend.y or 0) < 0):
+            layout.legend.update(LEGEND_BELOW)
+            bottom = 110 + 30 * (_legend_rows(figure, style, width=1200) - 1)
+        layout.margin = {"t": max(80, int(margin.t or 0)), "l": max(80, int(margin.l or 0)), "b": bottom,
+                         "r": int(margin.r or 20)}  # fmt: skip
+        layout.height = None
+        layout.autosize = True
+        return figure
+    height = max(int((layout.height or 450) * style.height), _height_for_cell_values(figure, style))
     bottom = max(80, int(margin.b or 0))
     legend_below = layout.legend.orientation == "h" and (layout.legend.y is not None and layout.legend.y < 0)
     if legend_below:  # room for larger tick labels and the axis title, then the legend (up to two rows) below them
@@ -348,6 +359,19 @@ def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
                      "r": int(margin.r or 20)}  # fmt: skip
     layout.height = height
     return figure
+
+
+def _legend_rows(figure: go.Figure, style: Style, *, width: int) -> int:
+    """How many rows a horizontal legend takes in a figure ``width`` px wide: each entry its label (a character is
+    about 0.55 of the font size wide) and 50 px of symbol and gap."""
+    labels = [str(trace.name) for trace in figure.data if trace.name and trace.showlegend is not False]
+    entries = [50 + 0.55 * style.tick * len(label) for label in labels]
+    rows, used = 1, 0.0
+    for entry in entries:
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows
 
 
 CELL_PX = 56

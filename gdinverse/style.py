@@ -19,6 +19,7 @@ __all__ = [
     "OKABE_ITO",
     "PHONE",
     "PROJECTOR",
+    "SLIDE",
     "STYLES",
     "SeriesStyle",
     "Style",
@@ -75,8 +76,8 @@ class Style:
     cell: int
     """Values printed in heatmap cells."""
     title: int
-    height: float = 1.0
-    """The figure's height relative to its desk height."""
+    height: float | None = 1.0
+    """The figure's height relative to its desk height; None: as tall as the box the page draws it in (a slide)."""
 
 
 DESK = Style("desk", body=16, axis=13, tick=12, cell=12, title=16)
@@ -85,5 +86,8 @@ PHONE = Style("phone", body=15, axis=12, tick=11, cell=11, title=14)
 """A phone held upright: slightly smaller type, so that labels fit a 390 px wide screen."""
 PROJECTOR = Style("projector", body=24, axis=20, tick=18, cell=16, title=24, height=1.3)
 """A lecture hall: readable from the back row."""
-STYLES = {style.name: style for style in (DESK, PHONE, PROJECTOR)}
-"""Every style by name: "desk", "phone", "projector"."""
+SLIDE = Style("slide", body=24, axis=20, tick=18, cell=16, title=24, height=None)
+"""A lecture slide: the projector's type, the figure filling the room the slide leaves it and its legend at the
+right (a legend under the plot is placed in pixels, which a figure of unknown height cannot be)."""
+STYLES = {style.name: style for style in (DESK, PHONE, PROJECTOR, SLIDE)}
+"""Every style by name: "desk", "phone", "projector", "slide"."""

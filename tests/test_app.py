@@ -22,7 +22,7 @@ PAGES = {
 
 def open_page(name: str | None = None, **query: str) -> AppTest:
     """The app after a first run of Home, switched to page ``name`` (with ``query`` in its link) and run."""
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=120).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=120).run()
     if name:
         at.switch_page(PAGES[name])
     for key, value in query.items():

@@ -22,7 +22,7 @@ COUNT = exercise_view.DEFAULT_QUESTIONS
 
 
 def sheet_page(**query: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=300).run()
     at.switch_page("pages/exercises.py")
     for name, value in query.items():
         at.query_params[name] = value

@@ -29,7 +29,7 @@ def step_of(number: int) -> lecture_steps.Step:
 
 
 def lecture(**query: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=300).run()
     at.switch_page("pages/lecture.py")
     for name, value in query.items():
         at.query_params[name] = value
@@ -107,7 +107,7 @@ def test_each_steps_link_carries_every_setting_and_opens_the_page_with_them(numb
     assert {s.name for s in PAGE_SETTINGS[link.page]} - unused - empty - {"documents"} <= set(query)
     if link.page == "gradient_descent":
         assert "lr" in query
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=300).run()
     at.switch_page(link.file)
     for name, value in query.items():
         at.query_params[name] = value
@@ -285,7 +285,7 @@ def test_a_race_without_a_theory_method_gets_no_direction_view():
 
 
 def test_a_steps_link_keeps_its_learning_rate_after_another_matrix_in_the_same_session():
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=300).run()
     at.switch_page("pages/gradient_descent.py")
     at.query_params["preset"] = "random"
     at.run()
@@ -318,3 +318,64 @@ def test_a_steps_numbers_are_the_ones_its_link_shows(number):
     assert quoted == pytest.approx(shown, rel=0.05), (quoted, shown)  # the same quantity, to the digits shown
     if number == 7:
         assert "Stalled" in " ".join(w.value for w in at.warning)  # the title says stall: so does the page
+
+
+# ---------------------------------------------------------------------------- slide mode
+
+
+def blocks(node, kind: str) -> list:
+    """Every block of type ``kind`` (e.g. "popover") under ``node``, in order."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        if child.type == kind:
+            found.append(child)
+        found += blocks(child, kind)
+    return found
+
+
+def test_in_projector_mode_a_step_is_a_slide_with_a_counter_notes_and_no_page_chrome():
+    at = lecture(step="4", present="1")
+    step = lecture_steps.step(LectureRequest(4, "slide"))
+    assert not at.title, "no page heading on a slide"
+    assert at.header[0].value == step.title
+    assert step.text in [m.value for m in at.markdown]
+    assert f"**4 / {COUNT}**" in [m.value for m in at.markdown]
+    assert step.opens_short in [m.value for m in at.markdown] and step.link.url.endswith("&present=1")
+    (chart,) = at.get("plotly_chart")
+    assert not at.caption and chart.proto.alt == step.chart.caption, "the caption is the filling figure's alt text"
+    assert step.chart.figure.layout.height is None
+    notes = [m.value for m in blocks(at.main, "popover")[0].children.values()]
+    assert notes == list(step.notes) and len(notes) >= 2
+    assert any(note.startswith("Ask") for note in notes) and any(note.startswith("Say") for note in notes)
+    at.button(key=key(at, "next")).click().run()
+    assert shown_step(at) == 5 and at.query_params["step"] == "5"
+    at.button(key=key(at, "leave")).click().run()
+    assert at.title[0].value == "Lecture" and "present" not in at.query_params and shown_step(at) == 5
+
+
+@pytest.mark.parametrize("number", range(1, COUNT + 1))
+def test_every_step_has_speaker_notes_that_say_and_ask(number):
+    notes = step_of(number).notes
+    assert len(notes) == 2 and notes[0].startswith("Say") != notes[1].startswith("Say")
+    assert all(note.startswith(("Say: ", "Ask: ", "Ask before")) for note in notes)
+
+
+def test_the_limit_steps_notes_quote_the_factor_the_text_quotes():
+    step = step_of(4)
+    factor = re.search(r"that factor is ([\d.]+)", step.text).group(1)
+    assert f"is {factor}, above 1" in step.notes[0]
+    assert "exactly −1" in step.notes[1]
+    bounds = g.lr_bounds(g.preset("diag1234"))
+    assert g.spectrum.factor(bounds.stable_below, bounds.sigma_max, bounds.k) == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize(
+    ("move", "now", "expected"),
+    [("next", 1, 2), ("next", COUNT, COUNT), ("back", 1, 1), ("back", 5, 4), ("first", 7, 1), ("last", 2, COUNT)],
+)
+def test_a_move_never_leaves_the_lecture(move, now, expected):
+    from gdinverse_app.ui import slides
+
+    assert slides.target(move, now=now, last=COUNT) == expected
+    assert set(slides.KEYS.values()) == {"next", "back", "first", "last"}
+    assert {slides.KEYS[k] for k in ("PageDown", "PageUp")} == {"next", "back"}  # a presenter's clicker

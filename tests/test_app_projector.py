@@ -31,7 +31,7 @@ MARK = "gdinverse projector mode"
 
 
 def open_page(name: str, **query: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=300).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=300).run()
     if PAGES[name]:
         at.switch_page(PAGES[name])
     for name_, value in {**QUERY.get(name, {}), **query}.items():

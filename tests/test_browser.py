@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from benchmarks.server import ROOT, streamlit_server
+from gdinverse_app.models import lecture
+from gdinverse_app.requests import LectureRequest
 from gdinverse_app.ui import frame
 
 CHROMIUM = "/usr/bin/chromium"
@@ -180,6 +183,97 @@ def test_step_button_moves_the_counter(app, browser):
         assert counter.locator("[data-testid='stMetricValue']").inner_text() == str(step)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "gradient_descent_step")
+    page.close()
+
+
+SLIDE = """() => {
+  const box = (selector) => { const b = document.querySelector(selector).getBoundingClientRect();
+                              return {top: b.top, bottom: b.bottom, left: b.left, right: b.right}; };
+  const main = document.querySelector('[data-testid="stMain"]');
+  const texts = Array.from(document.querySelectorAll('.st-key-slide_figure .js-plotly-plot text'))
+    .map((t) => t.getBoundingClientRect()).filter((b) => b.width > 0);
+  return {scroll: main.scrollHeight - main.clientHeight, slide: box('.st-key-slide'),
+          figure: box('.st-key-slide_figure'), bar: box('.st-key-slide_bar'),
+          textBottom: Math.max(...texts.map((b) => b.bottom)), textRight: Math.max(...texts.map((b) => b.right)),
+          header: document.querySelector('[data-testid="stHeader"]')?.offsetHeight ?? 0,
+          width: window.innerWidth, height: window.innerHeight};
+}"""
+
+
+def open_slide(browser, url: str, number: int, size: tuple[int, int]):
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(f"{url}/lecture?step={number}&present=1")
+    settle(page)
+    page.locator(".st-key-slide_figure .js-plotly-plot").wait_for(timeout=60_000)
+    page.wait_for_timeout(300)
+    return page
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_every_lecture_step_is_one_slide_that_fits_the_screen(app, browser, size):
+    """Title, sentences, the figure with its legend and axes, and the row of controls all on one screen: nothing
+    to scroll, the figure above the controls and every label of the figure inside it."""
+    url, _ = app
+    for number in range(1, lecture.COUNT + 1):
+        page = open_slide(browser, url, number, size)
+        fit = page.evaluate(SLIDE)
+        assert fit["scroll"] <= 0, (number, fit)
+        assert fit["header"] == 0 and page.locator("h1").count() == 0, "no page chrome on a slide"
+        assert 0 <= fit["slide"]["top"] and fit["bar"]["bottom"] <= fit["height"], (number, fit)
+        assert fit["figure"]["bottom"] <= fit["bar"]["top"], (number, fit)
+        assert fit["figure"]["bottom"] - fit["figure"]["top"] >= 0.4 * fit["height"], (number, fit)
+        assert fit["textBottom"] <= fit["figure"]["bottom"] + 1 and fit["textRight"] <= fit["width"], (number, fit)
+        assert page.locator(".st-key-slide h2").inner_text().startswith(f"{number}. ")
+        assert page.get_by_text(f"{number} / {lecture.COUNT}", exact=True).is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"slide_{size[0]}x{size[1]}_{number}.png"))
+        page.close()
+
+
+def shows_step(page, number: int) -> None:
+    """Wait until the slide shows step ``number`` and the link names it."""
+    page.locator(".st-key-slide h2").filter(has_text=f"{number}. ").wait_for(timeout=60_000)
+    settle(page)
+    assert page.locator(".st-key-slide h2").inner_text().startswith(f"{number}. ")
+    step = parse_qs(urlparse(page.url).query).get("step", ["1"])  # the first step is the default: left out
+    assert step == [str(number)], page.url
+
+
+def test_a_presenters_keys_move_through_the_slides(app, browser):
+    """The keys a clicker sends (PageDown/PageUp), the arrows, Space, Home and End; never past either end, and a
+    focused button does not turn Space into two steps."""
+    url, _ = app
+    page = open_slide(browser, url, 1, (1920, 1080))
+    for pressed, number in [("ArrowRight", 2), ("PageDown", 3), ("Space", 4), ("ArrowLeft", 3), ("PageUp", 2),
+                            ("End", lecture.COUNT), ("ArrowRight", lecture.COUNT), ("Home", 1), ("ArrowLeft", 1),
+                            ("Alt+ArrowRight", 1)]:  # fmt: skip
+        page.keyboard.press(pressed)
+        page.wait_for_timeout(300)
+        shows_step(page, number)
+    page.get_by_role("button", name="Next →").click()
+    shows_step(page, 2)
+    page.keyboard.press("Space")  # focus is on Next
+    shows_step(page, 3)
+    page.wait_for_timeout(1000)
+    shows_step(page, 3)
+    page.close()
+
+
+def test_speaker_notes_open_only_when_asked_and_leaving_slides_keeps_the_step(app, browser):
+    url, _ = app
+    page = open_slide(browser, url, 4, (1280, 720))
+    note = lecture.step(LectureRequest(4, "slide")).notes[0]
+    ask = page.get_by_text(note[:40])
+    assert not ask.is_visible(), "the audience does not see the notes"
+    page.get_by_role("button", name="Speaker notes").click()
+    ask.wait_for(state="visible", timeout=10_000)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Leave slides").click()
+    page.locator("h1").filter(has_text="Lecture").wait_for(timeout=60_000)
+    settle(page)
+    assert "present" not in page.url and "step=4" in page.url
+    assert page.locator("h2").first.inner_text().startswith("4. ")
     page.close()
 
 

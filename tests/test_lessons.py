@@ -36,7 +36,7 @@ def run_script(cells: list[export.Cell], tmp_path) -> str:
 
 
 def page(path: str, **query: str) -> AppTest:
-    at = AppTest.from_file("../streamlit_app.py", default_timeout=120).run()
+    at = AppTest.from_file("../gdinverse_app/streamlit_app.py", default_timeout=120).run()
     at.switch_page(path)
     for key, value in query.items():
         at.query_params[key] = value

@@ -54,8 +54,7 @@ class Link:
 
     @property
     def file(self) -> str:
-        """The page's file in ``gdinverse_app/`` (``frame.page_object`` takes it; AppTest's ``switch_page`` too,
-        from the repository root, whose ``pages`` links there)."""
+        """The page's file in ``gdinverse_app/`` (``frame.page_object`` takes it; AppTest's ``switch_page`` too)."""
         return PAGE_FILES[self.page]
 
     @property
@@ -82,11 +81,18 @@ class Step:
     chart: Chart
     """The figure, and its text alternative: what it shows, with its numbers."""
     link: Link
+    notes: tuple[str, ...] = ()
+    """Speaker notes: what to say and what to ask the room (Markdown), with this step's numbers."""
 
     @property
     def opens(self) -> str:
         """The Markdown link to the full page with the step's settings (projector mode goes along in its style)."""
         return f"[:material/open_in_new: Open this on the {self.link.title} page, with these settings]({self.link.url})"
+
+    @property
+    def opens_short(self) -> str:
+        """The same link in fewer words, for a slide's row of controls."""
+        return f"[:material/open_in_new: {self.link.title} page]({self.link.url})"
 
 
 # ---------------------------------------------------------------------------- settings as link parameters
@@ -195,7 +201,14 @@ def _seed(style: str) -> Step:
         f"The loss of that run against the step on a log scale, from {losses[0]:.4f} to {result.final_loss:.3g}; "
         "dots mark the steps the notebook printed, and the theory is dashed over the measured curve."
     )
-    return Step("The seed notebook", text, replace(descent.loss_chart(run), caption=caption), run_link(run))
+    notes = (
+        "Say: the loss is the mean of the squared entries of X @ M − I, so it is 0 exactly when X is the inverse; "
+        "each step moves X a little against the gradient 2/k² · (X @ M − I) @ Mᵀ.",
+        f"Ask: the loss fell {losses[0] / losses[20]:.3g} times in the first 20 steps. Does it keep falling at that "
+        "pace? (Step 3 answers: one factor per direction, the slowest sets the pace.)",
+    )
+    chart = replace(descent.loss_chart(run), caption=caption)
+    return Step("The seed notebook", text, chart, run_link(run), notes)
 
 
 def _exact(style: str) -> Step:
@@ -214,7 +227,12 @@ def _exact(style: str) -> Step:
     inverse = exact_inverse.inverse_chart(SEED_SPEC, "float32", style)
     assert inverse is not None
     link = Link("exact_inverse", tuple(matrix_params(SEED_SPEC)))
-    return Step("The exact inverse", text, replace(inverse, caption=caption), link)
+    notes = (
+        "Say: `torch.linalg.inv` factorises M once (LU) and solves; gradient descent will approach the same X "
+        "step by step, using nothing but products with M.",
+        f"Ask: what is the inverse of a diagonal matrix? (1/dᵢ on the diagonal: here {_list(diagonal)}.)",
+    )
+    return Step("The exact inverse", text, replace(inverse, caption=caption), link, notes)
 
 
 def _directions(style: str) -> Step:
@@ -229,7 +247,13 @@ def _directions(style: str) -> Step:
         f"to {view.measured[-1, slow]:.3g} in {run.steps} steps (theory {view.predicted[-1, slow]:.3g})."
     )
     chart = Chart.of(theory_plots.direction_figure(view, style=style))
-    return Step("One factor per direction", text, chart, run_link(run, directions=True))
+    notes = (
+        "Say: along each singular direction the error is multiplied by its own factor every step, independently "
+        "of the others; the loss is the sum of those shrinking errors.",
+        f"Ask: which direction is slowest, and why? (σ = {view.sigma[slow]:.4g}: its factor "
+        f"{1 - view.a[slow]:.3g} is the closest to 1 in size.)",
+    )
+    return Step("One factor per direction", text, chart, run_link(run, directions=True), notes)
 
 
 def _limit(style: str) -> Step:
@@ -246,7 +270,14 @@ def _limit(style: str) -> Step:
         f"lr < k²/σ_max² = {bounds.written[1]}. At lr {run.lr:g} that factor is {at_lr:.4g}: {outcome}."
     )
     chart = Chart.of(theory_plots.rate_chart(bounds, lr=run.lr, style=style))
-    return Step("The learning-rate limit", text, chart, run_link(run, directions=True))
+    notes = (
+        f"Ask before showing the figure: what happens at lr {run.lr:g}? (The factor along σ_max is {at_lr:.4g}, "
+        "above 1: that error grows every step.)",
+        f"Say: the limit is the supremum of the convergent learning rates, not one of them: at lr = "
+        f"{bounds.written[1]} itself the factor along σ_max is exactly −1, so that error flips sign every step and "
+        "never shrinks.",
+    )
+    return Step("The learning-rate limit", text, chart, run_link(run, directions=True), notes)
 
 
 def _landscape(style: str) -> Step:
@@ -263,7 +294,13 @@ def _landscape(style: str) -> Step:
         f"{flips} times in {run.steps} steps."
     )
     chart = Chart.of(theory_plots.landscape_figure(land, style=style))
-    return Step("The loss landscape", text, chart, run_link(run, directions=True))
+    notes = (
+        "Say: the optimal lr balances the two ends of the spectrum: the slowest factor is positive, the fastest "
+        "negative, and the same size.",
+        f"Ask: why does the path cross the valley? (The fast direction's factor {q_fast:.3f} is negative: its error "
+        "changes sign every step.)",
+    )
+    return Step("The loss landscape", text, chart, run_link(run, directions=True), notes)
 
 
 def _conditioning(style: str) -> Step:
@@ -279,7 +316,12 @@ def _conditioning(style: str) -> Step:
         f"the loss is still {result.final_loss:.3g}; {need}."
     )
     chart = Chart.of(theory_plots.direction_figure(view, style=style))
-    return Step("Conditioning", text, chart, run_link(run, directions=True))
+    notes = (
+        "Say: the error along the slowest direction shrinks by (κ² − 1)/(κ² + 1) a step at best, so the steps "
+        "needed grow like κ²: ten times worse conditioning costs a hundred times more steps.",
+        "Ask: what could do better than a constant lr? (Momentum and Newton–Schulz, step 8.)",
+    )
+    return Step("Conditioning", text, chart, run_link(run, directions=True), notes)
 
 
 def _stall(style: str) -> Step:
@@ -300,7 +342,18 @@ def _stall(style: str) -> Step:
         f"The float32 run's loss on a log scale, from {result.losses[0]:.3g} to {result.final_loss:.3g}; the "
         "theory, dashed, keeps falling where rounding stops the measured loss."
     )
-    return Step("float32's stall", text, replace(descent.loss_chart(run), caption=caption), run_link(run))
+    more = (
+        "Ask: would more steps help? (No: the measured loss has stopped falling; float32 rounds every product, "
+        "and the residual cannot get below that rounding.)"
+        if result.stalled
+        else "Ask: how far could more steps take float32? (Not below its rounding: every product is rounded.)"
+    )
+    notes = (
+        "Say: float32 keeps about 7 significant digits, float64 about 16; the theory, dashed, assumes exact "
+        "arithmetic.",
+        more,
+    )
+    return Step("float32's stall", text, replace(descent.loss_chart(run), caption=caption), run_link(run), notes)
 
 
 def _race(style: str) -> Step:
@@ -322,7 +375,13 @@ def _race(style: str) -> Step:
         "colour and dash; " + "; ".join(f"{m}: final loss {rows[m].final_loss:.3g}" for m in race.methods) + "."
     )
     chart = replace(compare.race_page(race).by_step, caption=caption)
-    return Step("Momentum and Newton–Schulz", text, chart, race_link(race))
+    notes = (
+        "Say: momentum remembers the last step and needs about κ steps where plain descent needs about κ²; "
+        "Newton–Schulz doubles its correct digits every step once ‖I − X @ A‖ < 1.",
+        "Ask: why not always use Newton–Schulz? (It diverges unless its start has every singular value of "
+        "I − X₀ @ A below 1 in size, and it only inverts: gradient descent minimises any differentiable loss.)",
+    )
+    return Step("Momentum and Newton–Schulz", text, chart, race_link(race), notes)
 
 
 def _indicator(style: str) -> Step:
@@ -340,7 +399,13 @@ def _indicator(style: str) -> Step:
         f"Heatmap of the {request.documents}×{request.words} indicator matrix, documents as rows and words as "
         f"columns; {ones} cells are 1."
     )
-    return Step("The indicator matrix", text, replace(page.heatmap, caption=caption), indicator_link(request))
+    notes = (
+        "Say: a word/document matrix is rarely square, and a matrix that is not square has no inverse.",
+        f"Ask: what is the largest rank this {request.documents}×{request.words} matrix could have? "
+        f"({min(request.documents, request.words)}; this one has {page.rank}.)",
+    )
+    chart = replace(page.heatmap, caption=caption)
+    return Step("The indicator matrix", text, chart, indicator_link(request), notes)
 
 
 def _pseudo_inverse(style: str) -> Step:
@@ -367,7 +432,14 @@ def _pseudo_inverse(style: str) -> Step:
         f"The loss of gradient descent from zeros on the {docs}×{words} indicator matrix, on a log scale, from "
         f"{result.losses[0]:.3g} to {result.final_loss:.3g}; the theory is dashed."
     )
-    return Step("Its pseudo-inverse", text, replace(descent.loss_chart(run), caption=caption), run_link(run))
+    notes = (
+        "Say: the same gradient descent, started from X = 0, approaches the Moore–Penrose pseudo-inverse: the "
+        "best X in the least-squares sense.",
+        "Ask: why start from zeros? (Every step adds rows from the column space of M, so from 0 the rows of X "
+        "stay there, and the one solution that lives there is the pseudo-inverse.)",
+    )
+    chart = replace(descent.loss_chart(run), caption=caption)
+    return Step("Its pseudo-inverse", text, chart, run_link(run), notes)
 
 
 BUILDERS: tuple[Callable[[str], Step], ...] = (
@@ -404,12 +476,12 @@ HEADINGS = tuple(f"{i}. {title}" for i, title in enumerate(TITLES_BY_STEP, start
 
 @memo
 def step(request: LectureRequest) -> Step:
-    """Step ``request.step`` (1..COUNT) of the lecture, computed once per server. In the projector style its link
-    keeps projector mode (``&present=1``)."""
+    """Step ``request.step`` (1..COUNT) of the lecture, computed once per server. In the projector and slide styles
+    its link keeps projector mode (``&present=1``)."""
     if not 1 <= request.step <= COUNT:
         raise g.ParameterError(f"the lecture has steps 1 to {COUNT}, got {request.step}; pick one of them")
     built = BUILDERS[request.step - 1](request.style)
     built = replace(built, title=HEADINGS[request.step - 1])
-    if request.style == "projector":
+    if request.style in ("projector", "slide"):
         built = replace(built, link=replace(built.link, params=(*built.link.params, ("present", "1"))))
     return built

@@ -31,6 +31,7 @@ from gdinverse.style import INK, PROJECTOR
 from gdinverse_app import state
 from gdinverse_app.models import memo
 from gdinverse_app.models.memo import Chart
+from gdinverse_app.ui.slides import SLIDE_CSS
 
 # Streamlit's file watcher walks every module's __path__; torch.classes raises on that access
 # ("Tried to instantiate class '__path__._path'"). An empty path gives the watcher nothing to walk.
@@ -133,10 +134,13 @@ def navigation() -> StreamlitPage:
     return st.navigation([copy.copy(page_object(path)) for path, *_ in PAGES], position="sidebar")
 
 
-def page(title: str, heading: str | None = None) -> str:
+def page(title: str, heading: str | None = None, *, slides: bool = False) -> str:
     """Set up a page: browser tab title, wide layout, the CSS, the projector toggle in the sidebar (below the
     list of pages), a hint where the settings are, and the heading. Returns the figures' style for the page's
-    requests: "projector" in projector mode, else "desk"."""
+    requests: "projector" in projector mode, else "desk".
+
+    ``slides``: in projector mode the page is a slide deck (``gdinverse_app.ui.slides``): no heading, no hint, the
+    slide CSS, and the style "slide" (figures as tall as the room the slide leaves them)."""
     path, _, icon, _ = next(entry for entry in PAGES if entry[1] == title)
     state.begin(Path(path).stem)
     notices = state.load([state.PRESENT], notify=False)
@@ -156,11 +160,16 @@ def page(title: str, heading: str | None = None) -> str:
         )
     state.save([state.PRESENT])
     presenting = state.presenting()
-    st.html((GLOBAL_CSS + PROJECTOR_CSS if presenting else GLOBAL_CSS) + SIDEBAR_HINT)  # one element: reruns stay quick
-    st.title(heading or title)
+    if presenting and slides:
+        st.html(GLOBAL_CSS + PROJECTOR_CSS + SLIDE_CSS)  # one element: reruns stay quick
+    else:
+        st.html((GLOBAL_CSS + PROJECTOR_CSS if presenting else GLOBAL_CSS) + SIDEBAR_HINT)
+        st.title(heading or title)
     if notices:
         state.warn_link(notices)
-    return "projector" if presenting else "desk"
+    if presenting:
+        return "slide" if slides else "projector"
+    return "desk"
 
 
 def columns(spec: int | Sequence[float], **options: Any) -> list[DeltaGenerator]:
@@ -168,14 +177,20 @@ def columns(spec: int | Sequence[float], **options: Any) -> list[DeltaGenerator]
     return list(st.columns(spec, **options))
 
 
-def show_chart(chart: Chart, *, key: str, container: DeltaGenerator | None = None) -> None:
+def show_chart(chart: Chart, *, key: str, container: DeltaGenerator | None = None, fill: bool = False) -> None:
     """Draw a model's chart: its figure (built in the page's style) with its caption, the text alternative naming
     what it shows, as plain text.
 
-    The figure keeps its own template (dark ink, not Streamlit's grey ticks); ``key`` names the element.
+    The figure keeps its own template (dark ink, not Streamlit's grey ticks); ``key`` names the element. ``fill``
+    (a slide, whose figures are built with no height): the figure as tall as its container, and the caption as the
+    figure's text alternative for screen readers instead of text under it.
     """
     where = container if container is not None else st
     config = {**CHART_CONFIG, "displayModeBar": False} if state.presenting() else CHART_CONFIG
+    if fill:
+        alt = chart.caption or None
+        where.plotly_chart(chart.figure, key=key, theme=None, config=config, height="stretch", alt=alt)
+        return
     where.plotly_chart(chart.figure, key=key, theme=None, config=config)
     if chart.caption:
         where.caption(plain(chart.caption))
