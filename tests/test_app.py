@@ -544,3 +544,19 @@ def test_one_pasted_document_is_one_document_and_a_zero_determinant_has_no_sign(
     assert at.expander[0].label.endswith("from your text, 1 document")
     exact = clean(open_page("exact", preset="singular", n="4"))
     assert not any("determinant -0" in m for m in texts(exact, "markdown"))
+
+
+@pytest.mark.parametrize(
+    ("page", "name", "phone_value", "desk_value"),
+    [("exact", "n", 7, 9), ("indicator", "docs", 5, 12), ("indicator", "words", 2, 6)],
+)
+def test_a_whole_number_is_one_setting_whether_typed_on_a_phone_or_slid_on_a_desk(page, name, phone_value, desk_value):
+    at = open_chooser(clean(open_page(page, preset="hilbert") if page == "exact" else open_page(page)))
+    at.number_input(key=key(at, f"{name}_phone")).set_value(phone_value).run()
+    clean(at)
+    assert at.slider(key=key(at, name)).value == phone_value and at.query_params[name] == str(phone_value)
+    at.slider(key=key(at, name)).set_value(desk_value).run()
+    assert at.number_input(key=key(at, f"{name}_phone")).value == desk_value
+    assert at.query_params[name] == str(desk_value)
+    if page == "exact":
+        assert f"{desk_value}×{desk_value}" in at.expander[0].label

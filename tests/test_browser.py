@@ -277,6 +277,53 @@ def test_speaker_notes_open_only_when_asked_and_leaving_slides_keeps_the_step(ap
     page.close()
 
 
+def chooser_open(page) -> bool:
+    return page.locator("[data-testid='stExpander'] details").first.get_attribute("open") is not None
+
+
+@pytest.mark.parametrize("layout", ["desktop", "phone"])
+def test_the_chooser_stays_open_while_n_changes_and_n_fits_the_screen(app, browser, layout):
+    """Picking a preset and changing n keep the chooser open; n is a slider on a desk and a number input with −/+
+    on a phone."""
+    url, _ = app
+    viewport, _ = LAYOUTS[layout]
+    context = browser.new_context(viewport=viewport, is_mobile=layout == "phone", has_touch=layout == "phone")
+    page = context.new_page()
+    page.goto(f"{url}/exact_inverse")  # a first visit: the chooser is open
+    settle(page)
+    assert chooser_open(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Preset").click()
+    page.get_by_role("option", name="hilbert").click()
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="Hilbert").wait_for(timeout=60_000)
+    settle(page)
+    assert chooser_open(page), "picking a preset keeps the chooser open"
+    slider, number = page.locator(".st-key-desk_n"), page.locator(".st-key-phone_n")
+    assert slider.is_visible() == (layout == "desktop") and number.is_visible() == (layout == "phone")
+    if layout == "phone":
+        number.get_by_test_id("stNumberInputStepUp").click()
+    else:
+        slider.get_by_role("slider").focus()
+        page.keyboard.press("ArrowRight")
+    page.locator("[data-testid='stExpander'] summary").filter(has_text="5×5").wait_for(timeout=60_000)
+    settle(page)
+    assert "n=5" in page.url
+    assert chooser_open(page), "changing n keeps the chooser open"
+    context.close()
+
+
+def test_own_text_stays_visible_once_chosen(app, browser):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{url}/indicator_matrix")
+    settle(page)
+    page.get_by_text("From your own text").click()
+    box = page.get_by_role("textbox", name="Documents, one per line")
+    box.wait_for(state="visible", timeout=60_000)
+    settle(page)
+    assert box.is_visible() and chooser_open(page)
+    page.close()
+
+
 def test_a_script_document_is_shown_as_text(app, browser):
     url, _ = app
     page = browser.new_page(viewport={"width": 1400, "height": 900})

@@ -21,6 +21,7 @@ from gdinverse_app.models import matrix
 from gdinverse_app.requests import MatrixSpec
 from gdinverse_app.settings import CONDITION_NUMBERS, MATRIX, MATRIX_SOURCES, MAX_N, MAX_WIDGET_SEED
 from gdinverse_app.ui import frame
+from gdinverse_app.ui.whole_number import whole_number
 
 SIZED = ("identity", "hilbert", "rotation", "singular", "random")
 LABEL_SEPARATOR = ","
@@ -124,7 +125,7 @@ def _widgets(box: st.delta_generator.DeltaGenerator) -> None:
         name = box.selectbox("Preset", list(g.PRESETS), key=state.key("preset"), help=help_text)
         box.caption(matrix.PRESET_TEXT.get(name, ""))
         if name in SIZED:
-            box.slider("Size n", g.SMALLEST_N.get(name, 1), MAX_N, key=state.key("n"))
+            whole_number(box, "Size n", g.SMALLEST_N.get(name, 1), MAX_N, name="n")
         if name == "random":
             box.select_slider(
                 "Condition number κ", options=CONDITION_NUMBERS, key=state.key("cond"), format_func=lambda v: f"{v:g}"

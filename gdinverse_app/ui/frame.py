@@ -32,6 +32,7 @@ from gdinverse_app import state
 from gdinverse_app.models import memo
 from gdinverse_app.models.memo import Chart
 from gdinverse_app.ui.slides import SLIDE_CSS
+from gdinverse_app.ui.whole_number import CSS as WHOLE_NUMBER_CSS
 
 # Streamlit's file watcher walks every module's __path__; torch.classes raises on that access
 # ("Tried to instantiate class '__path__._path'"). An empty path gives the watcher nothing to walk.
@@ -63,8 +64,10 @@ CHART_CONFIG = {"displaylogo": False}
 
 # Every screen: the toolbar of a chart sits in its own band above the chart (never over a title), page links
 # and long labels wrap between words, wide tables and figures scroll inside their box, and the hint about the
-# sidebar shows only where the sidebar starts collapsed (narrow screens).
-GLOBAL_CSS = """<style>
+# sidebar shows only where the sidebar starts collapsed (narrow screens); a whole number is a slider on a desk and
+# a number input on a phone (``whole_number``).
+GLOBAL_CSS = (
+    """<style>
 [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) { margin-top: 30px; overflow: visible; }
 [data-testid="stPlotlyChart"] .modebar-container { top: -30px !important; }
 [data-testid="stPageLink-NavLink"] { height: auto; align-items: flex-start; }
@@ -82,7 +85,10 @@ GLOBAL_CSS = """<style>
     background: #eef4fa; color: #222222; margin-bottom: 0.5rem; }
   [data-testid="stMainBlockContainer"] { padding-left: 1rem; padding-right: 1rem; }
 }
-</style>"""
+"""
+    + WHOLE_NUMBER_CSS
+    + """</style>"""
+)
 
 # Projector mode: everything scales from the root font size (Streamlit sizes text in rem), captions as large as
 # body text (a metric's value keeps its own, larger size), and side-by-side figures stacked (one per screen width).

@@ -11,6 +11,7 @@ from gdinverse_app.models import indicator
 from gdinverse_app.requests import IndicatorRequest
 from gdinverse_app.settings import INDICATOR, MAX_DOCUMENTS, MAX_WIDGET_SEED, MAX_WORDS
 from gdinverse_app.ui import frame
+from gdinverse_app.ui.whole_number import whole_number
 
 SETTINGS = INDICATOR
 
@@ -50,8 +51,8 @@ def _widgets(box: st.delta_generator.DeltaGenerator) -> None:
                        format_func={"random": "Random", "text": "From your own text"}.get)  # fmt: skip
     if source == "random":
         left, right = box.columns(2)
-        left.slider("Documents", 1, MAX_DOCUMENTS, key=state.key("docs"))
-        right.slider("Words", 1, MAX_WORDS, key=state.key("words"))
+        whole_number(left, "Documents", 1, MAX_DOCUMENTS, name="docs")
+        whole_number(right, "Words", 1, MAX_WORDS, name="words")
         left.slider("Probability p of a word in a document", 0.0, 1.0, step=0.01, key=state.key("p"))
         right.number_input("Seed", 0, MAX_WIDGET_SEED, key=state.key("iseed"))
         return
