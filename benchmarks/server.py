@@ -24,7 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def page_paths() -> dict[str, str]:
     """Each page of the app and its URL path: Home at "", and every other file in ``pages/`` at its file name."""
-    files = sorted(path.stem for path in (ROOT / "pages").glob("*.py") if not path.name.startswith(("_", ".", "home")))
+    files = sorted(
+        path.stem
+        for path in (ROOT / "gdinverse_app" / "pages").glob("*.py")
+        if not path.name.startswith(("_", ".", "home"))
+    )
     return {"home": ""} | {name: name for name in files}
 
 

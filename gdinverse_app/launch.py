@@ -22,11 +22,13 @@ MAIN_SCRIPT = Path(__file__).resolve().with_name("streamlit_app.py")
 
 BOOT = (
     "import sys; from streamlit.runtime.pages_manager import PagesManager; "
-    "PagesManager.uses_pages_directory = False; from streamlit.web.cli import main; sys.exit(main())"
+    "PagesManager.uses_pages_directory = False; from gdinverse_app import warm; warm.start(); "
+    "from streamlit.web.cli import main; sys.exit(main())"
 )
-"""``streamlit run``, after telling Streamlit the app does not use its legacy ``pages/`` folder mode: a folder named
-``pages`` beside the main script (ours) would otherwise make a new server's first runs list the folder's files
-in the sidebar and run them without the app's own navigation, until ``st.navigation`` turns that mode off."""
+"""``streamlit run``, after telling Streamlit the app does not use its legacy ``pages/`` folder mode (a folder named
+``pages`` beside the main script, ours, would otherwise make a new server's first runs list the folder's files
+in the sidebar and run them without the app's own navigation, until ``st.navigation`` turns that mode off), with
+the app imported in a thread meanwhile (:mod:`gdinverse_app.warm`: the first visitor does not wait for it)."""
 
 OWN_OPTIONS = {"--server.port": "--port", "--server.address": "--address"}
 """Streamlit's options that ``gdinverse app`` sets itself, and the option to use instead."""

@@ -4,6 +4,10 @@ Run with ``streamlit run streamlit_app.py``. This file only routes: ``st.navigat
 (Home first), listed in lesson order in the sidebar (``gdinverse_app.ui.frame.PAGES``).
 """
 
-from gdinverse_app.ui import frame
+from gdinverse_app import warm
+
+warm.wait()  # a server started by `gdinverse app` imports the app in a thread at start: let it finish first
+
+from gdinverse_app.ui import frame  # noqa: E402
 
 frame.route()

@@ -152,3 +152,16 @@ def test_a_real_start_from_any_directory_serves_the_app_with_its_own_config(tmp_
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert process.returncode in (0, -signal.SIGTERM)
+
+
+def test_the_warm_up_imports_the_app_and_leaves_every_models_cache_empty():
+    """What ``gdinverse app`` does in a thread as the server starts: in a fresh process, the models are imported
+    afterwards, and no page's numbers were computed (the first visitor of a page still computes them)."""
+    code = (
+        "import sys; from gdinverse_app import warm; warm.start(); warm.wait(); "
+        "from gdinverse_app.models import memo; "
+        "print(memo.entries(), 'gdinverse_app.models.lecture' in sys.modules, 'plotly.graph_objects' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True).stdout
+    assert out.split() == ["0", "True", "True"]
+    assert "warm.start()" in launch.BOOT and launch.BOOT.index("warm.start()") < launch.BOOT.index("main()")

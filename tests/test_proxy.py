@@ -36,6 +36,7 @@ from websockets.exceptions import InvalidStatus
 
 from benchmarks.loadclient import SUBPROTOCOLS, Session, fault_drill, fetch_cookie
 from benchmarks.server import ROOT, SERVE_LOCAL, Proxy, free_port_range, proxy_server
+from gdinverse_app import launch
 
 DEPLOY = ROOT / "deploy"
 TEMPLATE = DEPLOY / "haproxy.cfg.template"
@@ -155,7 +156,10 @@ def test_the_docker_files_use_the_right_files_and_ports():
         assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is not in the repository"
     assert "pip install -r requirements.txt" in dockerfile  # torch's CPU build, as on Community Cloud
     assert "EXPOSE 8501" in dockerfile and "/_stcore/health" in dockerfile
-    assert '"streamlit", "run", "streamlit_app.py"' in dockerfile and '"--server.port=8501"' in dockerfile
+    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.M).group(1))
+    assert command[:3] == ["python", "-m", "gdinverse"] and launch.streamlit_command(command[4:])[-2:] == [
+        "--server.headless", "true"]  # fmt: skip
+    assert command[3] == "app" and command[command.index("--port") + 1] == "8501"  # gdinverse app, on EXPOSE's port
     assert "ln -s gdinverse_app/.streamlit .streamlit" in dockerfile  # the repository's config.toml applies
     assert (ROOT / "gdinverse_app" / ".streamlit" / "config.toml").exists()
     assert (ROOT / "gdinverse_app" / "streamlit_app.py").exists() and (ROOT / "gdinverse_app" / "pages").is_dir()

@@ -80,6 +80,7 @@ def memo(func: Callable[P, R]) -> Callable[P, R]:
             kept.clear()
 
     cached.clear = clear  # type: ignore[attr-defined]
+    cached.entries = lambda: len(kept)  # type: ignore[attr-defined]
     _ALL.append(cached)
     return cached
 
@@ -88,6 +89,11 @@ def clear_all() -> None:
     """Forget every model's answers (tests count decompositions from a cold start)."""
     for cached in _ALL:
         cached.clear()
+
+
+def entries() -> int:
+    """How many answers the models keep now, all together."""
+    return sum(cached.entries() for cached in _ALL)
 
 
 # ---------------------------------------------------------------------------- figures
