@@ -16,7 +16,7 @@ from .errors import ParameterError, check_float, check_int
 from .limits import MAX_RUNS, MAX_STEPS
 from .matrices import as_matrix
 from .spectrum import Spectrum
-from .theory import check_size, predicted_final_losses
+from .theory import check_size, predicted_final_losses, predicted_losses
 
 __all__ = ["LrSweep", "lr_sweep"]
 
@@ -33,6 +33,10 @@ class LrSweep:
     predicted: np.ndarray = field(repr=False)
     """What the theory says the final loss is, for the same start (exact arithmetic; inf past overflow)."""
     steps: int
+    losses: np.ndarray = field(repr=False)
+    """The loss of every run at every step: (steps + 1) × lrs, row t after t steps; NaN after a run diverged."""
+    predicted_losses: np.ndarray = field(repr=False)
+    """The theory's loss at every step, the same shape (float64: exact arithmetic from the same start)."""
 
     @property
     def best_lr(self) -> float:
@@ -73,14 +77,25 @@ def lr_sweep(
         A, values.tolist(), seed=seed, init=init, dtype=dtype, device=device, spectrum=spectrum
     )
     X0 = engine.X
-    norms = torch.empty(steps, engine.runs, **engine.options)
-    engine.advance(steps, norms)
-    bad = engine.divergence(norms).cpu().numpy()
+    norms = torch.empty(steps + 1, engine.runs, **engine.options)
+    norms[0] = engine.norms()
+    engine.advance(steps, norms[1:])
+    bad = engine.divergence(norms[1:]).cpu().numpy()
     diverged = np.asarray(bad.any(axis=0))
     first_bad = np.where(diverged, bad.argmax(axis=0), steps - 1)
-    final = norms.double().cpu().numpy()[first_bad, np.arange(values.size)] ** 2 / engine.A.shape[1] ** 2
+    k = engine.A.shape[1]
+    losses = norms.double().cpu().numpy() ** 2 / k**2
+    final = losses[1:][first_bad, np.arange(values.size)]
+    after = np.arange(steps + 1)[:, None] > (first_bad + 1)[None, :]  # past the step a run was caught at
+    losses[after & diverged[None, :]] = np.nan
     theory = predicted_final_losses(engine.spectrum, values, steps=steps, X0=X0)
-    return LrSweep(lrs=values, final_losses=final, diverged=diverged, predicted=theory, steps=steps)
+    curves = np.stack([predicted_losses(engine.spectrum, lr=lr, steps=steps, X0=X0) for lr in values], axis=1)
+    for array in (losses, curves):
+        array.flags.writeable = False
+    return LrSweep(
+        lrs=values, final_losses=final, diverged=diverged, predicted=theory, steps=steps, losses=losses,
+        predicted_losses=curves,
+    )  # fmt: skip
 
 
 def _learning_rates(lrs: Any) -> np.ndarray:

@@ -20,6 +20,24 @@ def test_sweep_equals_separate_runs_exactly(name, n):
     assert sweep.diverged[-1] and not sweep.diverged[:-2].any()
 
 
+@pytest.mark.parametrize(("name", "n"), [("random", 4), ("diag1234", 4), ("singular", 5)])
+def test_every_step_of_every_run_equals_its_separate_run_and_stops_where_it_diverged(name, n):
+    A = g.preset(name, n=n)
+    bounds = g.lr_bounds(A)
+    lrs = [bounds.optimal / 3, bounds.optimal, 1.3 * bounds.stable_below]
+    sweep = lr_sweep(A, lrs, steps=80, seed=7)
+    assert sweep.losses.shape == sweep.predicted_losses.shape == (81, 3)
+    for i, lr in enumerate(lrs):
+        run = g.gd_inverse(A, lr=lr, steps=80, seed=7)
+        shown = sweep.losses[: run.losses.size, i]
+        np.testing.assert_array_equal(shown, run.losses)  # the same step, bit for bit
+        assert np.isnan(sweep.losses[run.losses.size + 1 :, i]).all()
+        assert sweep.final_losses[i] == run.losses[-1]
+        theory = g.predicted_losses(A, lr=lr, steps=80, X0=run.snapshots[0])
+        np.testing.assert_allclose(sweep.predicted_losses[:, i], theory, rtol=1e-12)
+    assert sweep.diverged.tolist() == [False, False, True]
+
+
 def test_sweep_matches_the_theory_in_float64():
     A = g.preset("random", n=5, cond=10, dtype="float64")
     bounds = g.lr_bounds(A)
