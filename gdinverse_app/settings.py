@@ -104,6 +104,9 @@ def _shown(raw: str) -> str:
 
 PRESENT = Setting("present", False, flag=True)
 """Projector mode, on every page (``?present=1``)."""
+TEACHER = Setting("teacher", False, flag=True)
+"""The Exercises page's teacher view (``?teacher=1``): every answer, hint and explanation, the answer sheet, the
+Moodle quiz and the lesson notebook. A convenience, not a lock: it keeps the answers off the students' screens."""
 
 CONDITION_NUMBERS = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 300.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e10, 1e12)
 MATRIX_SOURCES = {"preset": "Preset", "grid": "Type in a grid", "text": "Paste text"}

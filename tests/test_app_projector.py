@@ -26,7 +26,8 @@ PAGES = {
     "indicator": "pages/indicator_matrix.py",
     "exercises": "pages/exercises.py",
 }
-QUERY = {"step_through": {"mode": "step"}, "lecture": {"step": "3"}}
+QUERY = {"step_through": {"mode": "step"}, "lecture": {"step": "3"}, "exercises": {"teacher": "1"}}
+"""Exercises in the teacher view, which offers Reveal before any answer (a student gets it after trying)."""
 MARK = "gdinverse projector mode"
 
 

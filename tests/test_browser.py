@@ -34,6 +34,7 @@ PAGES = {
     "lecture": "lecture",
     "lecture_step5": "lecture?step=5",
     "exercises": "exercises?sheet=42",
+    "exercises_teacher": "exercises?sheet=42&teacher=1",
 }
 LAYOUTS = {
     "desktop": ({"width": 1400, "height": 1000}, ""),
@@ -42,7 +43,7 @@ LAYOUTS = {
 }
 """Every page at 1400×1000, on a phone (390×844), and in projector mode."""
 LAYOUT_PAGES = ("home", "lecture", "exact_inverse", "gradient_descent", "descent_step", "compare",
-                "indicator_matrix", "exercises")  # fmt: skip
+                "indicator_matrix", "exercises", "exercises_teacher")  # fmt: skip
 PATHS = {**PAGES, "descent_step": "gradient_descent?mode=step"}
 
 SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
@@ -110,7 +111,7 @@ def test_page_renders_without_exception(app, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{url}/{PAGES[name]}")
     settle(page)
-    if name not in ("home", "exercises"):
+    if name not in ("home", "exercises", "exercises_teacher"):
         page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
         assert page.locator(".js-plotly-plot").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
@@ -140,10 +141,18 @@ def test_every_page_fits_the_screen(app, browser, name, layout):
     page = context.new_page()
     page.goto(f"{url}/{joined}")
     settle(page)
-    if name not in ("home", "exercises"):
+    if name not in ("home", "exercises", "exercises_teacher"):
         page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
-    if name == "exercises":
-        page.get_by_role("button", name="Reveal").first.click()
+    if name == "exercises":  # a student: no Reveal before a try; a wrong answer gets the hint, then give up
+        assert page.get_by_role("button", name="Reveal", exact=True).count() == 0
+        page.get_by_label("Your answer").fill("0.3")
+        page.get_by_label("Your answer").press("Enter")
+        page.get_by_text("Hint:").wait_for(timeout=60_000)
+        settle(page)
+        page.get_by_role("button", name="Give up and reveal").click()
+    if name == "exercises_teacher":  # the teacher: Reveal at once
+        page.get_by_role("button", name="Reveal", exact=True).click()
+    if name.startswith("exercises"):
         page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
         settle(page)
     page.wait_for_timeout(500)

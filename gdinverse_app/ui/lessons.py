@@ -116,28 +116,37 @@ print(f"best lr {{best:.4g}}, optimal {{bounds.optimal:.4g}}, stable below {{bou
 
 
 def exercises(seed: int, count: int) -> list[Cell]:
-    """The sheet as a lesson notebook: each question, then code that runs its experiment and prints the answer."""
+    """The sheet as the teacher's lesson notebook: each question, the hint a wrong answer gets, its experiments (the
+    runs on both sides of the answer) run and drawn, then the answer."""
     cells = header(
         f"Exercise sheet {seed}",
-        "Predict each answer first, then run the cell below the question to see the experiment.",
+        "The teacher's notebook: each question, the hint a wrong answer gets, the experiments on both sides of the "
+        "answer, and the answer with why.",
     )
-    cells.append(("code", f"from gdinverse import exercises\n\nsheet = exercises.sheet({seed!r}, {count!r})"))
+    cells.append(
+        ("code", f"from gdinverse import exercises, theory_plots\n\nsheet = exercises.sheet({seed!r}, {count!r})")
+    )
     for number, question in enumerate(sheets.sheet(seed, count), start=1):
-        cells.append(
-            ("markdown", f"## {number}. {gdinverse_exercises.KINDS[question.kind].capitalize()}\n\n{question.prompt}")
-        )
+        title = gdinverse_exercises.KINDS[question.kind].capitalize()
+        cells.append(("markdown", f"## {number}. {title}\n\n{question.prompt}"))
+        if question.hint:
+            cells.append(("markdown", f"**Hint** (after a wrong answer): {question.hint}"))
         q = f"sheet[{number - 1}]"
-        if question.experiment is None:
-            code = (
-                f"M = g.as_matrix({q}.matrix)\n"
-                "print('float32 inverse:', g.exact_inverse(M).inverse)\n"
-                "print('float64 inverse:', g.exact_inverse(M, dtype='float64').inverse)"
-            )
+        if question.kind == "float32_digits":
+            cells.append(("code", f"M = g.as_matrix({q}.matrix)\n"
+                          "print('float32 inverse:', g.exact_inverse(M).inverse)\n"
+                          "print('float64 inverse:', g.exact_inverse(M, dtype='float64').inverse)"))  # fmt: skip
         else:
-            code = (
-                f"run = g.gd_inverse({q}.matrix, **{q}.experiment.kwargs())\n"
-                "print(run.message)\nplots.loss_curve(run.losses, marks=list(run.snapshots))"
-            )
-        cells.append(("code", code))
+            run = f"""runs = [g.gd_inverse({q}.matrix, **experiment.kwargs()) for experiment in {q}.experiments]
+for experiment, run in zip({q}.experiments, runs):
+    print(experiment.caption)
+    end = f"diverged at step {{run.stopped_at}}" if run.diverged else f"{{run.verdict.status}} ({{run.steps}} steps)"
+    print(f"  lr = {{run.lr:.4g}}: {{end}}; the loss went from {{run.losses[0]:.4g}} to {{run.final_loss:.3g}}")"""
+            cells.append(("code", run))
+            if question.kind == "slowest":
+                draw = f"theory_plots.direction_figure(g.direction_view({q}.matrix, run))"
+            else:
+                draw = 'plots.loss_curve(run.losses, marks=list(run.snapshots), title=f"Loss at lr = {run.lr:.4g}")'
+            cells.append(("figure", f"for run in runs:\n    {draw}.show()"))
         cells.append(("code", f"print('Answer:', {q}.answer)\nprint({q}.explanation)"))
     return cells
