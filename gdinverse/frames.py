@@ -15,7 +15,7 @@ alternative (``layout.meta["description"]``) says what the control does.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from .directions import DirectionView, Landscape
 from .errors import ParameterError, check_choice, check_float
-from .plots import TEMPLATE, styled
+from .plots import TEMPLATE, check_style, styled
 from .spectrum import change_in_words, factor, step_share
 from .style import DESK, INK, OKABE_ITO, Style, series_style
 from .sweep import LrSweep
@@ -32,15 +32,15 @@ from .theory_plots import landscape_figure, shown_directions
 
 __all__ = ["MAX_POINTS", "direction_scrub", "lr_scrub", "path_scrub", "rate_scrub", "toggle"]
 
-MAX_POINTS = 300
+MAX_POINTS = 200
 """Most points a curve of a frame carries (a longer run is drawn at evenly spaced steps, its last one included)."""
 
 _BLUE, _VERMILLION = OKABE_ITO[0], OKABE_ITO[1]
-_SCRUB = {"mode": "immediate", "frame": {"duration": 0, "redraw": False}, "transition": {"duration": 0}}
-"""Animate to a frame at once, restyling the traces in place (no full redraw)."""
+_SCRUB = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
+"""Go to a frame at once, redrawn (its readout is a layout annotation, which only a redraw updates)."""
 _TOP_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
-_MARGIN = {"l": 80, "r": 30, "t": 130, "b": 150}
-"""Room above the plot for the title (the frame's readout) and the legend, below it for the axis and the slider."""
+_MARGIN = {"l": 80, "r": 30, "b": 150}
+"""Room below the plot for the axis and the slider (above it, :func:`_top_margin` makes room for the readout)."""
 
 
 def _slider(names: Sequence[str], labels: Sequence[str], active: int, what: str) -> dict[str, Any]:
@@ -64,14 +64,9 @@ def _slider(names: Sequence[str], labels: Sequence[str], active: int, what: str)
     }
 
 
-def _landmarks(values: Sequence[float], marks: Mapping[int, str]) -> list[str]:
-    """Slider labels: the first and the last stop and the ``marks`` (index → label), blank elsewhere."""
-    labels = ["" for _ in values]
-    labels[0], labels[-1] = f"{values[0]:.3g}", f"{values[-1]:.3g}"
-    for index, label in marks.items():
-        if 1 < index < len(values) - 2:  # next to an end the two labels would overlap
-            labels[index] = label
-    return labels
+def _labels(values: Iterable[float]) -> list[str]:
+    """Slider labels with two significant digits (plotly leaves out the ones that would overlap)."""
+    return [f"{value:.2g}" for value in values]
 
 
 def _thinned(steps: int) -> np.ndarray:
@@ -100,13 +95,33 @@ def _log_range(*arrays: np.ndarray, top_cap: float | None = None) -> list[float]
     return [math.log10(low) - 0.3, math.log10(high) + 0.3]
 
 
+def _readout(lines: Sequence[str], style: Style | str) -> list[dict[str, Any]]:
+    """A frame's readout, above the plot: what the frame shows, a short line each (plotly wraps no text, and a phone
+    is narrow), at the style's title size. The layout's only annotation: a frame replaces it with its own."""
+    size = check_style(style).title
+    return [{"text": "<br>".join(lines), "x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "paper",
+             "yanchor": "bottom", "yshift": 36, "align": "left", "showarrow": False,
+             "font": {"size": size, "color": INK}}]  # fmt: skip
+
+
+def _said(lines: Sequence[str]) -> str:
+    """A frame's title as one sentence, for the text alternative."""
+    return ", ".join(lines)
+
+
+def _top_margin(lines: int, style: Style | str) -> int:
+    """Room above the plot for a title of ``lines`` lines and a row of legend under it."""
+    return int(20 + lines * 1.4 * check_style(style).title + 36)
+
+
 def _figure(
     data: list[Any], frames: list[go.Frame], description: str, *, style: Style | str, **layout: Any
 ) -> go.Figure:
+    lines = max(1 + str(frame.layout.annotations[0].text).count("<br>") for frame in frames)
     layout = {
         "template": TEMPLATE,
         "legend": _TOP_LEGEND,
-        "margin": _MARGIN,
+        "margin": {**_MARGIN, "t": _top_margin(lines, style)},
         "meta": {"description": description},
         "height": 560,
         **layout,
@@ -164,31 +179,28 @@ def lr_scrub(
     start = float(np.nanmax(sweep.losses[0]))
     y_range = _log_range(measured, theory, np.array([floor or start]), top_cap=start * 1e3)
 
-    def traces(i: int) -> list[go.Scatter]:
-        return [go.Scatter(x=steps, y=_positive(measured[:, i])), go.Scatter(x=steps, y=_positive(theory[:, i]))]
+    def traces(i: int) -> list[go.Scatter]:  # the steps are the same in every frame: only the first carries them
+        return [go.Scatter(y=_positive(measured[:, i])), go.Scatter(y=_positive(theory[:, i]))]
 
-    def title(i: int) -> dict[str, Any]:
-        return {"text": f"{_lr_words(float(lrs[i]), bounds)}: {_outcome(sweep, i)}", "x": 0, "xanchor": "left"}
+    def title(i: int) -> tuple[str, ...]:
+        return _lr_words(float(lrs[i]), bounds), _outcome(sweep, i)
 
     names = [f"lr{i}" for i in range(lrs.size)]
     frames = [
-        go.Frame(name=names[i], data=traces(i), traces=[0, 1], layout={"title": title(i)}) for i in range(lrs.size)
+        go.Frame(name=names[i], data=traces(i), traces=[0, 1], layout={"annotations": _readout(title(i), style)})
+        for i in range(lrs.size)
     ]
     first = traces(active)
+    for trace in first:
+        trace.x = steps.astype(np.int32)
     first[0].update(name="loss (measured)", mode="lines", line={"color": _BLUE, "width": 2.5})
     first[1].update(
         name="theory (exact arithmetic)", mode="lines", line={"color": _VERMILLION, "dash": "dash", "width": 2}
     )
-    marks = {}
-    if bounds is not None:
-        marks = {
-            int(np.argmin(np.abs(lrs - bounds.optimal))): "optimal",
-            int(np.argmin(np.abs(lrs - bounds.stable_below))): "limit",
-        }
     description = (
         f"The loss against the step on a log scale for plain gradient descent at {lrs.size} learning rates from "
         f"{lrs[0]:.3g} to {lrs[-1]:.3g}, measured (solid) and in theory (dashed); a slider under the plot picks the "
-        f"learning rate, and the title says what that run did. Shown first: {title(active)['text']}."
+        f"learning rate, and the title says what that run did. Shown first: {_said(title(active))}."
     )
     if floor is not None:
         description += f" The theory is cut below the run's precision floor {floor:.1e}."
@@ -196,10 +208,10 @@ def lr_scrub(
         first,
         frames,
         description,
-        title=title(active),
+        annotations=_readout(title(active), style),
         xaxis={"title": {"text": "step"}, "range": [0, sweep.steps]},
         yaxis={"title": {"text": "loss"}, "type": "log", "range": y_range, "exponentformat": "power"},
-        sliders=[_slider(names, _landmarks(list(lrs), marks), active, "learning rate")],
+        sliders=[_slider(names, _labels(lrs), active, "learning rate")],
         style=style,
     )
 
@@ -237,21 +249,25 @@ def direction_scrub(views: Sequence[DirectionView], *, active: int = 0, style: S
     if any(view.sigma.shape != views[0].sigma.shape for view in views):
         raise ParameterError("every view must be of the same matrix (the same singular values)")
 
+    start = max(float(np.nanmax(view.measured[0])) for view in views)
+    low = start * float(np.finfo(views[0].dtype).eps) ** 2  # below this a measured error is rounding: cut there
+
     def traces(view: DirectionView) -> list[go.Scatter]:
         out = []
         for i in shown:
+            theory = np.where(view.theory[:, i] >= low, view.theory[:, i], np.nan)
             out.append(go.Scatter(x=view.steps, y=_positive(view.measured[:, i])))
-            out.append(go.Scatter(x=view.theory_steps, y=_positive(view.theory[:, i])))
+            out.append(go.Scatter(x=view.theory_steps, y=_positive(theory)))
         return out
 
-    def title(view: DirectionView) -> dict[str, Any]:
-        factors = ", ".join(f"{1 - view.a[i]:.3g}" for i in shown)
-        return {"text": f"lr {view.lr:.4g}: the factors a step are {factors}", "x": 0, "xanchor": "left"}
+    def title(view: DirectionView) -> tuple[str, ...]:
+        return f"lr {view.lr:.4g}", "factors a step: " + ", ".join(f"{1 - view.a[i]:.3g}" for i in shown)
 
     names = [f"run{j}" for j in range(len(views))]
     indexes = list(range(2 * len(shown)))
     frames = [
-        go.Frame(name=names[j], data=traces(v), traces=indexes, layout={"title": title(v)}) for j, v in enumerate(views)
+        go.Frame(name=names[j], data=traces(v), traces=indexes, layout={"annotations": _readout(title(v), style)})
+        for j, v in enumerate(views)
     ]
     first = traces(views[active])
     for n, i in enumerate(shown):
@@ -276,21 +292,22 @@ def direction_scrub(views: Sequence[DirectionView], *, active: int = 0, style: S
         f"The error ‖(X @ M − I) vᵢ‖ along each of {len(shown)} singular directions against the step, on a log scale, "
         f"for plain gradient descent at {len(views)} learning rates from {min(lrs):.3g} to {max(lrs):.3g}: measured "
         "with markers, the theory dashed. A slider under the plot picks the learning rate; the title gives each "
-        f"direction's factor a step, 1 − 2·lr·σ²/k². Shown first: {title(views[active])['text']}."
+        f"direction's factor a step, 1 − 2·lr·σ²/k². Shown first: {_said(title(views[active]))}. The theory is "
+        f"cut below {low:.1e}, eps² of {views[0].dtype} times the largest starting error: under it rounding rules."
     )
     return _figure(
         first,
         frames,
         description,
-        title=title(views[active]),
+        annotations=_readout(title(views[active]), style),
         xaxis={"title": {"text": "step"}},
         yaxis={
             "title": {"text": "‖(X M − I) vᵢ‖"},
             "type": "log",
-            "range": _log_range(measured),
+            "range": _log_range(measured[measured >= low]),
             "exponentformat": "power",
         },
-        sliders=[_slider(names, _landmarks(lrs, {}), active, "learning rate")],
+        sliders=[_slider(names, _labels(lrs), active, "learning rate")],
         style=style,
     )
 
@@ -330,16 +347,16 @@ def rate_scrub(bounds: LrBounds, lrs: Sequence[float], *, active: int = 0, style
         ys = [abs(float(factor(lr, sigma, bounds.k))) for sigma in sigmas.values()]
         return go.Scatter(x=[lr, lr], y=ys)
 
-    def title(lr: float) -> dict[str, Any]:
-        words = "; ".join(
+    def title(lr: float) -> tuple[str, ...]:
+        words = [
             f"along {name} the error {change_in_words(float(step_share(lr, s, bounds.k)))}"
             for name, s in sigmas.items()
-        )
-        return {"text": f"lr {lr:.4g}: {words}", "x": 0, "xanchor": "left"}
+        ]
+        return (f"lr {lr:.4g}", *words)
 
     names = [f"lr{i}" for i in range(values.size)]
     frames = [
-        go.Frame(name=names[i], data=[marker(lr)], traces=[3], layout={"title": title(lr)})
+        go.Frame(name=names[i], data=[marker(lr)], traces=[3], layout={"annotations": _readout(title(lr), style)})
         for i, lr in enumerate(values)
     ]
     first = marker(float(values[active]))
@@ -349,29 +366,26 @@ def rate_scrub(bounds: LrBounds, lrs: Sequence[float], *, active: int = 0, style
         marker={"size": 14, "color": OKABE_ITO[4], "symbol": "diamond", "line": {"color": INK, "width": 1}},
     )
     top = float(max(1.2, min(3.0, max(float(np.max(c.y)) for c in curves) * 1.05)))
-    marks = {
-        int(np.argmin(np.abs(values - bounds.optimal))): "optimal",
-        int(np.argmin(np.abs(values - bounds.stable_below))): "limit",
-    }
     description = (
         f"The factor a step keeps of the error, |1 − 2·lr·σ²/k²|, against the learning rate on a log axis, along "
         f"σ_max = {bounds.sigma_max:.4g} and σ_min = {bounds.resolved_sigma_min:.4g}, with a dotted line at 1. A "
         f"slider picks one of {values.size} learning rates from {values[0]:.3g} to {values[-1]:.3g} and marks it on "
-        f"both curves; the title says what a step does there. Shown first: {title(float(values[active]))['text']}."
+        f"both curves; the title says what a step does there. Shown first: {_said(title(float(values[active])))}."
     )
     return _figure(
         [*curves, one, first],
         frames,
         description,
-        title=title(float(values[active])),
+        annotations=_readout(title(float(values[active])), style),
         xaxis={
             "title": {"text": "learning rate"},
             "type": "log",
             "exponentformat": "power",
+            "dtick": 1,  # decades only: plotly's 2…9 between them are unreadably small
             "range": [math.log10(grid[0]), math.log10(grid[-1])],
         },
         yaxis={"title": {"text": "factor a step"}, "range": [0, top]},
-        sliders=[_slider(names, _landmarks(list(values), marks), active, "learning rate")],
+        sliders=[_slider(names, _labels(values), active, "learning rate")],
         style=style,
     )
 
@@ -396,17 +410,15 @@ def path_scrub(land: Landscape, *, style: Style | str = DESK) -> go.Figure:
         point = keep[j]
         return [go.Scatter(x=a[upto], y=b[upto]), go.Scatter(x=a[[point]], y=b[[point]])]
 
-    def title(j: int) -> dict[str, Any]:
+    def title(j: int) -> tuple[str, ...]:
         point = keep[j]
-        return {
-            "text": f"Step {int(steps[point]):,} of {int(steps[keep[-1]]):,}: a = {a[point]:.3g}, b = {b[point]:.3g}",
-            "x": 0,
-            "xanchor": "left",
-        }
+        return f"Step {int(steps[point]):,} of {int(steps[keep[-1]]):,}", f"a = {a[point]:.3g}, b = {b[point]:.3g}"
 
     names = [f"step{j}" for j in range(keep.size)]
     frames = [
-        go.Frame(name=names[j], data=frame_data(j), traces=[path, last], layout={"title": title(j)})
+        go.Frame(
+            name=names[j], data=frame_data(j), traces=[path, last], layout={"annotations": _readout(title(j), style)}
+        )
         for j in range(keep.size)
     ]
     end = keep.size - 1
@@ -414,13 +426,18 @@ def path_scrub(land: Landscape, *, style: Style | str = DESK) -> go.Figure:
     data[path] = go.Scatter(data[path]).update(x=frame_data(end)[0].x, y=frame_data(end)[0].y)
     data[last] = go.Scatter(data[last]).update(name="the slider's step")
     layout = figure.layout.to_plotly_json()
-    layout.update(title=title(end), margin=_MARGIN, legend=_TOP_LEGEND, height=620)
+    layout.update(
+        title={"text": ""},  # the readout says which step; the axis titles, which directions
+        annotations=_readout(title(end), style),
+        margin={**_MARGIN, "t": _top_margin(2, style)},
+        legend=_TOP_LEGEND,
+        height=620,
+    )
     layout["meta"] = {
         "description": layout["meta"]["description"] + " A slider under the plot draws the path up "
         "to the step it picks; the title gives that step and the point."
     }
-    labels = _landmarks([float(s) for s in steps[keep]], {})
-    layout["sliders"] = [_slider(names, [label.split(".")[0] for label in labels], end, "step")]
+    layout["sliders"] = [_slider(names, [f"{int(s)}" for s in steps[keep]], end, "step")]
     return styled(go.Figure(data=data, frames=frames, layout=layout), style)
 
 

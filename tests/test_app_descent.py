@@ -390,3 +390,43 @@ def test_step_through_shows_one_step_count():
     whole = clean(open_page("descent"))
     assert not next(s for s in whole.slider if s.label == "Steps").disabled
     assert any("X recorded every 20 steps" in c for c in texts(whole, "caption"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"preset": "hilbert", "n": "5", "dtype": "float64", "steps": "300"}, {"lr": "1.5"},
+     {"source": "text", "matrix": "1 2; 3 4; 5 6", "init": "zeros"}],
+)  # fmt: skip
+def test_the_lr_scrub_opens_on_the_pages_run_and_each_stop_is_that_lrs_run(query):
+    """Opened (?show_scrub=true): one figure with a frame per learning rate, from the optimal lr / 30 to 1.15 times
+    the stable limit and the page's own, the slider on the page's lr, whose frame is the page's run step for step."""
+    at = clean(open_page("descent", show_scrub="true", **query))
+    figure = next(c for c in charts(at) if c.get("frames"))
+    lr, steps, dtype, init = (
+        page_lr(at),
+        int(query.get("steps", 100)),
+        query.get("dtype", "float32"),
+        query.get("init", "rand"),
+    )
+    if "matrix" in query:
+        matrix = g.parse_matrix(query["matrix"], dtype="float64")
+    else:
+        matrix = g.preset(query.get("preset", "diag1234"), n=int(query.get("n", 4)), dtype="float64")
+    bounds = g.lr_bounds(matrix, dtype=dtype)
+    slider = figure["layout"]["sliders"][0]
+    x = decode(figure["data"][0]["x"])
+    low, high = bounds.optimal / 30, 1.15 * bounds.stable_below
+    wanted = {0: min(low, lr), len(figure["frames"]) - 1: max(high, lr), slider["active"]: lr}
+    assert len(figure["frames"]) in (25, 24)  # 24 around the stable range, and the page's own unless it is one
+    for index, frame_lr in wanted.items():
+        frame = figure["frames"][index]
+        text = frame["layout"]["annotations"][0]["text"]
+        assert text.startswith(f"lr {frame_lr:.4g}")
+        run = g.gd_inverse(matrix, lr=frame_lr, steps=steps, init=init, dtype=dtype)
+        measured = decode(frame["data"][0]["y"])
+        kept = x < run.losses.size
+        np.testing.assert_array_equal(measured[kept], run.losses[x[kept]].astype(np.float32))
+        if run.diverged:
+            assert text.endswith(f"diverges (stopped at step {run.stopped_at})")
+        else:
+            assert text.endswith(f"loss {run.final_loss:.3g} after {steps} steps")

@@ -286,6 +286,76 @@ def test_speaker_notes_open_only_when_asked_and_leaving_slides_keeps_the_step(ap
     page.close()
 
 
+SENT = """() => window.__sent"""
+COUNT_SENT = """
+window.__sent = 0;
+const Native = window.WebSocket;
+window.WebSocket = class extends Native {
+  send(data) { window.__sent += 1; return super.send(data); }
+};
+"""
+"""Counts the messages the page sends to the server over its websocket (a widget change, a rerun)."""
+
+
+def readout(page, chart) -> str:
+    return chart.locator(".annotation-text").first.text_content() or ""
+
+
+def click_slider(page, chart, fraction: float) -> None:
+    """Click the figure's slider rail at ``fraction`` of its length (plotly moves to the nearest stop)."""
+    rail = chart.locator(".slider-rail-rect").first.bounding_box()
+    page.mouse.click(rail["x"] + fraction * rail["width"], rail["y"] + rail["height"] / 2)
+
+
+@pytest.mark.parametrize("path", ["lecture?step=1", "lecture?step=3", "lecture?step=4", "lecture?step=5",
+                                  "lecture?step=6", "lecture?step=10", "gradient_descent?show_scrub=true"])  # fmt: skip
+def test_a_live_figures_slider_redraws_in_the_browser_with_no_server_round_trip(app, browser, path):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(COUNT_SENT)
+    page.goto(f"{url}/{path}")
+    settle(page)
+    chart = page.locator(".js-plotly-plot").filter(has=page.locator(".slider-rail-rect")).first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    sent, first = page.evaluate(SENT), readout(page, chart)
+    seen = {first}
+    for fraction in (0.02, 0.5, 0.98):
+        click_slider(page, chart, fraction)
+        page.wait_for_timeout(300)
+        seen.add(readout(page, chart))
+    assert len(seen) >= 3, seen  # the readout follows the slider
+    assert page.evaluate(SENT) == sent, "the slider did not talk to the server"
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def test_the_race_steps_buttons_show_one_method_at_a_time(app, browser):
+    url, _ = app
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(COUNT_SENT)
+    page.goto(f"{url}/lecture?step=8")
+    settle(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.locator(".updatemenu-button").first.wait_for(timeout=60_000)
+    chart.locator(".legend .legendtext").first.wait_for(timeout=60_000)
+    methods = ("gd", "momentum", "nesterov", "newton_schulz")
+
+    def legend() -> list[str]:
+        return [t.strip() for t in chart.locator(".legend .legendtext").all_text_contents() if t.strip() in methods]
+
+    assert legend() == list(methods)
+    sent = page.evaluate(SENT)
+    chart.locator(".updatemenu-button").filter(has_text="momentum").click()
+    page.wait_for_timeout(300)
+    assert legend() == ["momentum"]
+    chart.locator(".updatemenu-button").filter(has_text="all").click()
+    page.wait_for_timeout(300)
+    assert legend() == list(methods)
+    assert page.evaluate(SENT) == sent, "the buttons did not talk to the server"
+    page.close()
+
+
 def chooser_open(page) -> bool:
     return page.locator("[data-testid='stExpander'] details").first.get_attribute("open") is not None
 

@@ -3,16 +3,20 @@ once per request on the matrix's one spectrum, and the figures drawn from them."
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 import gdinverse as g
-from gdinverse import plots
+from gdinverse import frames, plots
 from gdinverse_app.models import matrix
 from gdinverse_app.models.memo import Chart, memo, report
 from gdinverse_app.requests import RunRequest
 
 MAX_SNAPSHOTS = 51
 """X is kept at most this many times a run (the animation shows 50 frames)."""
+SCRUB_LRS = 24
+"""How many learning rates the scrub figure computes besides the run's own: from the optimal lr / 30 to 1.15 times
+the stable limit, evenly on a log scale."""
 
 
 @memo
@@ -71,3 +75,35 @@ def step_charts(request: RunRequest, step: int) -> tuple[Chart, Chart, Chart]:
         Chart.of(plots.error_heatmap(result.residual(step), title=f"|X @ M − I| at step {step}", eps=eps, style=style)),
         Chart.of(plots.heatmap(inverse, title=f"{name} {matrix.reference_symbol(name)}", style=style)),
     )
+
+
+def scrub_lrs(request: RunRequest) -> tuple[float, ...]:
+    """The learning rates of the scrub figure: :data:`SCRUB_LRS` of them around the stable range, and the run's."""
+    bounds = matrix.bounds(request.matrix, request.dtype)
+    grid = np.geomspace(bounds.optimal / 30, bounds.stable_below * 1.15, SCRUB_LRS)
+    return tuple(sorted({*grid.tolist(), request.lr}))
+
+
+@memo
+def sweep(request: RunRequest) -> g.LrSweep:
+    """The run's matrix, start and steps at every learning rate of :func:`scrub_lrs`, all at once (one of them is
+    the run itself, step for step)."""
+    spec = request.matrix
+    return g.lr_sweep(
+        matrix.values(spec),
+        scrub_lrs(request),
+        steps=request.steps,
+        seed=request.seed,
+        init=request.init,
+        dtype=request.dtype,
+        spectrum=matrix.spectrum(spec, request.dtype),
+    )
+
+
+@memo
+def scrub_chart(request: RunRequest) -> Chart:
+    """The loss curve at every learning rate of :func:`sweep`, a slider picking one (the run's first), drawn in the
+    browser (:func:`gdinverse.frames.lr_scrub`), the theory cut at the run's precision floor."""
+    bounds = matrix.bounds(request.matrix, request.dtype)
+    floor = plots.noise_floor(run(request))
+    return Chart.of(frames.lr_scrub(sweep(request), lr=request.lr, bounds=bounds, floor=floor, style=request.style))

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 import gdinverse as g
-from gdinverse import theory_plots
+from gdinverse import frames
 from gdinverse.spectrum import factor
 from gdinverse_app import settings
 from gdinverse_app.models import compare, descent, exact_inverse, indicator, matrix
@@ -197,18 +197,13 @@ def _seed(style: str) -> Step:
         f"a random X (seed {run.seed}) at a learning rate of {run.lr:.4g}. The loss falls from {losses[0]:.4f} to "
         f"{losses[20]:.2g} after 20 steps and {result.final_loss:.3g} after {run.steps}."
     )
-    caption = (
-        f"The loss of that run against the step on a log scale, from {losses[0]:.4f} to {result.final_loss:.3g}; "
-        "dots mark the steps the notebook printed, and the theory is dashed over the measured curve."
-    )
     notes = (
         "Say: the loss is the mean of the squared entries of X @ M − I, so it is 0 exactly when X is the inverse; "
         "each step moves X a little against the gradient 2/k² · (X @ M − I) @ Mᵀ.",
         f"Ask: the loss fell {losses[0] / losses[20]:.3g} times in the first 20 steps. Does it keep falling at that "
         "pace? (Step 3 answers: one factor per direction, the slowest sets the pace.)",
     )
-    chart = replace(descent.loss_chart(run), caption=caption)
-    return Step("The seed notebook", text, chart, run_link(run), notes)
+    return Step("The seed notebook", text, descent.scrub_chart(run), run_link(run), notes)
 
 
 def _exact(style: str) -> Step:
@@ -246,7 +241,10 @@ def _directions(style: str) -> Step:
         f"the direction of σ = {view.sigma[slow]:.4g} is slowest, its error going from {view.measured[0, slow]:.3g} "
         f"to {view.measured[-1, slow]:.3g} in {run.steps} steps (theory {view.predicted[-1, slow]:.3g})."
     )
-    chart = Chart.of(theory_plots.direction_figure(view, style=style))
+    lrs = descent.scrub_lrs(run)[::2]
+    lrs = tuple(sorted({*lrs, run.lr}))
+    views = [g.direction_view(result.matrix, descent.run(replace(run, lr=lr))) for lr in lrs]
+    chart = Chart.of(frames.direction_scrub(views, active=lrs.index(run.lr), style=style))
     notes = (
         "Say: along each singular direction the error is multiplied by its own factor every step, independently "
         "of the others; the loss is the sum of those shrinking errors.",
@@ -269,7 +267,8 @@ def _limit(style: str) -> Step:
         f"The error along σ_max = {bounds.sigma_max:.4g} is multiplied by |1 − 2·lr·σ_max²/k²|, below 1 only while "
         f"lr < k²/σ_max² = {bounds.written[1]}. At lr {run.lr:g} that factor is {at_lr:.4g}: {outcome}."
     )
-    chart = Chart.of(theory_plots.rate_chart(bounds, lr=run.lr, style=style))
+    lrs = descent.scrub_lrs(run)
+    chart = Chart.of(frames.rate_scrub(bounds, lrs, active=lrs.index(run.lr), style=style))
     notes = (
         f"Ask before showing the figure: what happens at lr {run.lr:g}? (The factor along σ_max is {at_lr:.4g}, "
         "above 1: that error grows every step.)",
@@ -293,7 +292,7 @@ def _landscape(style: str) -> Step:
         f"are {q_slow:.3f} and {q_fast:.3f}: the path shrinks at the same rate along both, crossing the valley "
         f"{flips} times in {run.steps} steps."
     )
-    chart = Chart.of(theory_plots.landscape_figure(land, style=style))
+    chart = Chart.of(frames.path_scrub(land, style=style))
     notes = (
         "Say: the optimal lr balances the two ends of the spectrum: the slowest factor is positive, the fastest "
         "negative, and the same size.",
@@ -307,7 +306,6 @@ def _conditioning(style: str) -> Step:
     run = RunRequest(ILL, _optimal(ILL), steps=2000, every=40, dtype="float64", style=style)
     result = descent.run(run)
     bounds = matrix.bounds(ILL, "float64")
-    view = g.direction_view(result.matrix, result)
     needed = g.steps_to_tolerance(result.spectrum, lr=run.lr, tol=1e-6, X0=result.snapshots[0])
     need = f"the theory needs {needed:,} steps to reach a loss of 1e-6" if needed else "it never reaches 1e-6"
     text = (
@@ -315,7 +313,7 @@ def _conditioning(style: str) -> Step:
         f"{bounds.factor(bounds.optimal):.5f} of the slowest error each step. After {run.steps:,} steps in float64 "
         f"the loss is still {result.final_loss:.3g}; {need}."
     )
-    chart = Chart.of(theory_plots.direction_figure(view, style=style))
+    chart = descent.scrub_chart(run)
     notes = (
         "Say: the error along the slowest direction shrinks by (κ² − 1)/(κ² + 1) a step at best, so the steps "
         "needed grow like κ²: ten times worse conditioning costs a hundred times more steps.",
@@ -370,11 +368,8 @@ def _race(style: str) -> Step:
         f"with Nesterov's, and {steps('newton_schulz')} of Newton–Schulz, X ← X(2I − AX), whose error squares "
         "every step once it is below 1."
     )
-    caption = (
-        f"Loss against step on a log scale for {', '.join(race.methods)} from the same start, each with its own "
-        "colour and dash; " + "; ".join(f"{m}: final loss {rows[m].final_loss:.3g}" for m in race.methods) + "."
-    )
-    chart = replace(compare.race_page(race).by_step, caption=caption)
+    groups = {"all": race.methods} | {method: (method,) for method in race.methods}
+    chart = Chart.of(frames.toggle(compare.race_page(race).by_step.figure, groups, active="all"))
     notes = (
         "Say: momentum remembers the last step and needs about κ steps where plain descent needs about κ²; "
         "Newton–Schulz doubles its correct digits every step once ‖I − X @ A‖ < 1.",
@@ -428,18 +423,13 @@ def _pseudo_inverse(style: str) -> Step:
         f"The {docs}×{words} matrix: {exists} Gradient descent from X = 0 ends {distance:.3g} (relative) from the "
         f"{name} {matrix.reference_symbol(name)} after {run.steps} steps, at a loss of {result.final_loss:.2g}."
     )
-    caption = (
-        f"The loss of gradient descent from zeros on the {docs}×{words} indicator matrix, on a log scale, from "
-        f"{result.losses[0]:.3g} to {result.final_loss:.3g}; the theory is dashed."
-    )
     notes = (
         "Say: the same gradient descent, started from X = 0, approaches the Moore–Penrose pseudo-inverse: the "
         "best X in the least-squares sense.",
         "Ask: why start from zeros? (Every step adds rows from the column space of M, so from 0 the rows of X "
         "stay there, and the one solution that lives there is the pseudo-inverse.)",
     )
-    chart = replace(descent.loss_chart(run), caption=caption)
-    return Step("Its pseudo-inverse", text, chart, run_link(run), notes)
+    return Step("Its pseudo-inverse", text, descent.scrub_chart(run), run_link(run), notes)
 
 
 BUILDERS: tuple[Callable[[str], Step], ...] = (

@@ -43,6 +43,11 @@ else:
         for metric in page.metrics:
             st.metric(metric.label, metric.value)
     frame.show_chart(page.loss, key="loss")
+    with state.expander("Scrub the learning rate: this start at other learning rates, redrawn in your browser as "
+                        "you drag", name="show_scrub", icon=":material/tune:") as scrub:  # fmt: skip
+        if scrub.open:
+            with frame.progress("Running the other learning rates…"), frame.error_box("Scrub the learning rate"):
+                frame.show_chart(descent.scrub_chart(request), key="scrub")
     st.subheader("Progress heatmaps: the residual X @ M − I")
     frame.show_chart(page.grid, key="grid")
     with state.expander("Animation: the residual step by step", name="show_animation",

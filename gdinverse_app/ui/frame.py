@@ -226,6 +226,16 @@ def stop_on_error(what: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def error_box(what: str) -> Iterator[None]:
+    """Show a gdinverse error raised inside this block as an error box and go on with the rest of the page (for a
+    section the page can do without)."""
+    try:
+        yield
+    except g.GdInverseError as exc:
+        error(f"{what}: {exc}.")
+
+
+@contextlib.contextmanager
 def progress(text: str) -> Iterator[None]:
     """Show a progress bar while a model inside this block computes (nothing shows when it answers from its cache):
     made at the first report, removed at the end."""
