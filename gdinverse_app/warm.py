@@ -1,9 +1,9 @@
-"""Get a new server ready for its first visitor: import torch, plotly, the package and the app's models, and make
-the libraries' own first calls (LAPACK's set-up, plotly's validators), in a thread started with the server
-(``gdinverse app``, :data:`gdinverse_app.launch.BOOT`). No page's numbers are computed here: the models' caches stay
-empty until a visitor asks.
+"""Get a new server ready for its first visitor: import torch, plotly, the package and the app's modules, and make
+the libraries' own first calls (LAPACK's set-up, the first Adam's import of torch._dynamo, plotly's validators),
+in a thread started with the server (``gdinverse app``, :data:`gdinverse_app.launch.BOOT`). No page's numbers are
+computed here: the models' caches stay empty until a visitor asks.
 
-Without it the first visitor of a new process waits for all of that (over a second on a 2-core machine,
+Without it the first visitor of a new process waits for all of that (seconds on a 2-core machine,
 ``benchmarks/first_visit.py --cold``)."""
 
 from __future__ import annotations
@@ -25,8 +25,16 @@ def warm() -> None:
     import gdinverse_app.models.exercises
     import gdinverse_app.models.gradient_descent
     import gdinverse_app.models.indicator
-    import gdinverse_app.models.lecture  # noqa: F401  (the models import the package and the rest)
+    import gdinverse_app.models.lecture
+    import gdinverse_app.ui.chooser
+    import gdinverse_app.ui.compare_controls
+    import gdinverse_app.ui.directions
+    import gdinverse_app.ui.export
+    import gdinverse_app.ui.indicator_view
+    import gdinverse_app.ui.run_controls
+    import gdinverse_app.ui.stepper  # noqa: F401  (the models import the package; the page helpers, pandas)
 
+    torch.optim.Adam([torch.zeros(1)])  # the first Adam of a process imports torch._dynamo: seconds
     for dtype in (torch.float32, torch.float64):
         A = torch.eye(2, dtype=dtype)
         torch.linalg.svd(A)
