@@ -413,12 +413,21 @@ def _margins(figure: go.Figure) -> dict[str, int]:
             for side, px in _TEMPLATE_MARGIN.items()}  # fmt: skip
 
 
-def _colour_bar_px(figure: go.Figure, trace: Any) -> int:
-    """The width a heatmap's colour bar and its labels ("−0.5e+9") take beside the plot, if any heatmap has one."""
-    if not any(t.type == "heatmap" and t.showscale is not False for t in figure.data):
+def _colour_bar_px(figure: go.Figure) -> int:
+    """The width the figure's colour bar and its labels take beside the plot (0 if it has none): 32 px of bar and
+    padding, and 0.75 em a character of its longest label ("−1e+9" where plotly labels it, as written where the
+    figure does: "1e-15")."""
+    shown = [t for t in figure.data if t.type == "heatmap" and t.showscale is not False]
+    if not shown:
         return 0
+    trace = shown[0]
     tick = trace.colorbar.tickfont.size or figure.layout.font.size or 13
-    return 30 + 5 * int(tick)
+    if trace.colorbar.ticktext:
+        longest = max(len(str(text)) for text in trace.colorbar.ticktext)
+    else:  # plotly's own round ticks, e.g. −0.5 or −2e+12: about as long as −zmax at one digit
+        top = max(abs(float(trace.zmin or 0)), abs(float(trace.zmax or 0)))
+        longest = len(f"{-top:.1g}".replace("e+0", "e+").replace("e-0", "e-")) + (0 < top < 1)
+    return 32 + math.ceil(0.75 * tick * longest)
 
 
 def cell_box(figure: go.Figure, trace: Any, width: int, height: int | None = None) -> tuple[float, float]:
@@ -427,7 +436,7 @@ def cell_box(figure: go.Figure, trace: Any, width: int, height: int | None = Non
     share of it (its axes' domains), and square cells where its axes are tied."""
     layout = figure.layout
     margin = _margins(figure)
-    plot_w = width - margin["l"] - margin["r"] - _colour_bar_px(figure, trace)
+    plot_w = width - margin["l"] - margin["r"] - _colour_bar_px(figure)
     plot_h = (height or layout.height or 450) - margin["t"] - margin["b"]
     x_axis = layout["xaxis" + (trace.xaxis or "x")[1:]]
     y_axis = layout["yaxis" + (trace.yaxis or "y")[1:]]
@@ -1297,11 +1306,13 @@ def loss_curve(
             layout["yaxis"] = layout["yaxis"] | {"range": [-1.0, 1.0]}
         layout["xaxis"] = layout["xaxis"] | {"range": [-0.5, n - 0.5]}
         shown = np.asarray(_evenly(zeros.tolist(), MAX_LINE_POINTS // 10), dtype=np.int32)
+        top = layout["yaxis"]["range"][1]
+        above = bottom + 0.03 * (top - bottom)  # just inside the axis: plotly hides points outside its range
         traces.insert(
             1,
             go.Scatter(
                 x=shown,
-                y=np.full(shown.size, 10.0**bottom, dtype=np.float32),
+                y=np.full(shown.size, 10.0**above, dtype=np.float32),
                 mode="markers",
                 name="loss exactly 0",
                 cliponaxis=False,
@@ -1456,7 +1467,7 @@ def limit_marks(bounds: LrBounds, right: float) -> list[dict[str, Any]]:
         "line": {"width": 0},
         "layer": "below",
         "showlegend": True,
-        "name": f"lr ≥ stable limit {stable}: unstable",
+        "name": f"lr ≥ stable limit {stable}",
     }
     line = {
         "type": "line",

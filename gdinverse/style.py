@@ -77,9 +77,9 @@ class Style:
     title: int
     height: float = 1.0
     """The figure's height relative to its desk height."""
-    width: int = 820
-    """The width of a figure that spans the page, on the narrowest screen the style is for (cell values are
-    printed only where they fit it)."""
+    width: int = 940
+    """The width of a figure that spans the page, on the screen the style is for (cell values are printed only
+    where they fit it)."""
     stacks: bool = False
     """Whether figures drawn side by side stack instead (each then spans the page)."""
     legible: int = 11
@@ -93,8 +93,8 @@ class Style:
 
 
 DESK = Style("desk", body=16, axis=13, tick=12, cell=12, title=16)
-"""A laptop or desktop screen, 1280 px wide or more (the page 820 px wide beside the sidebar): each figure as it
-is built; plotly sizes cell values to fit their cells, so they are printed only where that size is legible."""
+"""A laptop or desktop screen, 1400 px wide (the page 940 px wide beside the sidebar): each figure as it is built;
+plotly sizes cell values to fit their cells, so they are printed only where that size is legible."""
 PHONE = Style("phone", body=15, axis=12, tick=11, cell=11, title=14, width=358, stacks=True)
 """A phone held upright: slightly smaller type, so that labels fit a 390 px wide screen."""
 PROJECTOR = Style("projector", body=24, axis=20, tick=18, cell=16, title=24, height=1.3, width=1040, stacks=True,

@@ -272,7 +272,8 @@ def test_zeros_and_non_finite_losses_do_not_break_a_log_axis():
     # the exact zeros along the bottom of the axis, which spans the drawn losses and the whole run
     assert zeros.name == "loss exactly 0" and list(zeros.x) == [3, 7] and zeros.cliponaxis is False
     low, high = fig.layout.yaxis.range
-    assert np.allclose(np.log10(zeros.y), low) and low < -33 < 0 < high
+    assert np.all((low < np.log10(zeros.y)) & (np.log10(zeros.y) < low + 0.05 * (high - low)))  # along the bottom
+    assert low < -33 < 0 < high
     assert list(fig.layout.xaxis.range) == [-0.5, 7.5]
     linear = plots.loss_curve(losses, log_y=False).data[0]
     assert list(linear.x) == [0, 1, 3, 4, 6, 7]
@@ -352,7 +353,7 @@ def test_sweep_on_log_axes_with_bounds_theory_and_diverged(sweep):
     # 0.94 and 1 apart: the optimal lr a line, the limit the edge of a shaded region, both named in the legend
     marks = {s.name: (s.type, s.x0) for s in fig.layout.shapes}
     assert marks == {
-        "lr ≥ stable limit 1: unstable": ("rect", bounds.stable_below),
+        "lr ≥ stable limit 1": ("rect", bounds.stable_below),
         "optimal lr 0.9412": ("line", bounds.optimal),
     }
     assert all(s.showlegend and not (s.label and s.label.text) for s in fig.layout.shapes)
@@ -582,21 +583,22 @@ def plotly_font(cell_w, cell_h, longest, gap=1):
 
 def test_values_are_printed_only_where_a_desk_shows_them_at_11_px_or_more():
     """At a desk plotly shrinks cell text to fit its cells: 8 px in a residual grid's panels, ~5 px in Hilbert 10's
-    inverses side by side. Values are kept only where that size is 11 px or more, on a 1280 px laptop."""
+    inverses side by side. Values are kept only where that size is 11 px or more, on the desk's 1400 px screen."""
     hilbert = plots.heatmap(g.preset("hilbert", n=10, dtype="float64"))  # full width, 450 px: 35 px cells
     (trace,) = hilbert.data
     assert trace.texttemplate == "%{text}" and trace.text[0][1] == "0.50"
     assert plotly_font(35, 35, 4) == 13  # "0.50": 350 px of plot / 10 rows
-    assert plots.cell_font(hilbert, trace) == 13
+    assert plots.cell_font(hilbert, trace) == 13 and hilbert.layout.height is None  # plotly's 450 px
     inverse = g.exact_inverse(g.preset("hilbert", n=10, dtype="float64"), dtype="float64").inverse
-    full, half = plots.heatmap(inverse), plots.heatmap(inverse, per_row=2)
-    # "-1.17e+09", 9 characters: 35 px cells give 5 px (full width is 820 px, so the 350 px height limits them);
-    # half of 820 px less the margins and the colour bar leaves 23 px cells: 3 px
-    assert plotly_font(35, 35, 9) == 5 and plotly_font((820 - 16) / 2 / 10 - 17, 35, 9) < 11
-    for fig in (full, half):
-        assert fig.data[0].texttemplate is None and fig.data[0].text is None  # the hover gives them
-        assert "%{z" in fig.data[0].hovertemplate
-    assert plots.heatmap(inverse, show_values=True).data[0].texttemplate == "%{text}"  # asked for: kept
+    half = plots.heatmap(inverse, per_row=2)
+    # "-1.17e+09", 9 characters: half of 940 px less the margins and the colour bar leaves under 30 px a cell: 4 px
+    assert plotly_font((940 - 16) / 2 / 10 - 16, 45, 9) < 11
+    assert half.data[0].texttemplate is None and half.data[0].text is None  # the hover gives them
+    assert "%{z" in half.data[0].hovertemplate
+    full = plots.heatmap(inverse)  # the whole width has room for 11 px: the figure grows tall enough for them
+    assert full.data[0].texttemplate == "%{text}" and full.layout.height > 450
+    assert plots.cell_font(full, full.data[0]) >= 11
+    assert plots.heatmap(inverse, show_values=True, per_row=2).data[0].texttemplate == "%{text}"  # asked: kept
 
 
 @pytest.mark.parametrize("style", ["desk", "phone", "projector"])
@@ -633,8 +635,8 @@ def test_every_value_printed_is_legible_in_its_style(seed_run, style, per_row):
 def test_the_grid_grows_to_keep_its_values_legible_only_where_its_width_allows(seed_run):
     two = plots.residual_grid(seed_run, columns=2)  # the app's: 3 rows of 2 panels
     assert two.layout.height > 70 + 190 * 3 and all(t.texttemplate for t in two.data)
-    four = plots.residual_grid(seed_run, columns=4)  # 4 panels a row are too narrow at 820 px: no values
-    assert four.layout.height == 70 + 190 * 2 and not any(t.texttemplate for t in four.data)
+    four = plots.residual_grid(seed_run, columns=4, style="phone")  # 4 panels a row are too narrow on a phone
+    assert not any(t.texttemplate for t in four.data)
     assert all(t.text is None for t in four.data)  # nor their text: the hover shows z
 
 
@@ -722,7 +724,8 @@ def test_a_1x1_run_gets_axes_that_fit_it():
     assert low < np.log10(run.losses[0]) < high and high - low <= 3  # around the one positive loss, not 0 to 1
     assert list(fig.layout.xaxis.range) == [-0.5, 100.5]  # the whole run
     zeros = next(t for t in fig.data if t.name == "loss exactly 0")
-    assert zeros.x[0] == 1 and zeros.x[-1] == 100 and np.allclose(np.log10(zeros.y), low)
+    assert zeros.x[0] == 1 and zeros.x[-1] == 100
+    assert np.all((low < np.log10(zeros.y)) & (np.log10(zeros.y) < low + 0.05 * (high - low)))
     assert "the loss is exactly 0 at steps 1–100" in fig.layout.meta["description"]
 
 

@@ -85,7 +85,7 @@ def test_rate_chart_draws_the_factors_and_the_two_learning_rates():
     marks = {shape.name: shape for shape in fig.layout.shapes}
     optimal, stable = (
         marks[f"optimal lr {bounds.optimal:.4g}"],
-        marks[f"lr ≥ stable limit {bounds.stable_below:.4g}: unstable"],
+        marks[f"lr ≥ stable limit {bounds.stable_below:.4g}"],
     )
     assert (optimal.type, optimal.x0, optimal.x1) == ("line", bounds.optimal, bounds.optimal)
     assert (stable.type, stable.x0) == ("rect", bounds.stable_below)
@@ -284,6 +284,6 @@ def test_an_optimal_lr_next_to_its_limit_stays_visible_and_its_labels_apart(n, d
         kinds = {shape.type: shape.name for shape in fig.layout.shapes}
         optimal, stable = bounds.written
         assert optimal != stable
-        assert kinds == {"line": f"optimal lr {optimal}", "rect": f"lr ≥ stable limit {stable}: unstable"}
+        assert kinds == {"line": f"optimal lr {optimal}", "rect": f"lr ≥ stable limit {stable}"}
         region = next(shape for shape in fig.layout.shapes if shape.type == "rect")
         assert region.fillcolor and region.x1 > region.x0  # shaded, reaching right from the limit
