@@ -28,7 +28,7 @@ from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 
 import gdinverse as g
-from gdinverse.style import INK, PROJECTOR
+from gdinverse.style import DESK, INK, PROJECTOR
 from gdinverse_app import state
 from gdinverse_app.models import memo
 from gdinverse_app.models.memo import Chart
@@ -61,10 +61,22 @@ APP = Path(__file__).resolve().parents[1]
 CHART_CONFIG = {"displaylogo": False}
 """Plotly's toolbar without the logo; CSS below moves it into a band above the figure, off any title."""
 
+SMALL_CELL_TEXT = ", ".join(
+    f'.js-plotly-plot .heatmap-label text[style*="font-size: {px}px;"]' for px in range(1, DESK.legible)
+)
+"""Heatmap values plotly shrank to fit cells narrower than their figure was built for (a phone, a narrow window;
+it writes the size in their style, "font-size: 7px;"): below 11 px they are hidden and the hover gives them, as
+:func:`gdinverse.plots.styled` leaves out those it knows will be too small. Projector figures set theirs (16 px)."""
+
 # Every screen: the toolbar of a chart sits in its own band above the chart (never over a title), page links
-# and long labels wrap between words, wide tables and figures scroll inside their box, and the hint about the
-# sidebar shows only where the sidebar starts collapsed (narrow screens).
-GLOBAL_CSS = """<style>
+# and long labels wrap between words, wide tables and figures scroll inside their box, heatmap values shrunk
+# below a legible size are hidden (the hover gives them), and the hint about the sidebar shows only where the
+# sidebar starts collapsed (narrow screens).
+GLOBAL_CSS = (
+    """<style>
+"""
+    + SMALL_CELL_TEXT
+    + """ { display: none; }
 [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) { margin-top: 30px; overflow: visible; }
 [data-testid="stPlotlyChart"] .modebar-container { top: -30px !important; }
 [data-testid="stPageLink-NavLink"] { height: auto; align-items: flex-start; }
@@ -83,6 +95,7 @@ GLOBAL_CSS = """<style>
   [data-testid="stMainBlockContainer"] { padding-left: 1rem; padding-right: 1rem; }
 }
 </style>"""
+)
 
 # Projector mode: everything scales from the root font size (Streamlit sizes text in rem), captions as large as
 # body text (a metric's value keeps its own, larger size), and side-by-side figures stacked (one per screen width).
