@@ -455,3 +455,22 @@ def test_the_loss_curves_theory_stops_at_the_precision_floor():
     theory = next(t for t in loss["data"] if t["name"].startswith("theory"))
     assert theory["name"] == "theory, cut at the precision floor" and decode(theory["y"]).min() > 1e-16
     assert any("cut there: it falls below the precision floor" in c for c in texts(at, "caption"))
+
+
+def test_step_through_turns_a_heatmap_to_log_magnitudes_once_it_falls_three_decades():
+    """Automatic colours in step-through: each heatmap keeps its step-0 signed scale until its entries are more than
+    three decades below it, where they would be white; X, which does not fade, stays signed."""
+    at = clean(open_page("descent", mode="step"))
+    assert widget(at, "radio", "Heatmap colours").value == "auto"
+    start = step_charts(at)["residual"]["data"][0]
+    assert start["zmin"] == -start["zmax"]  # signed at step 0
+    for _ in range(2):
+        at.button(key=key(at, "step100")).click().run()
+    later = step_charts(clean(at))
+    residual = later["residual"]["data"][0]
+    engine = g.GradientDescent(g.preset("diag1234"), lr=g.SEED_LR)
+    scale = float(engine.residual.abs().max())
+    engine.step(200)
+    assert np.log10(scale / float(engine.residual.abs().max())) > 3  # the rule's reason, computed here
+    assert residual["zmin"] == pytest.approx(np.log10(np.finfo(np.float32).eps)) and "zmid" not in residual
+    assert later["X"]["data"][0]["zmin"] == -later["X"]["data"][0]["zmax"]  # X keeps its signed scale
