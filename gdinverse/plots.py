@@ -1355,10 +1355,13 @@ def noise_floor(result: Any) -> float:
     An exact inverse rounded to the run's precision leaves residual entries of
     about eps·κ (``torch.linalg.inv`` typically 0.5·eps·κ), so a loss below
     (eps·κ)² — the mean of their squares — is not a measurement of progress.
-    ``result`` is a finished run (a DescentResult) or one in progress (a
-    :class:`gdinverse.GradientDescent`).
+    ``result`` is a finished run (a DescentResult), one in progress (a
+    :class:`gdinverse.GradientDescent`), or the bounds of the runs
+    (:class:`gdinverse.LrBounds`, in their dtype: a sweep's).
     """
-    if isinstance(result, GradientDescent):
+    if isinstance(result, LrBounds):
+        dtype, bounds = getattr(torch, result.dtype), result
+    elif isinstance(result, GradientDescent):
         dtype, bounds = result.A.dtype, result.bounds
     else:
         result = _check_result(result)
@@ -1485,7 +1488,12 @@ def limit_marks(bounds: LrBounds, right: float) -> list[dict[str, Any]]:
 
 
 def sweep_figure(
-    sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: Any = None, style: Style | str = DESK
+    sweep: LrSweep,
+    *,
+    bounds: LrBounds | None = None,
+    predicted: Any = None,
+    floor: float | None = None,
+    style: Style | str = DESK,
 ) -> go.Figure:
     """Final loss against learning rate (log-log) for a sweep; diverged runs are crosses along the top.
 
@@ -1495,7 +1503,8 @@ def sweep_figure(
     shades the learning rates from the stable limit on, each named with its value
     in the legend under the plot: the two are often close (0.94 and 1 for
     diag(1, 2, 3, 4); 1 − 1/κ² apart in general), and a line over the edge of a
-    shaded region stays visible where two lines would be one.
+    shaded region stays visible where two lines would be one. As in :func:`loss_curve`,
+    the theory is cut where it falls below the runs' precision ``floor`` (:func:`noise_floor`).
     """
     if not isinstance(sweep, LrSweep):
         raise ParameterError(f"sweep must be an LrSweep (what gdinverse.sweep.lr_sweep returns), got {sweep!r:.60}")
@@ -1504,12 +1513,19 @@ def sweep_figure(
     order = np.argsort(sweep.lrs)
     lrs, finals, diverged = _float32(sweep.lrs[order]), _float32(sweep.final_losses[order]), sweep.diverged[order]
     shown = ~diverged & np.isfinite(finals) & (finals > 0)
-    theory = None
+    if floor is not None:
+        floor = check_float("floor (the runs' precision floor)", floor, low=0.0, low_open=True)
+    theory, cut = None, False
     if predicted is not None:
-        theory = _float32(_array(predicted, "predicted", ndim=1))
-        if theory.size != lrs.size:
-            raise ParameterError(f"predicted has {theory.size} losses for {lrs.size} learning rates; give one each")
-        theory = theory[order]
+        exact = np.asarray(_array(predicted, "predicted", ndim=1), dtype=np.float64)
+        if exact.size != lrs.size:
+            raise ParameterError(f"predicted has {exact.size} losses for {lrs.size} learning rates; give one each")
+        exact = exact[order]
+        if floor is not None:
+            cut = bool(np.any(np.isfinite(exact) & (exact < floor)))
+            with np.errstate(invalid="ignore"):
+                exact = np.where(exact >= floor, exact, np.nan)
+        theory = _float32(np.where(np.abs(exact) >= _SMALLEST, exact, np.nan))  # never a float32 subnormal
     # the y axis spans the converged runs (and the theory at their lrs); diverged runs sit just above
     drawn = finals[shown] if theory is None else np.concatenate([finals[shown], theory[shown]])
     drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
@@ -1544,7 +1560,7 @@ def sweep_figure(
                 x=lrs[fine],
                 y=theory[fine],
                 mode="lines",
-                name="theory",
+                name="theory, cut at the precision floor" if cut else "theory",
                 line={"dash": "dash", "color": INK, "width": 2},
                 hovertemplate=hover,
             )
@@ -1571,7 +1587,8 @@ def sweep_figure(
             "where the error along σ_max grows."
         )
     if theory is not None:
-        alt += " The dashed line is the theory's final loss."
+        alt += " The dashed line is the theory's final loss"
+        alt += f", cut where it falls below the precision floor {floor:.1e}." if cut else "."
     return _figure(
         traces,
         title={"text": f"Final loss after {sweep.steps} steps"},

@@ -733,3 +733,17 @@ def test_the_noise_floor_of_a_run_in_progress_is_the_finished_runs():
     M = g.preset("random", n=5, cond=20)
     engine = g.GradientDescent(M)
     assert plots.noise_floor(engine) == plots.noise_floor(g.gd_inverse(M, steps=3))
+
+
+def test_the_sweeps_theory_is_cut_at_the_precision_floor_too():
+    A = g.preset("diag1234")
+    bounds = g.lr_bounds(A)
+    result = lr_sweep(A, bounds.grid(12), steps=2000)
+    floor = plots.noise_floor(bounds)
+    assert floor == pytest.approx((float(np.finfo(np.float32).eps) * 4 / 1) ** 2)  # κ = 4 in float32
+    assert result.predicted.min() < 1e-40  # the theory at the best lrs, in float64
+    fig = plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, floor=floor)
+    theory = fig.data[-1]
+    assert theory.name == "theory, cut at the precision floor" and min(theory.y) >= np.float32(floor)
+    assert fig.layout.yaxis.range[0] > np.log10(floor) - 3  # the axis no longer runs down to the cut values
+    assert f"cut where it falls below the precision floor {floor:.1e}" in fig.layout.meta["description"]

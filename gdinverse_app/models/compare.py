@@ -395,11 +395,16 @@ class SweepPage:
 @memo
 def sweep_page(request: SweepRequest) -> SweepPage:
     result, bounds = sweep(request), matrix.bounds(request.matrix, request.dtype)
+    floor = plots.noise_floor(bounds)
+    figure = plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, floor=floor, style=request.style)
+    cut = bool((result.predicted < floor).any())
     chart = Chart.of(
-        plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, style=request.style),
+        figure,
         f"Final loss after {request.steps:,} steps against the learning rate, both on log scales, {request.count} "
-        "runs: measured points, the theory dashed, and vertical lines at the stable limit and the optimal lr (the "
-        "sentence below says where the lowest loss is).",
+        "runs: measured points, the theory dashed"
+        + (f" (cut where it falls below {request.dtype}'s precision floor (eps·κ)² = {floor:.1e})" if cut else "")
+        + ", a dotted line at the optimal lr and the learning rates from the stable limit on shaded (the sentence "
+        "below says where the lowest loss is).",
     )
     optimal, stable = bounds.written
     summary = (
