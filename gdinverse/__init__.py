@@ -29,7 +29,7 @@ from .indicator import DocumentTermMatrix, IndicatorStats, document_term_matrix,
 from .limits import MAX_SEED
 from .matrices import as_matrix, format_matrix, parse_matrix
 from .presets import PRESET_PARAMETERS, PRESETS, SMALLEST_N, preset
-from .race import RaceRow, loss_and_error_disagree, race, race_table
+from .race import Race, RaceRow, Timing, loss_and_error_disagree, race, race_table
 from .spectrum import Decomposition, Spectrum
 from .sweep import LrSweep, lr_sweep
 from .theory import (
@@ -70,9 +70,11 @@ __all__ = [
     "MatrixInputError",
     "OneSidedInverse",
     "ParameterError",
+    "Race",
     "RaceRow",
     "SingularMatrixError",
     "Spectrum",
+    "Timing",
     "Verdict",
     "__version__",
     "as_matrix",

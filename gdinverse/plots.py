@@ -3,9 +3,14 @@
 Every function returns a ``plotly.graph_objects.Figure`` drawn with the small
 :data:`TEMPLATE`. Matrices are heatmaps with row 1 at the top, square cells and
 a diverging colour scale centred on 0 (positive red, negative blue); their
-values are printed in the cells while the matrix is small enough to read them.
-:func:`error_heatmap` shows an error such as X @ M − I as log10 |·| instead,
-so that 1e-3 and 1e-7 get different colours. Curves use :mod:`gdinverse.style`:
+values are printed in the cells only where they are legible at the figure's
+size (:func:`cell_font`), else the hover gives them. Two matrices to compare
+get one colour scale. :func:`error_heatmap` shows an error such as X @ M − I
+as log10 |·| instead, so that 1e-3 and 1e-7 get different colours, on a
+sequential scale; a run's residual heatmaps switch to it where a signed scale
+would leave the later steps white (:data:`LOG_DECADES`). Theory curves are
+cut at the run's precision floor, exact zeros of a loss are marked along the
+bottom of its log axis, and axes fit the data. Curves use :mod:`gdinverse.style`:
 the Okabe–Ito palette, and a dash or marker of their own for every series, so
 figures read without colour too. Legends sit below the plot, never over data.
 Every figure carries a one-paragraph text alternative with its real numbers
@@ -30,23 +35,30 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from .descent import DescentResult
+from .descent import DescentResult, GradientDescent
 from .errors import GdInverseError, ParameterError, check_choice, check_float, check_int
 from .style import DESK, INK, METHOD_STYLES, OKABE_ITO, STYLES, Style, series_style
 from .sweep import LrSweep
 from .theory import LrBounds, residual
 
 __all__ = [
+    "COLOURS",
     "DIVERGING",
+    "LOG_DECADES",
     "MAX_LINE_POINTS",
     "PAYLOAD_BUDGET",
     "SEQUENTIAL",
     "TEMPLATE",
     "VALUES_UP_TO",
+    "cell_box",
+    "cell_font",
     "counts_figure",
+    "decades_apart",
     "error_heatmap",
     "heatmap",
     "indicator_heatmap",
+    "limit_marks",
+    "log_colours",
     "loss_curve",
     "noise_floor",
     "race_figure",
@@ -262,16 +274,19 @@ def _figure(
     *,
     alt: str = "",
     style: Style | str = DESK,
+    per_row: int = 1,
+    fit_values: bool = True,
     **layout: Any,
 ) -> go.Figure:
     """A figure of ``data`` with :data:`TEMPLATE` and ``layout``, built (and checked by plotly) in one go, at the
-    sizes of ``style`` (:func:`styled`).
+    sizes of ``style`` as one of ``per_row`` figures side by side (:func:`styled`; ``fit_values``: cell values only
+    where legible).
 
     ``alt`` is its text alternative, kept in ``layout.meta.description`` (see :func:`text_alternative`).
     """
     meta = {"meta": {"description": alt}} if alt else {}
     figure = go.Figure(data=list(data), layout={"template": TEMPLATE, **layout, **meta}, frames=frames)
-    return styled(figure, style)
+    return styled(figure, style, per_row=per_row, fit_values=fit_values)
 
 
 def check_style(style: Any) -> Style:
@@ -289,15 +304,44 @@ def _font(size: int, current: Any = None) -> dict[str, Any]:
     return {"size": max(size, int(current or 0)), "color": INK}
 
 
-def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
+def styled(figure: go.Figure, style: Style | str = DESK, *, per_row: int = 1, fit_values: bool = True) -> go.Figure:
     """``figure`` at the sizes of ``style``: for :data:`~gdinverse.style.DESK` as built; else its title, axis titles,
-    ticks, legend, annotations and heatmap values at the style's font sizes (never smaller than built), log axes
-    ticked at whole decades where they span at least two, cells tall enough for their values, and the figure
-    ``style.height`` times as tall (with :data:`~gdinverse.style.SLIDE`: no height, the legend at the right).
-    Every builder of this module calls it with its ``style`` argument."""
+    ticks, legend, annotations and heatmap values at the style's font sizes (never smaller than built), cells tall
+    enough for their values, and the figure ``style.height`` times as tall (with :data:`~gdinverse.style.SLIDE`, no
+    height: the page makes it as tall as the room it has, a legend under the plot at the figure's bottom). In every
+    style, log axes are ticked at whole decades where they span at least two. Every builder of this module calls it
+    with its ``style`` argument.
+
+    With ``fit_values``, values printed in heatmap cells are kept only where they are legible in the figure as
+    drawn ``per_row`` figures side by side (:meth:`Style.figure_width`): at least ``style.legible`` px, the size
+    plotly fits them to at a desk, else the style's cell font (:func:`cell_font`); the hover still gives them.
+    """
     style = check_style(style)
-    if style == DESK:
-        return figure
+    per_row = check_int("per_row", per_row, low=1, high=12)
+    if style != DESK:
+        _restyle(figure, style, per_row)
+    layout = figure.layout
+    for name in [name for name in layout.to_plotly_json() if name.startswith(("xaxis", "yaxis"))]:
+        if layout[name].type == "log" and layout[name].dtick is None:
+            span = _decades(figure, name)
+            # whole decades only (plotly draws the 2 and 5 between them in a smaller font, and on a phone runs them
+            # into the decades: "10⁻³2"), where the data spans at least two of them: a loss from 0.4433 to 0.4294
+            # would be left with no tick at all
+            if span is not None and span >= 2:
+                layout[name].dtick = max(1, math.ceil(span / 8))
+    if fit_values:
+        needed = _height_for_cell_values(figure, style, per_row)
+        if style.height is not None and needed > (figure.layout.height or 450):  # a slide's height is the page's
+            _grow(figure, needed)
+        for trace in figure.data:
+            if trace.type == "heatmap" and trace.texttemplate and cell_font(figure, trace, style, per_row) is None:
+                trace.texttemplate = None
+                trace.text = None  # the hover shows each value from z
+    return figure
+
+
+def _restyle(figure: go.Figure, style: Style, per_row: int) -> None:
+    """The fonts, ticks, margins and height of ``style`` (not the desk's), in place."""
     layout = figure.layout
     layout.font = _font(style.axis, layout.font.size)
     layout.title.font = _font(style.title, layout.title.font.size)
@@ -330,13 +374,6 @@ def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
                 trace.textfont = {"size": style.cell}
             trace.colorbar.tickfont = _font(style.tick)
             trace.colorbar.title.font = _font(style.axis)
-    for name in names:
-        if layout[name].type == "log" and layout[name].dtick is None:
-            span = _decades(figure, name)
-            # whole decades only (plotly draws the 2 and 5 between them in a smaller font), where the data spans
-            # at least two of them: a loss from 0.4433 to 0.4294 would be left with no tick at all
-            if span is not None and span >= 2:
-                layout[name].dtick = max(1, math.ceil(span / 8))
     margin = layout.margin
     if style.height is None:  # the page sizes the figure: a legend under the plot sits at the figure's bottom
         bottom = max(80, int(margin.b or 0))
@@ -347,18 +384,25 @@ def styled(figure: go.Figure, style: Style | str = DESK) -> go.Figure:
                          "r": int(margin.r or 20)}  # fmt: skip
         layout.height = None
         layout.autosize = True
-        return figure
-    height = max(int((layout.height or 450) * style.height), _height_for_cell_values(figure, style))
+        return
     bottom = max(80, int(margin.b or 0))
     legend_below = layout.legend.orientation == "h" and (layout.legend.y is not None and layout.legend.y < 0)
     if legend_below:  # room for larger tick labels and the axis title, then the legend (up to two rows) below them
         bottom = max(bottom, 200)
-        plot_height = height - max(80, int(margin.t or 0)) - bottom
-        layout.legend.y = -110 / max(plot_height, 100)
-    layout.margin = {"t": max(80, int(margin.t or 0)), "l": max(80, int(margin.l or 0)), "b": bottom,
-                     "r": int(margin.r or 20)}  # fmt: skip
+    top = max(80, int(margin.t or 0))
+    layout.margin = {"t": top, "l": max(80, int(margin.l or 0)), "b": bottom, "r": int(margin.r or 20)}
+    layout.height = int((layout.height or 450) * style.height)
+    if legend_below:
+        layout.legend.y = -110 / max(layout.height - top - bottom, 100)
+
+
+def _grow(figure: go.Figure, height: int) -> None:
+    """Make ``figure`` ``height`` px tall, a legend under its plot kept 110 px under it."""
+    layout = figure.layout
     layout.height = height
-    return figure
+    if layout.legend.orientation == "h" and layout.legend.y is not None and layout.legend.y < 0:
+        margin = _margins(figure)
+        layout.legend.y = -110 / max(height - margin["t"] - margin["b"], 100)
 
 
 def _legend_rows(figure: go.Figure, style: Style, *, width: int) -> int:
@@ -374,34 +418,121 @@ def _legend_rows(figure: go.Figure, style: Style, *, width: int) -> int:
     return rows
 
 
-CELL_PX = 56
-"""Height of a heatmap cell that holds a value like −0.28 in the projector's cell font without overlap."""
+CHAR_WIDTH = 0.65
+"""The width plotly.js allows a character of a heatmap's cell text, as a fraction of its font size (half its line
+height of 1.3), when it fits the text to the cells."""
+LINE_HEIGHT = 1.3
+"""Plotly.js's line height, as a fraction of the font size."""
+DRAWN_WIDTH = 0.7
+"""The width a character of cell text is given where a style sets its size, as a fraction of that size, plus
+:data:`CELL_PADDING` px a cell: DejaVu Sans (the sans-serif of many Linux desktops) draws "3e+01" 0.67 em a
+character, wider than the 0.65 em plotly.js assumes."""
+CELL_PADDING = 4
+_TEMPLATE_MARGIN = {"l": 60, "r": 20, "t": 50, "b": 50}
 
 
-def _cell_px(trace: Any, style: Style) -> int:
-    """The cell size (cells are square) at which the trace's longest value fits in the style's cell font:
-    :data:`CELL_PX` scaled to the font, or more for values like −2.02e+03 (a digit is about 0.55 of the font
-    size wide)."""
-    longest = max((len(str(text)) for row in (trace.text or ()) for text in row), default=0)
-    return max(CELL_PX * style.cell // 16, math.ceil(0.55 * style.cell * longest) + 12)
+def _margins(figure: go.Figure) -> dict[str, int]:
+    """The figure's margins in px (the template's where it sets none)."""
+    margin = figure.layout.margin
+    return {side: int(getattr(margin, side)) if getattr(margin, side) is not None else px
+            for side, px in _TEMPLATE_MARGIN.items()}  # fmt: skip
 
 
-def _height_for_cell_values(figure: go.Figure, style: Style) -> int:
-    """The height at which every heatmap cell showing its value is big enough for it (:func:`_cell_px`): 120 px of
-    title and margins plus, per row of panels, the tallest matrix's cells and 70 px of panel title and ticks. 0
-    when no heatmap shows values. Capped at 2400 px."""
-    rows: dict[tuple[float, ...], int] = {}
+def _colour_bar_px(figure: go.Figure) -> int:
+    """The width the figure's colour bar and its labels take beside the plot (0 if it has none): 32 px of bar and
+    padding, and 0.75 em a character of its longest label ("−1e+9" where plotly labels it, as written where the
+    figure does: "1e-15")."""
+    shown = [t for t in figure.data if t.type == "heatmap" and t.showscale is not False]
+    if not shown:
+        return 0
+    trace = shown[0]
+    tick = trace.colorbar.tickfont.size or figure.layout.font.size or 13
+    if trace.colorbar.ticktext:
+        longest = max(len(str(text)) for text in trace.colorbar.ticktext)
+    else:  # plotly's own round ticks, e.g. −0.5 or −2e+12: about as long as −zmax at one digit
+        top = max(abs(float(trace.zmin or 0)), abs(float(trace.zmax or 0)))
+        longest = len(f"{-top:.1g}".replace("e+0", "e+").replace("e-0", "e-")) + (0 < top < 1)
+    return 32 + math.ceil(0.75 * tick * longest)
+
+
+def cell_box(figure: go.Figure, trace: Any, width: int, height: int | None = None) -> tuple[float, float]:
+    """The width and height in px of one cell of heatmap ``trace`` in ``figure`` drawn ``width`` px wide (and
+    ``height`` px tall, by default its own height): the plot area less the margins and the colour bar, the trace's
+    share of it (its axes' domains), and square cells where its axes are tied."""
+    layout = figure.layout
+    margin = _margins(figure)
+    plot_w = width - margin["l"] - margin["r"] - _colour_bar_px(figure)
+    plot_h = (height or layout.height or 450) - margin["t"] - margin["b"]
+    x_axis = layout["xaxis" + (trace.xaxis or "x")[1:]]
+    y_axis = layout["yaxis" + (trace.yaxis or "y")[1:]]
+    x0, x1 = x_axis.domain if x_axis.domain is not None else (0.0, 1.0)
+    y0, y1 = y_axis.domain if y_axis.domain is not None else (0.0, 1.0)
+    rows, columns = np.shape(trace.z)[:2]
+    cell_w, cell_h = plot_w * (x1 - x0) / columns, plot_h * (y1 - y0) / rows
+    if y_axis.scaleanchor:
+        cell_w = cell_h = min(cell_w, cell_h)
+    return cell_w, cell_h
+
+
+def _longest(trace: Any) -> int:
+    return max((len(str(text)) for row in (trace.text or ()) for text in row), default=0)
+
+
+def _fitted_font(trace: Any, cell: tuple[float, float]) -> float:
+    """The largest font plotly.js gives ``trace``'s cell text in cells of ``cell`` px (its rule when the text's size
+    is left to it): the longest text within the cell's width, one line within its height."""
+    longest = max(1, _longest(trace))
+    width, height = cell[0] - (trace.xgap or 0), cell[1] - (trace.ygap or 0)
+    return min(width / (longest * CHAR_WIDTH), height / LINE_HEIGHT)
+
+
+def cell_font(figure: go.Figure, trace: Any, style: Style | str = DESK, per_row: int = 1) -> float | None:
+    """The size in px at which heatmap ``trace``'s cell values are drawn on the narrowest screen of ``style``, as
+    one of ``per_row`` figures side by side, or None if they would be smaller than ``style.legible`` there.
+
+    At a desk plotly fits them to their cells (up to the figure's font size); other styles set their size (the
+    style's cell font), which they keep only if the text fits the cells.
+    """
+    style = check_style(style)
+    cell_w, cell_h = cell_box(figure, trace, style.figure_width(per_row))
+    if trace.textfont.size is None:  # plotly's own size: the fitted one, at most the figure's font size
+        fitted = _fitted_font(trace, (cell_w, cell_h))
+        fits = min(math.floor(fitted), int(figure.layout.font.size or TEMPLATE.layout.font.size))
+        return float(fits) if fits >= style.legible else None
+    size = float(trace.textfont.size)
+    need_w, need_h = _needed(trace, size)
+    return size if size >= style.legible and cell_w >= need_w and cell_h >= need_h else None
+
+
+def _needed(trace: Any, size: float) -> tuple[float, float]:
+    """The width and height of a cell that holds ``trace``'s longest cell text in a font of ``size`` px."""
+    width = _longest(trace) * DRAWN_WIDTH * size + CELL_PADDING + (trace.xgap or 0)
+    return width, LINE_HEIGHT * size + (trace.ygap or 0)
+
+
+def _height_for_cell_values(figure: go.Figure, style: Style, per_row: int) -> int:
+    """The height at which the cells of every heatmap showing its values are big enough for them, where the figure's
+    width lets them be (no taller than 2400 px); 0 when no heatmap needs it. Big enough: for the style's cell font
+    where the trace sets it, else (plotly fits the values to the cells) for the style's smallest legible size."""
+    margin = _margins(figure)
+    width = style.figure_width(per_row)
+    heights = [0]
     for trace in figure.data:
         if trace.type != "heatmap" or not trace.texttemplate:
             continue
-        z = trace.z
-        n = len(z) if z is not None else 0
-        axis = figure.layout["yaxis" + (trace.yaxis or "y")[1:]]
-        domain = tuple(axis.domain) if axis.domain is not None else (0.0, 1.0)
-        rows[domain] = max(rows.get(domain, 0), n * _cell_px(trace, style))
-    if not rows:
-        return 0
-    return min(2400, 120 + sum(height + 70 for height in rows.values()))
+        if trace.textfont.size is None:  # plotly fits it: room for the smallest legible size by its own rule
+            need_w = _longest(trace) * CHAR_WIDTH * style.legible + (trace.xgap or 0)
+            need_h = LINE_HEIGHT * style.legible + (trace.ygap or 0)
+        else:
+            need_w, need_h = _needed(trace, style.cell)
+        tall = cell_box(figure, trace, width, height=100_000)  # the width alone limits it
+        if tall[0] < need_w:
+            continue  # too narrow at any height: the values go to the hover
+        y_axis = figure.layout["yaxis" + (trace.yaxis or "y")[1:]]
+        y0, y1 = y_axis.domain if y_axis.domain is not None else (0.0, 1.0)
+        cell = max(need_w, need_h) if y_axis.scaleanchor else need_h
+        heights.append(math.ceil(np.shape(trace.z)[0] * cell / (y1 - y0)) + margin["t"] + margin["b"])
+    return min(2400, max(heights))
 
 
 def _decades(figure: go.Figure, axis: str) -> float | None:
@@ -538,13 +669,16 @@ def heatmap(
     show_values: bool | None = None,
     colorscale: Any = None,
     style: Style | str = DESK,
+    per_row: int = 1,
 ) -> go.Figure:
     """One matrix as a heatmap: row 1 at the top, square cells, 0 white, positive red, negative blue.
 
     The scale runs from −zmax to zmax: the matrix's largest |value| unless
     ``zmax`` is given (give the same zmax to several heatmaps to compare them).
     ``show_values`` prints each value with 2 decimals; by default only when both
-    sides are at most 12. Non-finite entries are left blank.
+    sides are at most 12 and the values are legible in the figure drawn as one of
+    ``per_row`` side by side (:func:`styled`), else the hover gives them.
+    Non-finite entries are left blank.
     """
     Z = _float32(_array(M, "M", ndim=2))
     Z = np.where(np.isfinite(Z), Z, np.nan)
@@ -573,7 +707,9 @@ def heatmap(
         f"positive, on a scale from −{_g(float(zmax))} to {_g(float(zmax))}; {largest}"
         + (f"; {blank} entries are not finite and left blank." if blank else ".")
     )
-    return _figure([trace], title={"text": title}, alt=alt, style=style, **axes)
+    return _figure(
+        [trace], title={"text": title}, alt=alt, style=style, per_row=per_row, fit_values=show_values is None, **axes
+    )
 
 
 def _powers(low: int, high: int) -> tuple[list[int], list[str]]:
@@ -590,6 +726,52 @@ def _eps_of(values: Any) -> float:
     return float(np.finfo(np.float64 if wide else np.float32).eps)
 
 
+def _magnitude_text(Z: np.ndarray, floor: float) -> list[list[str]]:
+    """|value| at one significant digit ("3e-04"), "≤1.2e-07" at or below ``floor``, blank where not finite."""
+    floor_text = f"≤{floor:.2g}"
+    return [
+        [("" if not math.isfinite(v) else floor_text if v <= floor else f"{v:.0e}") for v in row] for row in Z.tolist()
+    ]
+
+
+def _magnitude_trace(
+    Z: np.ndarray,
+    *,
+    floor: float,
+    top: float,
+    show_values: bool,
+    x_labels: list[str] | None = None,
+    y_labels: list[str] | None = None,
+    showscale: bool = True,
+    axes: str = "",
+) -> go.Heatmap:
+    """A heatmap of log10 of the magnitudes ``Z`` (≥ 0, NaN where not finite) on the :data:`SEQUENTIAL` scale from
+    ``floor`` (white, and everything below it) to ``top`` (dark red), the colour bar in powers of ten."""
+    low, high = math.log10(floor), math.log10(top)
+    finite = np.isfinite(Z)
+    logs = np.where(finite, np.log10(np.maximum(Z, floor)), np.nan).astype(np.float32)
+    tickvals, ticktext = _powers(math.ceil(low - 1e-9), math.floor(high + 1e-9))
+    small = max(Z.shape) <= 30
+    return go.Heatmap(
+        z=logs,
+        x=x_labels,
+        y=y_labels,
+        **_unit_cells(x_labels, y_labels),
+        xaxis="x" + axes,
+        yaxis="y" + axes,
+        zmin=low,
+        zmax=high,
+        colorscale=SEQUENTIAL,
+        showscale=showscale,
+        colorbar={"thickness": 12, "outlinewidth": 0, "tickvals": tickvals, "ticktext": ticktext},
+        xgap=1 if small else None,
+        ygap=1 if small else None,
+        text=_magnitude_text(Z, floor) if show_values else None,
+        texttemplate="%{text}" if show_values else None,
+        hovertemplate="row %{y}, column %{x}: |value| ≈ 10^%{z:.2f}<extra></extra>",
+    )
+
+
 def error_heatmap(
     values: Any,
     *,
@@ -600,6 +782,7 @@ def error_heatmap(
     y_labels: Sequence[Any] | None = None,
     show_values: bool | None = None,
     style: Style | str = DESK,
+    per_row: int = 1,
 ) -> go.Figure:
     """An error matrix such as X @ M − I as log10 |value|: white at rounding level, dark red for the largest.
 
@@ -609,7 +792,8 @@ def error_heatmap(
     and show white; by default the machine epsilon of the values' precision,
     float32's 1.2e-7 unless they are float64) to ``top`` (by default the largest
     |value|, at least 10·eps; give the same ``top`` to several figures to compare
-    them). Small matrices get |value| printed in the cells (e.g. "3e-04", "≤1.2e-07").
+    them). Small matrices get |value| printed in the cells (e.g. "3e-04", "≤1.2e-07")
+    where legible as one of ``per_row`` figures side by side (:func:`styled`).
     Non-finite entries are left blank.
     """
     raw = _array(values, "values", ndim=2)
@@ -617,44 +801,16 @@ def error_heatmap(
     Z = np.abs(_float32(raw).astype(np.float64))
     _fitting(1, Z.size)
     finite = np.isfinite(Z)
+    Z = np.where(finite, Z, np.nan)
     largest = float(Z[finite].max()) if finite.any() else 0.0
     if top is None:
         top = max(largest, 10 * eps)
     else:
         top = check_float("top (the top of the scale)", top, low=eps, low_open=True)
-    low, high = math.log10(eps), math.log10(top)
-    logs = np.where(finite, np.log10(np.maximum(Z, eps)), np.nan).astype(np.float32)
     rows, columns = Z.shape
     xs, ys = _labels(x_labels, columns, "x_labels"), _labels(y_labels, rows, "y_labels")
-    values_shown = _show_values(show_values, Z.shape)
-    text = None
-    if values_shown:
-        floor_text = f"≤{eps:.2g}"
-        text = [
-            [("" if not math.isfinite(v) else floor_text if v <= eps else f"{v:.0e}") for v in row]
-            for row in Z.tolist()
-        ]
-    tickvals, ticktext = _powers(math.ceil(low - 1e-9), math.floor(high + 1e-9))
-    small = max(Z.shape) <= 30
-    trace = go.Heatmap(
-        z=logs,
-        x=xs,
-        y=ys,
-        **_unit_cells(xs, ys),
-        zmin=low,
-        zmax=high,
-        colorscale=SEQUENTIAL,
-        colorbar={
-            "thickness": 12,
-            "outlinewidth": 0,
-            "tickvals": tickvals,
-            "ticktext": ticktext,
-        },
-        xgap=1 if small else None,
-        ygap=1 if small else None,
-        text=text,
-        texttemplate="%{text}" if values_shown else None,
-        hovertemplate="row %{y}, column %{x}: |value| ≈ 10^%{z:.2f}<extra></extra>",
+    trace = _magnitude_trace(
+        Z, floor=eps, top=top, show_values=_show_values(show_values, Z.shape), x_labels=xs, y_labels=ys
     )
     axes = _matrix_axes(Z.shape, labelled=(xs is not None, ys is not None))
     title = _text("title", title)
@@ -668,7 +824,31 @@ def error_heatmap(
         f"{eps:.1e} (white: rounding level) to {top:.1e} (dark red). The largest |entry| is {_g(largest, 2)}{where}; "
         f"{below} of {Z.size} entries are at or below {eps:.1e}."
     )
-    return _figure([trace], title={"text": title}, alt=alt, style=style, **axes)
+    return _figure(
+        [trace], title={"text": title}, alt=alt, style=style, per_row=per_row, fit_values=show_values is None, **axes
+    )
+
+
+COLOURS = ("auto", "signed", "log")
+"""How a run's residual heatmaps are coloured: "signed" (one scale ± the largest |entry|, 0 white), "log"
+(log10 |entry| from the precision's eps, white, to the largest, dark red), or "auto": "log" where the steps'
+largest |entries| span more than :data:`LOG_DECADES` decades, else "signed"."""
+LOG_DECADES = 3.0
+"""On a signed scale ± the largest |entry|, an entry more than this many decades smaller is as white as 0."""
+
+
+def decades_apart(largest: Iterable[float], floor: float) -> float:
+    """How many decades the finite values ``largest`` (e.g. each step's largest |entry|) span, those below
+    ``floor`` (the precision's rounding level) counted at it; 0 for none."""
+    values = [max(float(v), floor) for v in largest if math.isfinite(float(v))]
+    return math.log10(max(values) / min(values)) if values else 0.0
+
+
+def log_colours(largest: Iterable[float], floor: float, colours: str = "auto") -> bool:
+    """Whether heatmaps whose largest |entries| are ``largest`` are drawn as log10 |entry|: ``colours`` "log", or
+    "auto" where they span more than :data:`LOG_DECADES` decades (:func:`decades_apart`)."""
+    colours = check_choice("colours", colours, COLOURS)
+    return colours == "log" or (colours == "auto" and decades_apart(largest, floor) > LOG_DECADES)
 
 
 @functools.lru_cache(maxsize=64)
@@ -679,12 +859,44 @@ def _grid_layout(rows: int, columns: int) -> dict[str, Any]:
         cols=columns,
         subplot_titles=["-"] * (rows * columns),
         horizontal_spacing=min(0.04, 0.5 / columns),
-        vertical_spacing=min(0.16, 0.6 / rows),  # room for a panel's title under the tick labels above it
+        # 55 px of the grid's 190 px a row (:func:`residual_grid`): a panel's title under the tick labels above it
+        vertical_spacing=min(0.6 / rows, 55 / (190 * rows - 30)),
         figure=_figure(),
     )
     layout = grid.layout.to_plotly_json()
     del layout["template"]
     return layout
+
+
+def _largest_entries(residuals: np.ndarray) -> list[float]:
+    """Each residual's largest finite |entry| (0 if none is finite)."""
+    return [float(np.nanmax(np.abs(np.where(np.isfinite(R), R, np.nan)), initial=0.0)) for R in residuals]
+
+
+def _residual_scale(result: DescentResult, residuals: np.ndarray, colours: str) -> tuple[bool, float, float, str]:
+    """(log or not, the bottom and the top of the colour scale, the sentence saying which and why) of a run's
+    residual heatmaps: signed ± the largest |entry|, or log10 |entry| from the run's eps to the largest."""
+    eps = float(torch.finfo(result.matrix.dtype).eps)
+    largest = _largest_entries(residuals)
+    log = log_colours(largest, eps, colours)
+    span = decades_apart(largest, eps)
+    dtype = str(result.matrix.dtype).removeprefix("torch.")
+    if log:
+        top = max(max(largest), 10 * eps)
+        how = (
+            f"as log10 |entry| on one colour scale from {eps:.1e} (white: {dtype}'s rounding level, and below) to "
+            f"{top:.2g} (dark red)"
+        )
+        why = (
+            f", more than {LOG_DECADES:g}: on a signed scale the later steps would be white"
+            if colours == "auto"
+            else ""
+        )
+        return True, eps, top, how + f". The steps' largest |entries| span {span:.1f} decades{why}"
+    zmax = _symmetric_limit(residuals)
+    how = f"on one signed colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red), white for 0"
+    why = f", at most {LOG_DECADES:g}" if colours == "auto" else ""
+    return False, -zmax, zmax, how + f". The steps' largest |entries| span {span:.1f} decades{why}"
 
 
 def residual_grid(
@@ -694,14 +906,18 @@ def residual_grid(
     columns: int = 4,
     max_panels: int = 12,
     show_values: bool | None = None,
+    colours: str = "auto",
     style: Style | str = DESK,
 ) -> go.Figure:
     """Small heatmaps of the residual X @ A − I at recorded steps of a run, on one shared colour scale.
 
     ``steps`` defaults to every recorded step; when there are more than
     ``max_panels`` (or than fit in :data:`PAYLOAD_BUDGET`), evenly spaced ones
-    are shown, always the first and the last. Values are printed by default
-    only when the residual is at most 5×5, since the panels are small.
+    are shown, always the first and the last. ``colours`` (:data:`COLOURS`) is
+    a signed scale, log10 |entry|, or by default the log one where the steps'
+    largest |entries| span more than :data:`LOG_DECADES` decades. Values are
+    printed by default only when the residual is at most 5×5 and they are
+    legible in the panels (:func:`styled`).
     """
     recorded = sorted(_check_result(result).snapshots)
     columns = check_int("columns", columns, low=1, high=12)
@@ -718,31 +934,52 @@ def residual_grid(
             )
     steps = _evenly(steps, _fitting(max_panels, _residual_cells(result)))
     residuals = _residuals(result, steps)
-    zmax = _symmetric_limit(residuals)
+    log, low, high, scale = _residual_scale(result, residuals, colours)
     values = _show_values(show_values, residuals.shape[1:], up_to=5)
     columns = min(columns, len(steps))
     rows = math.ceil(len(steps) / columns)
     layout = copy.deepcopy(_grid_layout(rows, columns))
     layout["annotations"] = layout["annotations"][: len(steps)]
+    tick = check_style(style).tick
     traces = []
     for i, (step, R) in enumerate(zip(steps, residuals, strict=True)):
         axes = "" if i == 0 else str(i + 1)
-        traces.append(_matrix_trace(R, zmax=zmax, show_values=values, showscale=i == 0, axes=axes))
+        if log:
+            magnitudes = np.abs(np.where(np.isfinite(R), R, np.nan)).astype(np.float64)
+            trace = _magnitude_trace(magnitudes, floor=low, top=high, show_values=values, showscale=i == 0, axes=axes)
+        else:
+            trace = _matrix_trace(R, zmax=high, show_values=values, showscale=i == 0, axes=axes)
+        traces.append(trace)
         for name, axis in _matrix_axes(R.shape, axes=axes).items():
             # row numbers only left of the first column: elsewhere they would crowd the panel to their left
             first_column = name.startswith("x") or i % columns == 0
-            layout[name] |= axis | {"showticklabels": max(R.shape) <= 12 and first_column, "tickfont": {"size": 10}}
+            layout[name] |= axis | {"showticklabels": max(R.shape) <= 12 and first_column, "tickfont": {"size": tick}}
         layout["annotations"][i] |= {"text": f"step {step}", "font": {"size": 12}}
     for i in range(len(steps), rows * columns):  # the empty cells of the last row
         layout[f"xaxis{i + 1}"]["visible"] = layout[f"yaxis{i + 1}"]["visible"] = False
-    largest = [float(np.nanmax(np.abs(np.where(np.isfinite(R), R, np.nan)), initial=0.0)) for R in residuals]
+    largest = _largest_entries(residuals)
+    what = "|X @ M − I|" if log else "the residual X @ M − I"
     alt = (
-        f"{len(steps)} small heatmaps of the residual X @ M − I ({residuals.shape[1]}×{residuals.shape[2]}) at steps "
-        f"{', '.join(map(str, steps))}, all on one colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red), white "
-        f"for 0. The largest |entry| goes from {_g(largest[0])} at step {steps[0]} to {_g(largest[-1])} at step "
-        f"{steps[-1]}."
+        f"{len(steps)} small heatmaps of {what} ({residuals.shape[1]}×{residuals.shape[2]}) at steps "
+        f"{', '.join(map(str, steps))}, {scale}. The largest |entry| goes from {_g(largest[0])} at step {steps[0]} to "
+        f"{_g(largest[-1])} at step {steps[-1]}."
     )
-    return _figure(traces, title={"text": "Residual X @ M − I"}, height=70 + 190 * rows, alt=alt, style=style, **layout)
+    title = "|X @ M − I|, log colour scale" if log else "Residual X @ M − I"
+    figure = _figure(
+        traces,
+        title={"text": title},
+        height=70 + 190 * rows,
+        alt=alt,
+        style=style,
+        fit_values=show_values is None,
+        **layout,
+    )
+    cell = min(cell_box(figure, figure.data[0], check_style(style).width))
+    if cell < LINE_HEIGHT * tick:  # row and column numbers in cells smaller than their font would run together
+        for name in figure.layout.to_plotly_json():
+            if name.startswith(("xaxis", "yaxis")):
+                figure.layout[name].showticklabels = False
+    return figure
 
 
 def _player(steps: Sequence[int]) -> dict[str, Any]:
@@ -781,13 +1018,19 @@ def _player(steps: Sequence[int]) -> dict[str, Any]:
 
 
 def residual_animation(
-    result: DescentResult, *, max_frames: int = 50, show_values: bool | None = None, style: Style | str = DESK
+    result: DescentResult,
+    *,
+    max_frames: int = 50,
+    show_values: bool | None = None,
+    colours: str = "auto",
+    style: Style | str = DESK,
 ) -> go.Figure:
     """The residual X @ A − I as one heatmap that plays through the recorded steps, with a slider to scrub.
 
     One frame per recorded step, named by the step; at most ``max_frames`` (and
     no more than fit in :data:`PAYLOAD_BUDGET`) evenly spaced ones, always the
-    first and the last. All frames share one colour scale, ± the largest |value|.
+    first and the last. All frames share one colour scale: ± the largest |value|,
+    or log10 |value| (``colours``, as :func:`residual_grid`'s).
     """
     recorded = sorted(_check_result(result).snapshots)
     max_frames = check_int("max_frames", max_frames, low=2, high=1000)
@@ -796,34 +1039,48 @@ def residual_animation(
     if not steps:
         raise ParameterError(f"a residual of {cells:,} entries is too big to animate; use residual_grid")
     residuals = _residuals(result, steps)
-    zmax = _symmetric_limit(residuals)
+    log, low, high, scale = _residual_scale(result, residuals, colours)
     first = residuals[0]
-    trace = _matrix_trace(first, zmax=zmax, show_values=_show_values(show_values, first.shape))
-    # plain dicts: the figure checks them once (go.Frame would check and copy each twice)
     values = _show_values(show_values, first.shape)
-    frames = [
-        {
-            "name": str(step),
-            "data": [{"type": "heatmap", "z": R} | ({"text": _cell_text(R)} if values else {})],
-            "traces": [0],
-        }
-        for step, R in zip(steps, residuals, strict=True)
-    ]
+
+    def shown(R: np.ndarray) -> np.ndarray:
+        return np.abs(np.where(np.isfinite(R), R, np.nan)).astype(np.float64) if log else R
+
+    if log:
+        trace = _magnitude_trace(shown(first), floor=low, top=high, show_values=values)
+    else:
+        trace = _matrix_trace(first, zmax=high, show_values=values)
     alt = (
-        f"An animation of the residual X @ M − I ({_shape(first)}) over {len(steps)} recorded steps, from step "
-        f"{steps[0]} to step {steps[-1]}, on one fixed colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red); "
-        "Play runs it and the slider picks a step."
+        f"An animation of {'|X @ M − I|' if log else 'the residual X @ M − I'} ({_shape(first)}) over {len(steps)} "
+        f"recorded steps, from step {steps[0]} to step {steps[-1]}, {scale}; Play runs it and the slider picks a step."
     )
-    return _figure(
+    figure = _figure(
         [trace],
-        frames=frames,
-        title={"text": "Residual X @ M − I"},
+        title={"text": "|X @ M − I|, log colour scale" if log else "Residual X @ M − I"},
         margin={"b": 175},
         alt=alt,
         style=style,
+        fit_values=show_values is None,
         **_matrix_axes(first.shape),
         **_player(steps),
     )
+    printed = figure.data[0].texttemplate is not None  # values the figure keeps (legible): each frame's too
+    # plain dicts: the figure checks them once (go.Frame would check and copy each twice)
+    frames = []
+    for step, R in zip(steps, residuals, strict=True):
+        data: dict[str, Any] = {"type": "heatmap"}
+        if log:
+            magnitudes = shown(R)
+            data["z"] = np.log10(np.maximum(magnitudes, low)).astype(np.float32)
+            if printed:
+                data["text"] = _magnitude_text(magnitudes, low)
+        else:
+            data["z"] = R
+            if printed:
+                data["text"] = _cell_text(R)
+        frames.append({"name": str(step), "data": [data], "traces": [0]})
+    figure.frames = frames
+    return figure
 
 
 def indicator_heatmap(
@@ -937,13 +1194,19 @@ def _thin(y: np.ndarray, keep: Iterable[int] = (), limit: int = MAX_LINE_POINTS)
     return np.union1d(np.union1d(lowest, highest), extra)
 
 
+_SMALLEST = float(np.finfo(np.float32).tiny)
+"""The smallest loss a log axis draws: float32's smallest normal number (figures carry float32; smaller values
+would arrive as subnormals, 1e-42 and the like, or 0)."""
+
+
 def _curve(y: Any, *, log: bool, keep: Iterable[int] = (), name: str = "losses") -> tuple[np.ndarray, np.ndarray]:
     """(steps as int32, values as float32) of the drawable points of the 1-D curve ``y``, thinned.
 
-    Non-finite values are left out, and on a log axis (``log``) so are values <= 0.
+    Non-finite values are left out, and on a log axis (``log``) so are values below float32's smallest normal
+    number (0 and negatives among them).
     """
     y = _float32(_array(y, name, ndim=1))
-    drawable = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
+    drawable = np.isfinite(y) & (y >= _SMALLEST) if log else np.isfinite(y)
     steps = _thin(np.where(drawable, y, np.nan), keep)
     steps = steps[drawable[steps]]
     return steps.astype(np.int32), y[steps]
@@ -971,11 +1234,23 @@ def _single_point_range(values: np.ndarray, log_y: bool) -> dict[str, Any]:
     return {"yaxis": {"range": y_range}}
 
 
+def _steps_text(steps: np.ndarray) -> str:
+    """Steps as "step 4", "steps 1–100" (a run of consecutive ones) or "12 steps from 3 to 90"."""
+    first, last = int(steps[0]), int(steps[-1])
+    if steps.size <= 3:
+        listed = [str(int(step)) for step in steps]
+        return f"step {first}" if steps.size == 1 else f"steps {', '.join(listed[:-1])} and {listed[-1]}"
+    if last - first + 1 == steps.size:
+        return f"steps {first}–{last}"
+    return f"{steps.size} steps from {first} to {last}"
+
+
 def loss_curve(
     losses: Any,
     *,
     marks: Iterable[int] | None = None,
     predicted: Any = None,
+    floor: float | None = None,
     title: str = "Loss",
     log_y: bool = True,
     marks_label: str = "recorded steps",
@@ -984,16 +1259,25 @@ def loss_curve(
     """The loss against the step (``losses[t]`` after t steps), on a log axis by default.
 
     ``marks`` are steps to mark with open circles (e.g. the recorded ones);
-    ``predicted`` is the theory's curve, drawn dashed in another colour on top
-    of the measured one, so both stay visible where they agree. On a log axis
-    losses that are 0, negative or not finite are left out. Curves longer than
-    :data:`MAX_LINE_POINTS` are thinned, keeping their ends, marks, highs and lows.
-    A curve of one point gets a sane axis around it (two decades below, one above).
+    ``predicted`` is the theory's curve (float64, as :func:`gdinverse.predicted_losses`
+    gives it), drawn dashed in another colour on top of the measured one, so both
+    stay visible where they agree. ``floor`` is the run's precision floor
+    (:func:`noise_floor`): the theory is cut where it falls below it (a measured
+    loss there is rounding noise), and the legend and the text alternative say so.
+
+    On a log axis losses that are negative or not finite are left out, and those
+    that are exactly 0 are marked along the bottom of the plot (the x axis then
+    spans the whole run). Curves longer than :data:`MAX_LINE_POINTS` are thinned,
+    keeping their ends, marks, highs and lows. A curve of one point gets a sane
+    axis around it (two decades below, one above).
     """
-    n = _array(losses, "losses", ndim=1).size
+    raw = np.asarray(_array(losses, "losses", ndim=1), dtype=np.float64)
+    n = raw.size
     mark_steps = _steps(() if marks is None else marks, "marks", high=n - 1)
     log_y, marks_label = _flag("log_y", log_y), _text("marks_label", marks_label)
-    steps, values = _curve(losses, log=log_y, keep=mark_steps)
+    if floor is not None:
+        floor = check_float("floor (the run's precision floor)", floor, low=0.0, low_open=True)
+    steps, values = _curve(raw, log=log_y, keep=mark_steps)
     few = steps.size <= 60
     traces = [
         go.Scatter(
@@ -1017,15 +1301,50 @@ def loss_curve(
             )
         )
     p_values = np.zeros(0, dtype=np.float32)
+    cut = False
     if predicted is not None:
-        p_steps, p_values = _curve(predicted, log=log_y, name="predicted")
+        theory = np.asarray(_array(predicted, "predicted", ndim=1), dtype=np.float64)
+        if floor is not None:
+            cut = bool(np.any(np.isfinite(theory) & (theory < floor)))
+            with np.errstate(invalid="ignore"):
+                theory = np.where(theory >= floor, theory, np.nan)
+        p_steps, p_values = _curve(theory, log=log_y, name="predicted")
         theory_line = {"dash": "dash", "color": _VERMILLION, "width": 2}
-        traces.append(go.Scatter(x=p_steps, y=p_values, mode="lines", name="theory", line=theory_line))
+        name = "theory, cut at the precision floor" if cut else "theory"
+        traces.append(go.Scatter(x=p_steps, y=p_values, mode="lines", name=name, line=theory_line))
     layout = _loss_layout(title=title, x_title="step", log_y=log_y)
+    zeros = np.flatnonzero(raw == 0) if log_y else np.zeros(0, dtype=np.int64)
     single = _single_point_range(np.concatenate([values, p_values]), log_y)
     if single:
         layout["yaxis"] = layout["yaxis"] | single["yaxis"]
-        layout["xaxis"] = layout["xaxis"] | {"range": [-0.5, 10]}
+        layout["xaxis"] = layout["xaxis"] | {"range": [-0.5, 10] if n == 1 else [-0.5, n - 0.5]}
+    if zeros.size:  # exact zeros have no place on a log axis: marked along its bottom, the axis fitted around both
+        drawn = np.concatenate([values, p_values])
+        if "range" in layout["yaxis"]:
+            bottom = layout["yaxis"]["range"][0]
+        elif drawn.size:
+            low, high = math.log10(float(drawn.min())), math.log10(float(drawn.max()))
+            bottom = low - max(0.5, 0.08 * (high - low))
+            layout["yaxis"] = layout["yaxis"] | {"range": [bottom, high + max(0.3, 0.05 * (high - low))]}
+        else:
+            bottom = -1.0
+            layout["yaxis"] = layout["yaxis"] | {"range": [-1.0, 1.0]}
+        layout["xaxis"] = layout["xaxis"] | {"range": [-0.5, n - 0.5]}
+        shown = np.asarray(_evenly(zeros.tolist(), MAX_LINE_POINTS // 10), dtype=np.int32)
+        top = layout["yaxis"]["range"][1]
+        above = bottom + 0.03 * (top - bottom)  # just inside the axis: plotly hides points outside its range
+        traces.insert(
+            1,
+            go.Scatter(
+                x=shown,
+                y=np.full(shown.size, 10.0**above, dtype=np.float32),
+                mode="markers",
+                name="loss exactly 0",
+                cliponaxis=False,
+                marker={"symbol": "triangle-down", "size": 9, "color": _BLUE},
+                hovertemplate="step %{x}: loss exactly 0<extra></extra>",
+            ),
+        )
     if steps.size:
         alt = (
             f"Line chart of the loss against the step{' on a log axis' if log_y else ''}: "
@@ -1035,25 +1354,44 @@ def loss_curve(
             alt += f", {_g(float(values[-1]), 4)} at step {int(steps[-1])}"
     else:
         alt = "Line chart of the loss against the step: no loss can be drawn (none is finite and positive)"
+    if zeros.size:
+        alt += f"; the loss is exactly 0 at {_steps_text(zeros)}, marked by triangles along the bottom"
     if p_values.size:
         alt += f"; the theory (dashed) predicts {_g(float(p_values[-1]), 4)} at step {int(p_steps[-1])}"
-        if int(p_steps[-1]) < np.asarray(predicted).size - 1:
+        if cut:
+            alt += (
+                f", and is cut there: it falls below the precision floor {floor:.1e}, under which a measured loss "
+                "is rounding noise"
+            )
+        elif int(p_steps[-1]) < np.asarray(predicted).size - 1:
             alt += ", and values too small to draw after it"
-    if n - 1 > (int(steps[-1]) if steps.size else -1):
-        alt += f"; {n - 1 - (int(steps[-1]) if steps.size else -1)} later losses are not finite or not positive"
+    with np.errstate(invalid="ignore"):
+        left_out = ~np.isfinite(raw) | ((raw < _SMALLEST) & (raw != 0)) if log_y else ~np.isfinite(raw)
+    if left_out.any():
+        count = int(left_out.sum())
+        why = "not finite, negative or too small to draw" if log_y else "not finite"
+        alt += f"; {count} loss{'' if count == 1 else 'es'} {'is' if count == 1 else 'are'} {why}, left out"
     return _figure(traces, alt=alt + ".", style=style, **layout)
 
 
-def noise_floor(result: DescentResult) -> float:
+def noise_floor(result: Any) -> float:
     """The loss below which a run's loss is rounding noise: (eps·κ)², κ over the singular values the dtype resolves.
 
     An exact inverse rounded to the run's precision leaves residual entries of
     about eps·κ (``torch.linalg.inv`` typically 0.5·eps·κ), so a loss below
     (eps·κ)² — the mean of their squares — is not a measurement of progress.
+    ``result`` is a finished run (a DescentResult), one in progress (a
+    :class:`gdinverse.GradientDescent`), or the bounds of the runs
+    (:class:`gdinverse.LrBounds`, in their dtype: a sweep's).
     """
-    result = _check_result(result)
-    eps = torch.finfo(result.matrix.dtype).eps
-    bounds = result.bounds  # the run's theory: resolved in its dtype, from the matrix as given
+    if isinstance(result, LrBounds):
+        dtype, bounds = getattr(torch, result.dtype), result
+    elif isinstance(result, GradientDescent):
+        dtype, bounds = result.A.dtype, result.bounds
+    else:
+        result = _check_result(result)
+        dtype, bounds = result.matrix.dtype, result.bounds  # the run's theory: resolved in its dtype
+    eps = torch.finfo(dtype).eps
     return float((eps * bounds.sigma_max / bounds.resolved_sigma_min) ** 2)
 
 
@@ -1139,32 +1477,59 @@ def race_figure(
     return _figure(traces, alt=alt, shapes=shapes, style=style, **layout)
 
 
-def _vertical_line(x: float, name: str, color: str, dash: str) -> dict[str, Any]:
-    """A vertical line across the plot at data ``x``, named in the legend (labels on the plot would collide)."""
-    return {
+def limit_marks(bounds: LrBounds, right: float) -> list[dict[str, Any]]:
+    """The optimal lr as a vertical line and the learning rates from the stable limit to ``right`` as a shaded
+    region, each named in the legend with the digits that tell the two apart (:attr:`LrBounds.written`). Two lines
+    would be one where they all but coincide (Hilbert 8: 1 − 1/κ² apart), and labels on the plot would collide;
+    a line over the edge of a shaded region stays visible."""
+    optimal, stable = bounds.written
+    region = {
+        "type": "rect",
+        "xref": "x",
+        "yref": "y domain",
+        "x0": bounds.stable_below,
+        "x1": right,
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": "rgba(213,94,0,0.12)",
+        "line": {"width": 0},
+        "layer": "below",
+        "showlegend": True,
+        "name": f"lr ≥ stable limit {stable}",
+    }
+    line = {
         "type": "line",
         "xref": "x",
         "yref": "y domain",
-        "x0": x,
-        "x1": x,
+        "x0": bounds.optimal,
+        "x1": bounds.optimal,
         "y0": 0,
         "y1": 1,
-        "line": {"color": color, "dash": dash, "width": 2},
+        "line": {"color": _GREEN, "dash": "dot", "width": 2},
         "showlegend": True,
-        "name": name,
+        "name": f"optimal lr {optimal}",
     }
+    return [region, line]
 
 
 def sweep_figure(
-    sweep: LrSweep, *, bounds: LrBounds | None = None, predicted: Any = None, style: Style | str = DESK
+    sweep: LrSweep,
+    *,
+    bounds: LrBounds | None = None,
+    predicted: Any = None,
+    floor: float | None = None,
+    style: Style | str = DESK,
 ) -> go.Figure:
     """Final loss against learning rate (log-log) for a sweep; diverged runs are crosses along the top.
 
     The measured final losses are open circles; ``predicted`` (one final loss
     per lr, from theory) is a dashed line drawn over them, so it stays visible
-    where the two agree. ``bounds`` adds vertical lines at the stable limit and
-    the optimal lr, named with their values in the legend under the plot (the
-    two are often close: 0.94 and 1 for diag(1, 2, 3, 4)).
+    where the two agree. ``bounds`` adds a vertical line at the optimal lr and
+    shades the learning rates from the stable limit on, each named with its value
+    in the legend under the plot: the two are often close (0.94 and 1 for
+    diag(1, 2, 3, 4); 1 − 1/κ² apart in general), and a line over the edge of a
+    shaded region stays visible where two lines would be one. As in :func:`loss_curve`,
+    the theory is cut where it falls below the runs' precision ``floor`` (:func:`noise_floor`).
     """
     if not isinstance(sweep, LrSweep):
         raise ParameterError(f"sweep must be an LrSweep (what gdinverse.sweep.lr_sweep returns), got {sweep!r:.60}")
@@ -1173,12 +1538,19 @@ def sweep_figure(
     order = np.argsort(sweep.lrs)
     lrs, finals, diverged = _float32(sweep.lrs[order]), _float32(sweep.final_losses[order]), sweep.diverged[order]
     shown = ~diverged & np.isfinite(finals) & (finals > 0)
-    theory = None
+    if floor is not None:
+        floor = check_float("floor (the runs' precision floor)", floor, low=0.0, low_open=True)
+    theory, cut = None, False
     if predicted is not None:
-        theory = _float32(_array(predicted, "predicted", ndim=1))
-        if theory.size != lrs.size:
-            raise ParameterError(f"predicted has {theory.size} losses for {lrs.size} learning rates; give one each")
-        theory = theory[order]
+        exact = np.asarray(_array(predicted, "predicted", ndim=1), dtype=np.float64)
+        if exact.size != lrs.size:
+            raise ParameterError(f"predicted has {exact.size} losses for {lrs.size} learning rates; give one each")
+        exact = exact[order]
+        if floor is not None:
+            cut = bool(np.any(np.isfinite(exact) & (exact < floor)))
+            with np.errstate(invalid="ignore"):
+                exact = np.where(exact >= floor, exact, np.nan)
+        theory = _float32(np.where(np.abs(exact) >= _SMALLEST, exact, np.nan))  # never a float32 subnormal
     # the y axis spans the converged runs (and the theory at their lrs); diverged runs sit just above
     drawn = finals[shown] if theory is None else np.concatenate([finals[shown], theory[shown]])
     drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
@@ -1213,18 +1585,19 @@ def sweep_figure(
                 x=lrs[fine],
                 y=theory[fine],
                 mode="lines",
-                name="theory",
+                name="theory, cut at the precision floor" if cut else "theory",
                 line={"dash": "dash", "color": INK, "width": 2},
                 hovertemplate=hover,
             )
         )
-    lines = []
+    # x: the swept lrs (and the lines), a little room either side; the unstable region is shaded out to the edge
+    reach = [float(lrs.min()), float(lrs.max())]
     if bounds is not None:
-        optimal, stable = bounds.written
-        lines = [
-            _vertical_line(bounds.optimal, f"optimal lr {optimal}", _GREEN, "dot"),
-            _vertical_line(bounds.stable_below, f"stable limit {stable}", _VERMILLION, "dashdot"),
-        ]
+        reach += [bounds.optimal, bounds.stable_below]
+    x_low, x_high = math.log10(min(reach)), math.log10(max(reach))
+    pad = max(0.05, 0.03 * (x_high - x_low))
+    x_range = [x_low - pad, x_high + pad]
+    lines = [] if bounds is None else limit_marks(bounds, 10 ** x_range[1])
     best = f"lowest {_g(float(finals[shown].min()))} at lr {_g(float(lrs[shown][np.argmin(finals[shown])]), 4)}"
     alt = (
         f"Final loss after {sweep.steps} steps against the learning rate, both on log axes, for {lrs.size} learning "
@@ -1233,13 +1606,18 @@ def sweep_figure(
         + f"; {int(diverged.sum())} diverged (crosses along the top)."
     )
     if bounds is not None:
-        alt += f" Vertical lines: the optimal lr {optimal} and the stable limit {stable}."
+        optimal, stable = bounds.written
+        alt += (
+            f" A vertical line marks the optimal lr {optimal}; the shaded region from the stable limit {stable} on is "
+            "where the error along σ_max grows."
+        )
     if theory is not None:
-        alt += " The dashed line is the theory's final loss."
+        alt += " The dashed line is the theory's final loss"
+        alt += f", cut where it falls below the precision floor {floor:.1e}." if cut else "."
     return _figure(
         traces,
         title={"text": f"Final loss after {sweep.steps} steps"},
-        xaxis={"type": "log", "title": {"text": "learning rate"}, "exponentformat": "power"},
+        xaxis={"type": "log", "title": {"text": "learning rate"}, "exponentformat": "power", "range": x_range},
         yaxis={
             "type": "log",
             "title": {"text": f"loss after {sweep.steps} steps"},

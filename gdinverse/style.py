@@ -78,16 +78,31 @@ class Style:
     title: int
     height: float | None = 1.0
     """The figure's height relative to its desk height; None: as tall as the box the page draws it in (a slide)."""
+    width: int = 940
+    """The width of a figure that spans the page, on the screen the style is for (cell values are printed only
+    where they fit it)."""
+    stacks: bool = False
+    """Whether figures drawn side by side stack instead (each then spans the page)."""
+    legible: int = 11
+    """The smallest size a value printed in a heatmap cell may have: smaller ones are left to the hover."""
+
+    def figure_width(self, per_row: int = 1) -> int:
+        """The width of one of ``per_row`` figures drawn side by side (Streamlit's columns, 16 px apart)."""
+        if self.stacks or per_row <= 1:
+            return self.width
+        return (self.width - 16 * (per_row - 1)) // per_row
 
 
 DESK = Style("desk", body=16, axis=13, tick=12, cell=12, title=16)
-"""A laptop or desktop screen: each figure as it is built."""
-PHONE = Style("phone", body=15, axis=12, tick=11, cell=11, title=14)
+"""A laptop or desktop screen, 1400 px wide (the page 940 px wide beside the sidebar): each figure as it is built;
+plotly sizes cell values to fit their cells, so they are printed only where that size is legible."""
+PHONE = Style("phone", body=15, axis=12, tick=11, cell=11, title=14, width=358, stacks=True)
 """A phone held upright: slightly smaller type, so that labels fit a 390 px wide screen."""
-PROJECTOR = Style("projector", body=24, axis=20, tick=18, cell=16, title=24, height=1.3)
-"""A lecture hall: readable from the back row."""
-SLIDE = Style("slide", body=24, axis=20, tick=18, cell=16, title=24, height=None)
-"""A lecture slide: the projector's type, the figure filling the room the slide leaves it and its legend at the
-right (a legend under the plot is placed in pixels, which a figure of unknown height cannot be)."""
+PROJECTOR = Style("projector", body=24, axis=20, tick=18, cell=16, title=24, height=1.3, width=1040, stacks=True,
+                  legible=16)  # fmt: skip
+"""A lecture hall: readable from the back row (a 1280 px wide projector; the app stacks its columns there)."""
+SLIDE = Style("slide", body=24, axis=20, tick=18, cell=16, title=24, height=None, width=1040, stacks=True, legible=16)
+"""A lecture slide: the projector's type, the figure as tall as the room the slide leaves it, a legend under the plot
+at the figure's bottom (placed from the container, not in pixels from a plot of unknown height)."""
 STYLES = {style.name: style for style in (DESK, PHONE, PROJECTOR, SLIDE)}
 """Every style by name: "desk", "phone", "projector", "slide"."""

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from .directions import DirectionView, Landscape, contraction_factors
 from .errors import ParameterError, check_float, check_int
-from .plots import TEMPLATE, styled
+from .plots import TEMPLATE, limit_marks, styled
 from .spectrum import change_in_words, factor, stable_limit
 from .style import DESK, INK, OKABE_ITO, Style, series_style
 from .theory import LrBounds, format_condition, lr_bounds
@@ -287,32 +287,11 @@ def _zero_at(sigma: float, k: int) -> float:
     return stable_limit(sigma, k) / 2
 
 
-def _vertical(x: float, color: str, dash: str) -> dict[str, Any]:
-    """A vertical line across the plot at data ``x``."""
-    line = {"color": color, "dash": dash, "width": 1.5}
-    return {"type": "line", "xref": "x", "yref": "y domain", "x0": x, "x1": x, "y0": 0, "y1": 1, "line": line}
-
-
-def _top_label(x: float, text: str, color: str, side: str) -> dict[str, Any]:
-    """A label just above the plot area at data ``x``, reaching ``side`` ("left" or "right") from it: the optimal
-    lr's reaches left and the (larger) stable limit's right, so the two never overlap each other or the data."""
-    return {
-        "x": math.log10(x),
-        "xref": "x",
-        "y": 1.0,
-        "yref": "paper",
-        "yanchor": "bottom",
-        "xanchor": "right" if side == "left" else "left",
-        "text": text,
-        "showarrow": False,
-        "font": {"color": color, "size": 12},
-    }
-
-
 def rate_chart(A: Any, *, lr: float | None = None, style: Style | str = DESK) -> go.Figure:
     """The contraction factor |1 − 2·lr·σ²/k²| a step against lr (log x) for σ_min and σ_max of ``A`` (a matrix or
-    its :class:`LrBounds`), with a line at 1 (above it the error grows), the stable limit and the optimal lr as
-    vertical lines labelled at the top and the bottom, and the current ``lr`` marked on both curves."""
+    its :class:`LrBounds`), with a line at 1 (above it the error grows), the optimal lr as a vertical line and the
+    learning rates from the stable limit on shaded (:func:`limit_marks`, named in the legend), and the current
+    ``lr`` marked on both curves."""
     bounds = _bounds(A)
     if lr is not None:
         lr = check_float("lr", lr, low=0.0, low_open=True)
@@ -362,19 +341,20 @@ def rate_chart(A: Any, *, lr: float | None = None, style: Style | str = DESK) ->
         )
     )
     top = float(max(1.2, min(3.0, factors.slowest.max() * 1.05)))
-    shapes = [_vertical(bounds.stable_below, _VERMILLION, "dot"), _vertical(bounds.optimal, _GREEN, "dashdot")]
-    labels = [
-        _top_label(bounds.optimal, f"optimal lr {bounds.written[0]} ", _GREEN, "left"),  # the caption's digits
-        _top_label(bounds.stable_below, f" stable limit {bounds.written[1]}", _VERMILLION, "right"),
-    ]
+    low, high = float(factors.lrs[0]), float(factors.lrs[-1])
     return _figure(
         traces,
         describe_rate_chart(bounds, lr=lr),
         title={"text": "How much each step keeps of the error"},
-        xaxis={"type": "log", "title": {"text": "learning rate"}, "exponentformat": "power"},
+        **_legend_below(rows=6 + (lr is not None)),  # one entry a row on a phone
+        xaxis={
+            "type": "log",
+            "title": {"text": "learning rate"},
+            "exponentformat": "power",
+            "range": [math.log10(low), math.log10(high)],  # the curves' lrs: nothing else stretches the axis
+        },
         yaxis={"title": {"text": "factor a step |1 − 2·lr·σ²/k²|"}, "range": [0, top]},
-        shapes=shapes,
-        annotations=labels,
+        shapes=limit_marks(bounds, high),
         style=style,
     )
 
@@ -396,7 +376,7 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
             f"one, falling from 1 to 0 at the optimal lr {b.written[0]} and climbing back to 1 at the stable limit "
             f"{b.written[1]}, above which the error grows."
         )
-        return text + _your_lr(b, lr)
+        return text + _MARKS + _your_lr(b, lr)
     slow_at_limit = abs(factor(b.stable_below, b.resolved_sigma_min, b.k))
     text = (
         f"The factor by which one step of gradient descent multiplies the error along the direction of "
@@ -407,7 +387,10 @@ def describe_rate_chart(A: Any, *, lr: float | None = None) -> str:
         f"where the two curves cross, at a factor of {_factor(best)} a step (condition number "
         f"{format_condition(b.condition_number)})."
     )
-    return text + _your_lr(b, lr)
+    return text + _MARKS + _your_lr(b, lr)
+
+
+_MARKS = " A dotted line marks the optimal lr; the learning rates from the stable limit on are shaded."
 
 
 HALVING_SAID = 10_000

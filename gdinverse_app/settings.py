@@ -131,7 +131,7 @@ RUN = (
     Setting("init", "rand", choices=("rand", "zeros")),
     Setting("dtype", "float32", choices=("float32", "float64")),
     Setting("mode", "run", choices=("run", "step")),
-    Setting("colours", "signed", choices=("signed", "log")),
+    Setting("colours", "auto", choices=("auto", "signed", "log")),
 )
 """The Gradient descent page's run settings (the learning rate is a setting too, whose options follow the matrix)."""
 

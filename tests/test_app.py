@@ -384,8 +384,8 @@ def test_compare_page_races_every_method_and_sweeps():
     assert [s.value for s in at.subheader] == ["The race", "The learning-rate sweep"]
     assert any(e.label.startswith("Along each singular direction") for e in at.expander)
     sweep = next(c for c in charts(at) if any(d.get("name") == "final loss (measured)" for d in c["data"]))
-    named = {shape["name"].split(" ")[0] for shape in sweep["layout"]["shapes"] if "name" in shape}
-    assert named == {"stable", "optimal"}
+    named = {shape["type"]: shape["name"].split(" ")[0] for shape in sweep["layout"]["shapes"] if "name" in shape}
+    assert named == {"rect": "lr", "line": "optimal"}  # "lr ≥ stable limit 1" shaded, "optimal lr 0.9412" a line
     assert any("Lowest final loss at lr" in m for m in texts(at, "markdown"))
     assert any("np.logspace" in c for c in texts(at, "caption"))
 

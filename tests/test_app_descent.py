@@ -183,10 +183,11 @@ def test_a_divergence_keeps_the_recorded_steps_before_it_in_the_grid_and_animati
     assert result.diverged and len(recorded) > 2  # every=20, diverged at step 11: more than step 0 is kept
     kind, text = verdict_box(at)
     assert kind == "error" and text.endswith(f"recorded before it: {', '.join(map(str, recorded))}.")
+    # a blow-up spans many decades: the grid shows |X @ M − I| on a log scale, where the early steps keep colour
     grid = next(
         c
         for c in charts(at)
-        if c["layout"].get("title", {}).get("text") == "Residual X @ M − I" and not c.get("frames")
+        if c["layout"].get("title", {}).get("text") == "|X @ M − I|, log colour scale" and not c.get("frames")
     )
     assert [a["text"] for a in grid["layout"]["annotations"]] == [f"step {t}" for t in recorded]
     animation = next(c for c in charts(at) if c.get("frames"))
@@ -430,3 +431,86 @@ def test_the_lr_scrub_opens_on_the_pages_run_and_each_stop_is_that_lrs_run(query
             assert text.endswith(f"diverges (stopped at step {run.stopped_at})")
         else:
             assert text.endswith(f"loss {run.final_loss:.3g} after {steps} steps")
+
+
+# ---------------------------------------------------------------------------- the whole run's colours
+
+
+def grid_of(at) -> dict:
+    """The whole run's residual grid (the figure with a "step 0" panel title and no frames)."""
+    return next(
+        c
+        for c in charts(at)
+        if not c.get("frames") and any(a.get("text") == "step 0" for a in c["layout"].get("annotations", []))
+    )
+
+
+def test_the_lecture_stall_opens_on_log_magnitudes_that_show_the_stall():
+    """Lecture step 7's link: κ = 50 in float32 for 20 000 steps. On one signed scale 10 of 12 panels were white."""
+    at = clean(open_page("descent", preset="random", n="8", cond="50", steps="20000", every="400"))
+    radio = widget(at, "radio", "Heatmap colours")
+    assert radio.value == "auto" and list(radio.options) == ["automatic", "signed, fixed scale", "log magnitude"]
+    grid = grid_of(at)
+    eps = float(np.finfo(np.float32).eps)
+    first = grid["data"][0]
+    assert first["zmin"] == pytest.approx(np.log10(eps)) and grid["layout"]["title"]["text"].startswith("|X @ M")
+    lowest = [np.nanmin(decode(trace["z"])) for trace in grid["data"]]
+    highest = [np.nanmax(decode(trace["z"])) for trace in grid["data"]]
+    # every panel's largest entry keeps a colour well above white: the stall is visible
+    assert min(highest) > np.log10(eps) + 1 and max(highest) - min(highest) > 3 and min(lowest) >= np.log10(eps)
+    caption = next(c for c in texts(at, "caption") if c.startswith("12 small heatmaps"))
+    assert "log10 |entry|" in caption and "more than 3" in caption
+    radio.set_value("signed").run()
+    signed = grid_of(clean(at))
+    assert signed["data"][0]["zmin"] == -signed["data"][0]["zmax"]
+    assert at.query_params["colours"] == "signed"
+
+
+def test_the_default_run_stays_on_its_signed_scale():
+    at = clean(open_page("descent"))
+    grid = grid_of(at)
+    assert grid["data"][0]["zmin"] == -grid["data"][0]["zmax"] and "texttemplate" in grid["data"][0]  # 4×4 values
+    assert any(c.startswith("6 small heatmaps") and "at most 3" in c for c in texts(at, "caption"))
+
+
+def test_a_1x1_run_has_a_loss_axis_that_fits_it():
+    """M = [2]: at the optimal lr exact after one step; every later loss is exactly 0."""
+    at = clean(open_page("descent", source="text", matrix="2", lr="0.125"))
+    loss = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == "Loss")
+    low, high = loss["layout"]["yaxis"]["range"]
+    assert high - low <= 3 and low < np.log10(0.19) < high
+    zeros = next(t for t in loss["data"] if t["name"] == "loss exactly 0")
+    assert decode(zeros["x"])[-1] == 100 and loss["layout"]["xaxis"]["range"] == [-0.5, 100.5]
+    assert any("exactly 0 at steps 1–100" in c for c in texts(at, "caption"))
+
+
+INDICATOR_TEXT = g.format_matrix(g.indicator_matrix(17, 3, p=0.2, seed=123))
+"""The lecture's indicator matrix, as its step 10 links it."""
+
+
+def test_the_loss_curves_theory_stops_at_the_precision_floor():
+    """Lecture step 10's run: the theory fell to 1e-42 and the axis with it."""
+    at = clean(open_page("descent", source="text", matrix=INDICATOR_TEXT, steps="300", init="zeros"))
+    loss = next(c for c in charts(at) if c["layout"].get("title", {}).get("text") == "Loss")
+    theory = next(t for t in loss["data"] if t["name"].startswith("theory"))
+    assert theory["name"] == "theory, cut at the precision floor" and decode(theory["y"]).min() > 1e-16
+    assert any("cut there: it falls below the precision floor" in c for c in texts(at, "caption"))
+
+
+def test_step_through_turns_a_heatmap_to_log_magnitudes_once_it_falls_three_decades():
+    """Automatic colours in step-through: each heatmap keeps its step-0 signed scale until its entries are more than
+    three decades below it, where they would be white; X, which does not fade, stays signed."""
+    at = clean(open_page("descent", mode="step"))
+    assert widget(at, "radio", "Heatmap colours").value == "auto"
+    start = step_charts(at)["residual"]["data"][0]
+    assert start["zmin"] == -start["zmax"]  # signed at step 0
+    for _ in range(2):
+        at.button(key=key(at, "step100")).click().run()
+    later = step_charts(clean(at))
+    residual = later["residual"]["data"][0]
+    engine = g.GradientDescent(g.preset("diag1234"), lr=g.SEED_LR)
+    scale = float(engine.residual.abs().max())
+    engine.step(200)
+    assert np.log10(scale / float(engine.residual.abs().max())) > 3  # the rule's reason, computed here
+    assert residual["zmin"] == pytest.approx(np.log10(np.finfo(np.float32).eps)) and "zmid" not in residual
+    assert later["X"]["data"][0]["zmin"] == -later["X"]["data"][0]["zmax"]  # X keeps its signed scale

@@ -231,3 +231,35 @@ def test_an_ill_conditioned_inverse_with_a_large_measured_error_is_not_called_ma
     assert "accurate all the same" not in warning
     diagonal = clean(open_page("exact", source="text", matrix="1 0\n0 1e-8"))  # κ = 1e8; LU of a diagonal is exact
     assert any("It is accurate all the same" in w for w in texts(diagonal, "warning"))
+
+
+@pytest.mark.parametrize("n", [5, 8, 10])
+def test_both_inverses_share_one_colour_scale(n):
+    """Hilbert 10's inverses on their own scales (±1.2e9 against ±3.5e12) looked alike, float32's 3000× off."""
+    at = clean(open_page("exact", preset="hilbert", n=str(n)))
+    titled = {c["layout"]["title"]["text"]: c["data"][0] for c in charts(at)}
+    inverses = {title: trace for title, trace in titled.items() if " in float" in title and "@" not in title}
+    assert len(inverses) == 2
+    exact = {
+        dtype: g.exact_inverse(g.Spectrum.of(g.preset("hilbert", n=n, dtype="float64"), dtype=dtype)).inverse
+        for dtype in ("float32", "float64")
+    }
+    largest = max(float(inverse.abs().max()) for inverse in exact.values())
+    for trace in inverses.values():
+        assert (trace["zmin"], trace["zmax"]) == pytest.approx((-largest, largest), rel=1e-6)
+    captions = [c for c in texts(at, "caption") if c.startswith("Heatmap of ") and "torch.linalg.inv" in c]
+    assert len(captions) == 2
+    assert all(f"shared by both precisions, from −{largest:.3g} (blue) to {largest:.3g} (red)" in c for c in captions)
+
+
+def test_values_too_small_to_read_are_left_to_the_hover():
+    """Hilbert 10's inverse in a half-width column: "-1.17e+09" in 29 px cells came out ~5 px tall."""
+    at = clean(open_page("exact", preset="hilbert", n="10"))
+    for chart in charts(at):
+        trace = chart["data"][0]
+        title = chart["layout"]["title"]["text"]
+        if "M⁻¹ in" in title or "|M⁻¹ @ M" in title:  # half a page wide: no legible room for them
+            assert "texttemplate" not in trace and "text" not in trace, title
+            assert "hovertemplate" in trace
+    shown = next(c for c in charts(at) if c["layout"]["title"]["text"] == "M (10×10)")
+    assert shown["data"][0]["texttemplate"] == "%{text}"  # M itself, full width: "0.50" fits at 13 px

@@ -467,3 +467,26 @@ def test_the_lesson_notebook_draws_every_experiment(monkeypatch):
     expected = [f"Loss at lr = {e.lr:.4g}" for q in SHEET for e in q.experiments if q.kind != "slowest"]
     assert [title for title in drawn if title.startswith("Loss")] == expected
     assert sum(title.startswith("Error along each singular direction") for title in drawn) == 1
+
+
+def test_the_float32_digits_reveal_draws_magnitudes_on_a_sequential_log_scale_under_a_title_that_fits():
+    """It drew |values| on a diverging ±2e-4 scale (half of it for negatives that cannot occur), its title cut."""
+    from gdinverse import plots
+
+    index = next(i for i, q in enumerate(exercises.sheet(42, COUNT)) if q.kind == "float32_digits")
+    at = revealed(index)
+    (chart,) = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    trace, layout = spec["data"][0], spec["layout"]
+    assert [step[1].lower() for step in trace["colorscale"]] == [c.lower() for _, c in plots.SEQUENTIAL]
+    assert "zmid" not in trace and trace["zmin"] == pytest.approx(np.log10(np.finfo(np.float32).eps))
+    question = exercises.sheet(42, COUNT)[index]
+    M = g.as_matrix(question.matrix, dtype="float64")
+    single = g.exact_inverse(g.Spectrum.of(M, dtype="float32")).inverse.double()
+    exact = g.best_inverse(M)[1]
+    error = ((single - exact).abs() / exact.abs().max()).numpy()
+    assert trace["zmax"] == pytest.approx(np.log10(error.max()), abs=1e-6)
+    title = layout["title"]["text"]
+    # a 390 px phone leaves 358 px for the figure: the title (0.6 em a character at 16 px) fits in it
+    assert len(title) * 0.6 * 16 < 358 - 20, title
+    assert any("on a log colour scale from float32's eps 1.2e-07 (white, and below)" in c for c in texts(at, "caption"))

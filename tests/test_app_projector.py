@@ -132,26 +132,37 @@ def test_the_ink_and_the_sizes_meet_the_issue():
 
 def test_a_residual_grid_built_for_the_projector():
     run = g.gd_inverse(g.preset("diag1234"), lr="seed")
-    original = plots.residual_grid(run)
-    restyled = plots.residual_grid(run, style="projector")
+    original = plots.residual_grid(run, columns=2)  # the app's two panels a row
+    restyled = plots.residual_grid(run, columns=2, style="projector")
     spec = json.loads(restyled.to_json())
     assert not font_problems(spec)
-    assert all(trace["textfont"]["size"] >= 16 for trace in spec["data"])
-    rows = len({tuple(restyled.layout[k].domain) for k in restyled.layout if k.startswith("yaxis")})
-    # taller than 1.3×: each row of 4×4 panels gets 4 cells of 56 px (values in 16 px do not overlap) + 70 px
-    assert rows == 2 and original.layout.height * 1.3 < restyled.layout.height == 120 + rows * (4 * 56 + 70)
+    assert all(trace["textfont"]["size"] >= 16 and trace["texttemplate"] for trace in spec["data"])
+    # taller than 1.3×: each 4×4 panel's cells hold "-0.09" in 16 px (0.7 em a character, 4 px to spare, 1 px apart)
+    assert original.layout.height * 1.3 < restyled.layout.height
+    for trace in restyled.data:
+        width, height = plots.cell_box(restyled, trace, PROJECTOR.width)
+        assert min(width, height) >= 0.7 * 16 * 5 + 4 + 1
+    crowded = plots.residual_grid(run, columns=4, style="projector")  # 4 a row: too narrow, values on hover
+    assert not any(trace.texttemplate for trace in crowded.data)
 
 
-def test_projector_cells_are_wide_enough_for_long_values():
-    """Hilbert 8's inverse prints values like -2.02e+03 (9 characters): in the 16 px cell font they need ~100 px
-    cells, not the 56 px that hold -0.28 (they overlapped on the projector)."""
+def test_projector_cells_are_wide_enough_for_long_values_or_leave_them_to_the_hover():
+    """Hilbert 8's inverse prints values like -2.02e+03 (9 characters): in the 16 px cell font they need ~105 px
+    cells, not the 56 px that hold -0.28 (they overlapped on the projector). A 1280 px projector has 102 px for each
+    of 8 columns: the values go to the hover; Hilbert 5's (-8.82e+04, 9 characters too) fit its 5 columns, in cells
+    grown tall enough."""
     inverse = g.exact_inverse(g.preset("hilbert", n=8, dtype="float64"), dtype="float64").inverse
-    original = plots.heatmap(inverse)
-    longest = max(len(text) for row in original.data[0].text for text in row)
+    longest = max(len(text) for row in plots.heatmap(inverse, show_values=True).data[0].text for text in row)
     assert longest == 9
-    restyled = plots.heatmap(inverse, style="projector")
-    cell = (restyled.layout.height - 120 - 70) / 8
-    assert cell >= 0.55 * PROJECTOR.cell * longest  # a digit is about 0.55 of the font size wide
+    (crowded,) = plots.heatmap(inverse, style="projector").data
+    assert crowded.texttemplate is None and (1040 - 80 - 20 - 120) / 8 < 0.7 * 16 * 9 + 4
+    small = g.exact_inverse(g.preset("hilbert", n=5, dtype="float64"), dtype="float64").inverse
+    restyled = plots.heatmap(small, style="projector")
+    (trace,) = restyled.data
+    longest = max(len(text) for row in trace.text for text in row)
+    assert trace.texttemplate and longest == 9
+    cell = (restyled.layout.height - 80 - 80) / 5  # the projector's margins: 80 px above and below
+    assert cell >= 0.7 * PROJECTOR.cell * longest + 4  # DejaVu Sans draws "3e+01" 0.67 em a character
     assert plots.heatmap(g.preset("diag1234"), style="projector").layout.height < restyled.layout.height
 
 
@@ -167,7 +178,8 @@ def test_log_axes_label_whole_decades_only_and_the_legend_clears_the_axis_title(
 
     chart = theory_plots.rate_chart(g.preset("diag1234"), lr=1.5, style="projector")
     assert chart.layout.xaxis.type == "log" and chart.layout.xaxis.dtick == 1
-    assert chart.layout.margin.b >= 200 and chart.layout.legend.y * (585 - 80 - 200) <= -100
+    layout = chart.layout
+    assert layout.margin.b >= 200 and layout.legend.y * (layout.height - layout.margin.t - layout.margin.b) <= -100
     run = g.gd_inverse(g.preset("diag1234", dtype="float64"), steps=200, lr="seed")  # 12 decades
     assert plots.loss_curve(run.losses, style="projector").layout.yaxis.dtick == 2
 

@@ -416,6 +416,63 @@ def test_a_script_document_is_shown_as_text(app, browser):
     page.close()
 
 
+CELL_TEXT = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).flatMap(plot => {
+  const layout = plot._fullLayout, traces = (plot._fullData || []).filter(t => t.type === 'heatmap' && t.z);
+  return traces.flatMap(trace => {
+    const x = trace.xaxis || 'x', y = trace.yaxis || 'y';
+    const xa = layout[x.replace('x', 'xaxis')], ya = layout[y.replace('y', 'yaxis')];
+    const cell = Math.min(xa._length / trace.z[0].length, ya._length / trace.z.length);
+    const texts = Array.from(plot.querySelectorAll(`.subplot.${x}${y} .heatmaplayer text`));
+    return texts.map(t => ({title: (plot.querySelector('.gtitle') || {}).textContent || '', cell,
+                            shown: getComputedStyle(t).display !== 'none',
+                            size: parseFloat(getComputedStyle(t).fontSize), width: t.getBoundingClientRect().width}));
+  });
+})"""
+"""Every value printed in a heatmap cell: its figure's title, the cell's side, whether it shows, the font size and
+the drawn width."""
+
+CELL_PAGES = {
+    "exact_hilbert10": "exact_inverse?preset=hilbert&n=10",
+    "exact_hilbert5": "exact_inverse?preset=hilbert&n=5",
+    "descent_default": "gradient_descent",
+}
+CELL_LAYOUTS = {
+    "desktop": ({"width": 1400, "height": 1000}, "", 11),
+    "phone": ({"width": 390, "height": 844}, "", 11),
+    "projector": ({"width": 1280, "height": 720}, "present=1", 16),
+}
+"""The screens the desk and projector styles are for (the desk's, as every layout test here; a 1280 px projector),
+a phone (which gets the desk's figures, narrower), and the smallest cell text each allows."""
+
+
+@pytest.mark.parametrize("layout", CELL_LAYOUTS)
+@pytest.mark.parametrize("name", CELL_PAGES)
+def test_values_in_cells_are_legible_and_inside_their_cells(app, browser, name, layout):
+    """Heatmap values were drawn 4 to 9 px tall (Hilbert 10's inverses side by side) and ran into each other on the
+    projector ("3e+01" in 53 px cells): every value printed is now at least 11 px at a desk, 16 px on a projector,
+    and narrower than its cell; on a phone, values plotly shrinks below 11 px are hidden (the hover gives them)."""
+    url, _ = app
+    viewport, query, smallest = CELL_LAYOUTS[layout]
+    path = CELL_PAGES[name]
+    page = browser.new_page(viewport=viewport)
+    page.goto(f"{url}/{path}{'&' if '?' in path else '?'}{query}" if query else f"{url}/{path}")
+    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=120_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
+    )
+    page.wait_for_timeout(1500)
+    found = page.evaluate(CELL_TEXT)
+    assert found, "some heatmap prints its values"
+    for value in found:
+        if value["shown"]:
+            assert value["size"] >= smallest and value["width"] <= value["cell"] - 1, value
+        else:  # shrunk by plotly to fit a narrower figure than it was built for: hidden by the app's CSS
+            assert value["size"] < smallest, value
+    if layout != "phone":  # the figures were built for these screens: nothing needs hiding
+        assert all(value["shown"] for value in found)
+    page.close()
+
+
 def test_log_is_clean(app, browser):
     """After every page ran, the server log has no torch.classes trouble and no traceback."""
     _, log = app

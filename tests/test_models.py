@@ -24,6 +24,7 @@ import gdinverse as g
 from gdinverse_app.models import compare, descent, directions, exact_inverse, gradient_descent, indicator, matrix, memo
 from gdinverse_app.requests import ExactRequest, IndicatorRequest, MatrixSpec, RaceRequest, RunRequest, SweepRequest
 from tests import exact_reference
+from tests.test_app import decode
 
 
 def _text(values: np.ndarray) -> str:
@@ -208,6 +209,28 @@ def test_the_exact_page_says_what_each_precision_did(name):
         assert ratio == pytest.approx(first / second, rel=0.06)
 
 
+@pytest.mark.parametrize("name", SQUARE)
+def test_the_two_precisions_inverses_share_one_colour_scale(name):
+    """Both inverses on ± the larger largest |entry| of the two, the captions saying so; one alone keeps its own."""
+    spec = ZOO[name]
+    page = exact_inverse.page(ExactRequest(spec))
+    inverses = [c.charts[0] for c in page.columns if c.charts]
+    largest = []
+    for column in page.columns:
+        found = exact_inverse.outcome(spec, column.dtype).result
+        if found is not None:
+            X = found.inverse.double().numpy()
+            largest.append(float(np.abs(X[np.isfinite(X)]).max()))
+    for chart in inverses:
+        trace = chart.figure.data[0]
+        if len(inverses) == 2:
+            zmax = max(max(largest), float(np.finfo(np.float64).tiny))
+            assert (trace.zmin, trace.zmax) == pytest.approx((-zmax, zmax), rel=1e-6)
+            assert f"shared by both precisions, from −{zmax:.3g}" in chart.caption
+        else:
+            assert "shared" not in chart.caption
+
+
 @pytest.mark.parametrize("name", [n for n, spec in ZOO.items() if n not in SQUARE])
 def test_a_non_square_matrix_gets_the_one_sided_inverse_it_has(name):
     spec = ZOO[name]
@@ -246,6 +269,37 @@ def test_the_descent_page_states_the_rank_and_kappa_it_has(name, dtype):
     if rank == min(m, k):
         assert "singular" not in page.facts.replace("singular value", "")
     assert (page.verdict_box == "success") == (descent.run(request).verdict.status == "converged")
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", [n for n in ZOO if n != "1x1 zero"])
+def test_the_loss_charts_theory_stops_at_the_runs_precision_floor_and_the_grid_picks_its_colours(name, dtype):
+    """The theory is cut at (eps·κ)², κ over the σ the precision resolves (numpy's SVD here), and says so; the grid is
+    log10 |entry| exactly where the recorded residuals' largest entries span more than three decades."""
+    spec = ZOO[name]
+    request = RunRequest(spec, matrix.bounds(spec, dtype).optimal, steps=200, every=20, dtype=dtype)
+    try:
+        run = descent.run(request)
+    except g.GdInverseError:  # entries the precision cannot descend on (tested above)
+        return
+    kept = resolved(spec, dtype)
+    floor = (EPS[dtype] * kept.max() / kept.min()) ** 2
+    chart = descent.loss_chart(request)
+    theory = next(t for t in chart.figure.to_dict()["data"] if t["name"].startswith("theory"))
+    drawn = decode(theory["y"])
+    predicted = g.predicted_losses(run.spectrum, lr=run.lr, steps=200, X0=run.snapshots[0])
+    cut = bool((predicted < floor * (1 - 1e-6)).any())
+    if drawn.size:
+        assert drawn.min() >= np.float32(floor * (1 - 1e-6))
+    assert ("cut at the precision floor" in theory["name"]) == cut or abs(predicted.min() / floor - 1) < 1e-5
+    assert ("is cut there" in chart.caption) == ("cut at the precision floor" in theory["name"])
+    largest = [float(np.abs(run.residual(t).double().numpy()).max()) for t in run.snapshots]
+    largest = [max(x, EPS[dtype]) for x in largest if math.isfinite(x)]
+    span = math.log10(max(largest) / min(largest))
+    first = descent.grid_chart(request).figure.to_dict()["data"][0]
+    if abs(span - 3) > 1e-3:  # not on the rule's edge
+        assert (first["zmin"] == pytest.approx(math.log10(EPS[dtype]))) == (span > 3)
+        assert (first["zmin"] == -first["zmax"]) == (span <= 3)
 
 
 def test_a_zero_matrix_is_refused_with_a_reason():

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -161,7 +162,7 @@ def test_package_never_imports_plotly_express_or_streamlit():
 
 
 def test_grid_has_one_panel_per_recorded_step_on_one_scale(seed_run):
-    fig = plots.residual_grid(seed_run)
+    fig = plots.residual_grid(seed_run, columns=2)  # as the app draws it: four panels a row leave no room for values
     assert [a.text for a in fig.layout.annotations] == [f"step {t}" for t in (0, 20, 40, 60, 80, 100)]
     assert len(fig.data) == 6
     zmax = max(float(seed_run.residual(t).abs().max()) for t in seed_run.snapshots)
@@ -265,9 +266,15 @@ def test_loss_curve_on_a_log_axis_with_marks_and_theory(seed_run):
 def test_zeros_and_non_finite_losses_do_not_break_a_log_axis():
     losses = np.array([1.0, 0.1, np.nan, 0.0, -1e-3, np.inf, 1e-33, 0.0])
     fig = plots.loss_curve(losses, marks=[3, 6])
-    line, marks = fig.data
+    line, zeros, marks = fig.data
     assert list(line.x) == [0, 1, 6] and np.all(line.y > 0)
     assert list(marks.x) == [6]
+    # the exact zeros along the bottom of the axis, which spans the drawn losses and the whole run
+    assert zeros.name == "loss exactly 0" and list(zeros.x) == [3, 7] and zeros.cliponaxis is False
+    low, high = fig.layout.yaxis.range
+    assert np.all((low < np.log10(zeros.y)) & (np.log10(zeros.y) < low + 0.05 * (high - low)))  # along the bottom
+    assert low < -33 < 0 < high
+    assert list(fig.layout.xaxis.range) == [-0.5, 7.5]
     linear = plots.loss_curve(losses, log_y=False).data[0]
     assert list(linear.x) == [0, 1, 3, 4, 6, 7]
 
@@ -343,11 +350,18 @@ def test_sweep_on_log_axes_with_bounds_theory_and_diverged(sweep):
     assert len(diverged.x) == result.diverged.sum() > 0
     assert diverged.marker.symbol == "x"
     assert len(measured.x) == (~result.diverged).sum()
-    # the two lines are 0.94 and 1 apart: named in the legend, not labelled on the plot where they would collide
-    lines = {s.name: s.x0 for s in fig.layout.shapes}
-    assert lines == {"stable limit 1": bounds.stable_below, "optimal lr 0.9412": bounds.optimal}
+    # 0.94 and 1 apart: the optimal lr a line, the limit the edge of a shaded region, both named in the legend
+    marks = {s.name: (s.type, s.x0) for s in fig.layout.shapes}
+    assert marks == {
+        "lr ≥ stable limit 1": ("rect", bounds.stable_below),
+        "optimal lr 0.9412": ("line", bounds.optimal),
+    }
     assert all(s.showlegend and not (s.label and s.label.text) for s in fig.layout.shapes)
-    assert len({s.line.dash for s in fig.layout.shapes}) == 2
+    assert not fig.layout.annotations
+    region = fig.layout.shapes[0]
+    assert region.x1 == pytest.approx(10 ** fig.layout.xaxis.range[1])  # shaded to the right edge
+    low, high = fig.layout.xaxis.range  # fitted to the swept lrs: nothing stretches the axis
+    assert low < np.log10(result.lrs.min()) < low + 0.2 and high - 0.2 < np.log10(result.lrs.max()) < high
     assert all(y > fig.layout.yaxis.range[1] - 1 for y in np.log10(diverged.y))  # along the top
 
 
@@ -543,12 +557,12 @@ def test_figure_titles_say_m_not_a(seed_run, sweep):
 def test_loss_caption_names_one_point_once_and_says_when_the_theory_leaves_the_axis():
     one = plots.text_alternative(plots.loss_curve(np.array([0.2823, 0.0, 0.0])))
     assert one == (
-        "Line chart of the loss against the step on a log axis: 0.2823 at step 0; 2 later losses are not finite or "
-        "not positive."
+        "Line chart of the loss against the step on a log axis: 0.2823 at step 0; the loss is exactly 0 at steps 1 "
+        "and 2, marked by triangles along the bottom."
     )
-    predicted = np.array([1.0, 0.1, 1e-45, 0.0, 0.0], dtype=np.float32)  # underflows after step 2
+    predicted = np.array([1.0, 0.1, 1e-45, 0.0, 0.0], dtype=np.float32)  # a subnormal at step 2, then 0
     text = plots.text_alternative(plots.loss_curve(np.array([1.0, 0.5, 0.2, 0.1, 0.05]), predicted=predicted))
-    assert "predicts 1.401e-45 at step 2, and values too small to draw after it." in text
+    assert "predicts 0.1 at step 1, and values too small to draw after it." in text
 
 
 def test_labels_are_shown_as_typed_not_as_plotly_markup():
@@ -556,3 +570,180 @@ def test_labels_are_shown_as_typed_not_as_plotly_markup():
     fig = plots.heatmap(torch.eye(2), x_labels=["<b>x</b>", "a&b"], y_labels=['<a href="https://e.x">c</a>', "d"])
     assert fig.data[0].x == ("&lt;b&gt;x&lt;/b&gt;", "a&amp;b")
     assert fig.data[0].y[0] == '&lt;a href="https://e.x"&gt;c&lt;/a&gt;'
+
+
+# ---------------------------------------------------------------------------- legible cell values
+
+
+def plotly_font(cell_w, cell_h, longest, gap=1):
+    """The size plotly.js fits cell text to (heatmap/plot.js): the longest text at 0.65 em a character across the
+    cell, one line of 1.3 em down it, at most the figure's 13 px font."""
+    return min(math.floor((cell_w - gap) / (0.65 * longest)), math.floor((cell_h - gap) / 1.3), 13)
+
+
+def test_values_are_printed_only_where_a_desk_shows_them_at_11_px_or_more():
+    """At a desk plotly shrinks cell text to fit its cells: 8 px in a residual grid's panels, ~5 px in Hilbert 10's
+    inverses side by side. Values are kept only where that size is 11 px or more, on the desk's 1400 px screen."""
+    hilbert = plots.heatmap(g.preset("hilbert", n=10, dtype="float64"))  # full width, 450 px: 35 px cells
+    (trace,) = hilbert.data
+    assert trace.texttemplate == "%{text}" and trace.text[0][1] == "0.50"
+    assert plotly_font(35, 35, 4) == 13  # "0.50": 350 px of plot / 10 rows
+    assert plots.cell_font(hilbert, trace) == 13 and hilbert.layout.height is None  # plotly's 450 px
+    inverse = g.exact_inverse(g.preset("hilbert", n=10, dtype="float64"), dtype="float64").inverse
+    half = plots.heatmap(inverse, per_row=2)
+    # "-1.17e+09", 9 characters: half of 940 px less the margins and the colour bar leaves under 30 px a cell: 4 px
+    assert plotly_font((940 - 16) / 2 / 10 - 16, 45, 9) < 11
+    assert half.data[0].texttemplate is None and half.data[0].text is None  # the hover gives them
+    assert "%{z" in half.data[0].hovertemplate
+    full = plots.heatmap(inverse)  # the whole width has room for 11 px: the figure grows tall enough for them
+    assert full.data[0].texttemplate == "%{text}" and full.layout.height > 450
+    assert plots.cell_font(full, full.data[0]) >= 11
+    assert plots.heatmap(inverse, show_values=True, per_row=2).data[0].texttemplate == "%{text}"  # asked: kept
+
+
+@pytest.mark.parametrize("style", ["desk", "phone", "projector"])
+@pytest.mark.parametrize("per_row", [1, 2, 3])
+def test_every_value_printed_is_legible_in_its_style(seed_run, style, per_row):
+    from gdinverse.style import STYLES
+
+    look = STYLES[style]
+    figures = [
+        plots.heatmap(g.preset("diag1234"), style=style, per_row=per_row),
+        plots.heatmap(g.preset("hilbert", n=8, dtype="float64"), style=style, per_row=per_row),
+        plots.heatmap(g.exact_inverse(g.preset("hilbert", n=6)).inverse, style=style, per_row=per_row),
+        plots.error_heatmap(seed_run.residual(20), style=style, per_row=per_row),
+        plots.residual_grid(seed_run, columns=2, style=style),
+        plots.residual_animation(seed_run, style=style),
+    ]
+    printed = 0
+    for fig in figures:
+        width = look.figure_width(1 if fig.layout.sliders or len(fig.data) > 1 else per_row)
+        for trace in fig.data:
+            if not trace.texttemplate:
+                continue
+            printed += 1
+            cell_w, cell_h = plots.cell_box(fig, trace, width)
+            longest = max(len(text) for row in trace.text for text in row)
+            if trace.textfont.size is None:  # plotly fits it: at least 11 px
+                assert style == "desk" and plotly_font(cell_w, cell_h, longest) >= look.legible
+            else:  # set: the style's size, and the cell is wide and tall enough for it in DejaVu Sans's digits
+                assert trace.textfont.size == look.cell >= look.legible
+                assert cell_w - 1 >= 0.7 * look.cell * longest + 4 and cell_h - 1 >= 1.3 * look.cell
+    assert printed  # the 4×4 matrices keep their values everywhere
+
+
+def test_the_grid_grows_to_keep_its_values_legible_only_where_its_width_allows(seed_run):
+    two = plots.residual_grid(seed_run, columns=2)  # the app's: 3 rows of 2 panels
+    assert two.layout.height > 70 + 190 * 3 and all(t.texttemplate for t in two.data)
+    four = plots.residual_grid(seed_run, columns=4, style="phone")  # 4 panels a row are too narrow on a phone
+    assert not any(t.texttemplate for t in four.data)
+    assert all(t.text is None for t in four.data)  # nor their text: the hover shows z
+
+
+# ---------------------------------------------------------------------------- a run's residual colours
+
+
+@pytest.fixture(scope="module")
+def stall_run():
+    """The lecture's float32 stall: κ = 50, 8×8, 20 000 steps at the optimal lr, X every 400 steps."""
+    M = g.preset("random", n=8, cond=50)
+    return g.gd_inverse(M, lr="optimal", steps=20_000, record_every=400, max_snapshots=51)
+
+
+def test_a_residual_that_spans_many_decades_is_drawn_as_log_magnitudes(stall_run):
+    """On one signed scale ± its step-0 size, 10 of 12 panels were white: the stall was invisible."""
+    fig = plots.residual_grid(stall_run, columns=2)
+    steps = [int(a.text.removeprefix("step ")) for a in fig.layout.annotations]
+    largest = [float(stall_run.residual(t).abs().max()) for t in steps]
+    eps = float(np.finfo(np.float32).eps)
+    assert np.log10(max(largest) / max(min(largest), eps)) > 3  # the rule's reason, computed here
+    signed = plots.residual_grid(stall_run, columns=2, colours="signed")
+    white = sum(m < 0.02 * max(largest) for m in largest)  # under 2% of the scale: paler than the first shade
+    assert white >= len(steps) // 2 and signed.data[0].zmin == -signed.data[0].zmax
+    assert fig.layout.title.text == "|X @ M − I|, log colour scale"
+    for trace, step in zip(fig.data, steps, strict=True):
+        expected = np.log10(np.maximum(np.abs(stall_run.residual(step).numpy().astype(np.float64)), eps))
+        np.testing.assert_allclose(trace.z, expected, rtol=1e-5, atol=1e-5)
+        assert trace.zmin == pytest.approx(np.log10(eps)) and trace.zmax == pytest.approx(np.log10(max(largest)))
+        assert trace.colorscale[0][1].lower() == plots.SEQUENTIAL[0][1] and trace.zmid is None
+    text = fig.layout.meta["description"]
+    assert f"span {np.log10(max(largest) / max(min(largest), eps)):.1f} decades, more than 3" in text
+    assert "log10 |entry| on one colour scale from 1.2e-07 (white: float32's rounding level" in text
+
+
+def test_a_residual_within_three_decades_stays_signed_and_either_can_be_asked_for(seed_run):
+    largest = [float(seed_run.residual(t).abs().max()) for t in seed_run.snapshots]
+    assert np.log10(max(largest) / min(largest)) < 3  # 2.2 to 0.0023
+    auto = plots.residual_grid(seed_run, columns=2)
+    assert auto.data[0].zmin == -auto.data[0].zmax and "at most 3" in auto.layout.meta["description"]
+    log = plots.residual_grid(seed_run, columns=2, colours="log")
+    assert log.data[0].zmin == pytest.approx(np.log10(np.finfo(np.float32).eps))
+    assert log.data[1].text[0][0] == f"{abs(float(seed_run.residual(20)[0, 0])):.0e}"
+    with pytest.raises(g.GdInverseError, match="colours"):
+        plots.residual_grid(seed_run, colours="rainbow")
+
+
+def test_the_animation_takes_the_grids_colours(stall_run):
+    fig = plots.residual_animation(stall_run)
+    eps = float(np.finfo(np.float32).eps)
+    assert fig.data[0].zmin == pytest.approx(np.log10(eps))
+    last = int(fig.frames[-1].name)
+    expected = np.log10(np.maximum(np.abs(stall_run.residual(last).numpy().astype(np.float64)), eps))
+    np.testing.assert_allclose(fig.frames[-1].data[0].z, expected, rtol=1e-5, atol=1e-5)
+    assert "log10 |entry|" in fig.layout.meta["description"]
+
+
+# ---------------------------------------------------------------------------- theory cut at the floor, fitted axes
+
+
+def test_the_theory_is_cut_at_the_runs_precision_floor_and_the_caption_says_so():
+    """Lecture step 10: the theory, cast to float32, ran down to 1e-42 and took the axis with it."""
+    M = g.indicator_matrix(17, 3, p=0.2, seed=123)
+    run = g.gd_inverse(M, steps=300, record_every=20, init="zeros")
+    theory = g.predicted_losses(run.spectrum, lr=run.lr, steps=300, X0=run.snapshots[0])
+    assert theory.dtype == np.float64 and theory.min() < 1e-40  # the closed form, in float64, goes on falling
+    floor = plots.noise_floor(run)
+    fig = plots.loss_curve(run.losses, predicted=theory, floor=floor)
+    line = next(t for t in fig.data if t.name.startswith("theory"))
+    assert line.name == "theory, cut at the precision floor"
+    assert min(line.y) >= np.float32(floor) and len(line.y) == int((theory >= floor).sum())
+    eps = float(np.finfo(np.float32).eps)
+    sigma = np.linalg.svd(M.double().numpy(), compute_uv=False)
+    assert floor == pytest.approx((eps * sigma.max() / sigma.min()) ** 2, rel=1e-6)
+    assert f"cut there: it falls below the precision floor {floor:.1e}" in fig.layout.meta["description"]
+    uncut = plots.loss_curve(run.losses, predicted=theory)
+    assert min(uncut.data[-1].y) >= np.finfo(np.float32).tiny  # never a float32 subnormal such as 1e-42
+
+
+def test_a_1x1_run_gets_axes_that_fit_it():
+    """M = [[2]] at the optimal lr: exact after one step, every later loss exactly 0."""
+    run = g.gd_inverse([[2.0]], steps=100)
+    assert run.losses[0] > 0 and not run.losses[1:].any()
+    fig = plots.loss_curve(run.losses, marks=list(run.snapshots))
+    low, high = fig.layout.yaxis.range
+    assert low < np.log10(run.losses[0]) < high and high - low <= 3  # around the one positive loss, not 0 to 1
+    assert list(fig.layout.xaxis.range) == [-0.5, 100.5]  # the whole run
+    zeros = next(t for t in fig.data if t.name == "loss exactly 0")
+    assert zeros.x[0] == 1 and zeros.x[-1] == 100
+    assert np.all((low < np.log10(zeros.y)) & (np.log10(zeros.y) < low + 0.05 * (high - low)))
+    assert "the loss is exactly 0 at steps 1–100" in fig.layout.meta["description"]
+
+
+def test_the_noise_floor_of_a_run_in_progress_is_the_finished_runs():
+    M = g.preset("random", n=5, cond=20)
+    engine = g.GradientDescent(M)
+    assert plots.noise_floor(engine) == plots.noise_floor(g.gd_inverse(M, steps=3))
+
+
+def test_the_sweeps_theory_is_cut_at_the_precision_floor_too():
+    A = g.preset("diag1234")
+    bounds = g.lr_bounds(A)
+    result = lr_sweep(A, bounds.grid(12), steps=2000)
+    floor = plots.noise_floor(bounds)
+    assert floor == pytest.approx((float(np.finfo(np.float32).eps) * 4 / 1) ** 2)  # κ = 4 in float32
+    assert result.predicted.min() < 1e-40  # the theory at the best lrs, in float64
+    fig = plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, floor=floor)
+    theory = fig.data[-1]
+    assert theory.name == "theory, cut at the precision floor" and min(theory.y) >= np.float32(floor)
+    assert fig.layout.yaxis.range[0] > np.log10(floor) - 3  # the axis no longer runs down to the cut values
+    assert f"cut where it falls below the precision floor {floor:.1e}" in fig.layout.meta["description"]

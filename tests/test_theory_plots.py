@@ -7,8 +7,10 @@ import pytest
 import torch
 
 import gdinverse as g
+from gdinverse import plots
 from gdinverse import theory_plots as tp
 from gdinverse.style import EIGHTH, OKABE_ITO
+from gdinverse.sweep import lr_sweep
 
 F64 = {"dtype": "float64"}
 
@@ -79,14 +81,18 @@ def test_rate_chart_draws_the_factors_and_the_two_learning_rates():
     np.testing.assert_allclose(np.asarray(fast.y, dtype=float), np.abs(1 - 2 * lrs), rtol=1e-5, atol=1e-6)
     assert slow.line.dash != fast.line.dash
     assert fig.layout.xaxis.type == "log"
-    xs = sorted(shape.x0 for shape in fig.layout.shapes)
-    assert xs == pytest.approx(sorted([bounds.stable_below, bounds.optimal]))
-    labels = {a.text.strip(): a for a in fig.layout.annotations}
-    optimal = labels[f"optimal lr {bounds.optimal:.4g}"]
-    stable = labels[f"stable limit {bounds.stable_below:.4g}"]
-    # the optimal lr is the smaller: its label reaches left, the stable limit's right, so they cannot overlap
-    assert (optimal.xanchor, stable.xanchor) == ("right", "left") and optimal.x < stable.x
-    assert optimal.yref == stable.yref == "paper" and optimal.y == 1.0  # above the plot area
+    # the optimal lr a line, the lrs from the stable limit on shaded, named in the legend: no label on the plot
+    marks = {shape.name: shape for shape in fig.layout.shapes}
+    optimal, stable = (
+        marks[f"optimal lr {bounds.optimal:.4g}"],
+        marks[f"lr ≥ stable limit {bounds.stable_below:.4g}"],
+    )
+    assert (optimal.type, optimal.x0, optimal.x1) == ("line", bounds.optimal, bounds.optimal)
+    assert (stable.type, stable.x0) == ("rect", bounds.stable_below)
+    assert stable.x1 == pytest.approx(10 ** fig.layout.xaxis.range[1]) and optimal.showlegend and stable.showlegend
+    assert not fig.layout.annotations
+    assert np.log10(lrs.min()) == pytest.approx(fig.layout.xaxis.range[0], rel=1e-6)  # the axis spans the curves
+    assert np.log10(lrs.max()) == pytest.approx(fig.layout.xaxis.range[1], rel=1e-6)
     marker = next(t for t in fig.data if t.name.startswith("lr = "))
     np.testing.assert_allclose(np.asarray(marker.y, dtype=float), [1 - 1 / 16, 0.0], atol=1e-6)
     one = next(t for t in fig.data if t.name.startswith("factor 1"))
@@ -261,3 +267,23 @@ def test_eight_directions_get_eight_colours():
         if t.showlegend is not False and t.name != "theory (dashed)"
     ]
     assert len(colours) == 8 == len(set(colours))
+
+
+@pytest.mark.parametrize("n", [6, 8])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_an_optimal_lr_next_to_its_limit_stays_visible_and_its_labels_apart(n, dtype):
+    """Hilbert 6 and 8: the optimal lr is 1 − 1/κ² of the stable limit, the same pixel. Two lines there would be one
+    and two labels would overlap: the limit is the edge of a shaded region, the optimal lr a line over it, and both
+    are named in the legend with the digits that tell them apart."""
+    M = g.preset("hilbert", n=n, dtype="float64")
+    bounds = g.lr_bounds(M, dtype=dtype)
+    assert bounds.optimal / bounds.stable_below > 1 - 1e-6  # they do all but coincide
+    sweep = lr_sweep(M, bounds.grid(5), steps=2, dtype=dtype)
+    for fig in (tp.rate_chart(bounds, lr=bounds.optimal), plots.sweep_figure(sweep, bounds=bounds)):
+        assert not fig.layout.annotations
+        kinds = {shape.type: shape.name for shape in fig.layout.shapes}
+        optimal, stable = bounds.written
+        assert optimal != stable
+        assert kinds == {"line": f"optimal lr {optimal}", "rect": f"lr ≥ stable limit {stable}"}
+        region = next(shape for shape in fig.layout.shapes if shape.type == "rect")
+        assert region.fillcolor and region.x1 > region.x0  # shaded, reaching right from the limit

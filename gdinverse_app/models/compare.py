@@ -26,16 +26,37 @@ NAMES = {
 }
 
 
+TIMED_RUNS = 5
+"""The race runs this many times (the methods in turn), to give each time as the median of the runs and their
+spread; fewer where the runs would take more than :data:`TIME_BUDGET`."""
+TIME_BUDGET = 3.0
+"""Seconds the repeats of a race may take together (the first always runs)."""
+MIN_TIMED_RUNS = 3
+"""Times are shown only from this many runs on: a median and a spread need them."""
+
+
 @memo
-def race(request: RaceRequest) -> dict[str, g.DescentResult]:
-    """Every method's run from the same start, on the matrix as entered (one spectrum for all of them)."""
+def race(request: RaceRequest) -> g.Race:
+    """Every method's run from the same start, on the matrix as entered (one spectrum for all of them), run
+    :data:`TIMED_RUNS` times to time it."""
     spec, methods = request.matrix, request.methods
-    done = iter(range(len(methods)))
+    done = iter(range(len(methods) * TIMED_RUNS))
     return g.race(
         matrix.values(spec), methods, steps=request.steps, seed=request.seed, init=request.init, dtype=request.dtype,
-        lrs={"adam": request.adam_lr}, on_method=lambda _: report(next(done), len(methods)),
-        spectrum=matrix.spectrum(spec, request.dtype),
+        lrs={"adam": request.adam_lr}, on_method=lambda _: report(next(done), len(methods) * TIMED_RUNS),
+        spectrum=matrix.spectrum(spec, request.dtype), repeats=TIMED_RUNS, time_budget=TIME_BUDGET,
     )  # fmt: skip
+
+
+def timed_runs(request: RaceRequest) -> int:
+    """How many times the race ran (the time budget may have stopped it short of :data:`TIMED_RUNS`)."""
+    found = race(_race_key(request))
+    return min(len(times) for times in found.seconds.values())
+
+
+def shows_times(request: RaceRequest) -> bool:
+    """Whether the race ran often enough to show its times: :data:`MIN_TIMED_RUNS` times."""
+    return timed_runs(request) >= MIN_TIMED_RUNS
 
 
 def _race_key(request: RaceRequest) -> RaceRequest:
@@ -213,7 +234,8 @@ class RacePage:
     commentary: str | None
     """The lesson's commentary, when the settings are a lesson's."""
     by_step: Chart
-    by_time: Chart
+    by_time: Chart | None
+    """The losses against wall-clock time (the median of the race's runs), or None where it ran too few times."""
     rows: tuple[dict[str, str], ...]
     """The table, one formatted row per method."""
     notes: tuple[str, ...]
@@ -223,6 +245,7 @@ class RacePage:
 def rows(request: RaceRequest) -> tuple[dict[str, str], ...]:
     """The race table at the request's tolerance, one formatted row per method."""
     tol = request.tol
+    timed = shows_times(request)
     return tuple(
         {
             "method": row.method,
@@ -230,12 +253,28 @@ def rows(request: RaceRequest) -> tuple[dict[str, str], ...]:
             "β": "—" if row.momentum is None else _beta(row.momentum),
             f"steps to {tol:g}": row.settled.replace("never below", "never"),
             "first below": "never" if row.first_below is None else f"{row.first_below:,}",
-            "ms to tol": "—" if row.milliseconds is None else f"{row.milliseconds:.1f}",
+            "ms to tol (median, range)": "—" if row.timing is None or not timed else row.timing.text,
             "final loss": f"{row.final_loss:.3g}",
             "error vs inverse": f"{row.error:.3g}",
             "note": _note(row),
         }
         for row in table(request)
+    )
+
+
+def times_note(request: RaceRequest) -> str:
+    """What the times are: the median of the race's runs and their range, or why there are none."""
+    runs = timed_runs(request)
+    if runs < MIN_TIMED_RUNS:
+        said = "once" if runs == 1 else f"{runs} times"
+        return (
+            f"**ms to tol**: not shown: one run's time is noise, and this race is long enough that it ran only {said} "
+            f"in the {TIME_BUDGET:g} s it may take (times need {MIN_TIMED_RUNS} runs)."
+        )
+    return (
+        f"**ms to tol**: the milliseconds to that step, the median of {runs} runs of the race (the methods in turn, "
+        "the same arithmetic each time) and in brackets the fastest and the slowest; they include each method's setup "
+        "(a power iteration for Newton–Schulz) and vary with the server's load."
     )
 
 
@@ -248,8 +287,7 @@ def notes(request: RaceRequest) -> tuple[str, ...]:
         f"**steps to {request.tol:g}**: the first step after which the loss stays below the tolerance to the end, for "
         "a window long enough to count (“not settled” when it only dipped below and climbed back, or got there too "
         "late to tell; “never” when it never got below). **first below**: the first time it dipped under. **error vs "
-        "inverse**: ‖X − M⁻¹‖/‖M⁻¹‖, or against M⁺ when M is not square or singular. Times include each method's "
-        "setup (a power iteration for Newton–Schulz) and vary with the server's load."
+        "inverse**: ‖X − M⁻¹‖/‖M⁻¹‖, or against M⁺ when M is not square or singular. " + times_note(request)
     ]
     apart = g.loss_and_error_disagree(found)
     if apart is not None:
@@ -314,12 +352,24 @@ def race_page(request: RaceRequest) -> RacePage:
         f"Loss (log scale) against step, one line per method, {request.steps:,} steps in {request.dtype}. "
         f"Final losses: {finals}.",
     )
-    by_time = Chart.of(
-        plots.race_figure(results, x="time", title="Loss against wall-clock time", style=request.style),
-        "The same losses against wall-clock time in seconds, each method's setup included (it varies with the "
-        "server's load).",
-    )
+    by_time = None
+    if shows_times(request):
+        runs = timed_runs(request)
+        ends = ", ".join(
+            f"{method} {_seconds(times[:, -1])}" for method, times in results.seconds.items() if times.shape[1] > 1
+        )
+        by_time = Chart.of(
+            plots.race_figure(results, x="time", title="Loss against wall-clock time", style=request.style),
+            f"The same losses against wall-clock time in seconds, each step at the median of {runs} runs, each "
+            f"method's setup included; the runs' times to the last step ranged {ends} (they vary with the server's "
+            "load).",
+        )
     return RacePage(commentary, by_step, by_time, rows(request), notes(request))
+
+
+def _seconds(times: Any) -> str:
+    """The fastest and the slowest of some runs' seconds, in ms: "10.8–12.0 ms"."""
+    return f"{min(times) * 1000:.3g}–{max(times) * 1000:.3g} ms"
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -345,11 +395,16 @@ class SweepPage:
 @memo
 def sweep_page(request: SweepRequest) -> SweepPage:
     result, bounds = sweep(request), matrix.bounds(request.matrix, request.dtype)
+    floor = plots.noise_floor(bounds)
+    figure = plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, floor=floor, style=request.style)
+    cut = bool((result.predicted < floor).any())
     chart = Chart.of(
-        plots.sweep_figure(result, bounds=bounds, predicted=result.predicted, style=request.style),
+        figure,
         f"Final loss after {request.steps:,} steps against the learning rate, both on log scales, {request.count} "
-        "runs: measured points, the theory dashed, and vertical lines at the stable limit and the optimal lr (the "
-        "sentence below says where the lowest loss is).",
+        "runs: measured points, the theory dashed"
+        + (f" (cut where it falls below {request.dtype}'s precision floor (eps·κ)² = {floor:.1e})" if cut else "")
+        + ", a dotted line at the optimal lr and the learning rates from the stable limit on shaded (the sentence "
+        "below says where the lowest loss is).",
     )
     optimal, stable = bounds.written
     summary = (

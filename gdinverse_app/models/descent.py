@@ -41,39 +41,62 @@ def distance(request: RunRequest) -> tuple[str, float]:
     return name, run(request).distance_to(reference)
 
 
+def floor(result: g.DescentResult) -> float | None:
+    """The run's precision floor (:func:`gdinverse.plots.noise_floor`), or None for a matrix without one (all
+    zeros)."""
+    try:
+        return plots.noise_floor(result)
+    except g.GdInverseError:
+        return None
+
+
 @memo
 def loss_chart(request: RunRequest) -> Chart:
-    """The loss curve, the recorded steps marked and the theory (float64, for the run's start) dashed over it."""
+    """The loss curve, the recorded steps marked and the theory (float64, for the run's start) dashed over it, cut
+    at the run's precision floor."""
     result = run(request)
     theory = g.predicted_losses(result.spectrum, lr=result.lr, steps=result.losses.size - 1, X0=result.snapshots[0])
-    return Chart.of(
-        plots.loss_curve(result.losses, marks=list(result.snapshots), predicted=theory, style=request.style)
+    figure = plots.loss_curve(
+        result.losses, marks=list(result.snapshots), predicted=theory, floor=floor(result), style=request.style
     )
+    return Chart.of(figure)
 
 
 @memo
-def grid_chart(request: RunRequest) -> Chart:
-    """The residual at the recorded steps, two panels a row (readable on a phone)."""
-    return Chart.of(plots.residual_grid(run(request), columns=2, style=request.style))
+def grid_chart(request: RunRequest, colours: str = "auto") -> Chart:
+    """The residual at the recorded steps, two panels a row (readable on a phone), coloured as ``colours`` says
+    (:data:`gdinverse.plots.COLOURS`: by default log10 |entry| where the steps' largest entries span more than
+    three decades)."""
+    return Chart.of(plots.residual_grid(run(request), columns=2, colours=colours, style=request.style))
 
 
 @memo
-def animation_chart(request: RunRequest) -> Chart:
-    """The residual step by step, played in the browser."""
-    return Chart.of(plots.residual_animation(run(request), style=request.style))
+def animation_chart(request: RunRequest, colours: str = "auto") -> Chart:
+    """The residual step by step, played in the browser, coloured as the grid."""
+    return Chart.of(plots.residual_animation(run(request), colours=colours, style=request.style))
 
 
 @memo
 def step_charts(request: RunRequest, step: int) -> tuple[Chart, Chart, Chart]:
-    """X at a recorded step, its error |X @ M − I| on a log scale, and the reference inverse."""
+    """X at a recorded step, its error |X @ M − I| on a log scale, and the reference inverse: three side by side, X
+    and the reference on one colour scale (a colour is the same value in both)."""
     result = run(request)
     name, inverse = matrix.reference(request.matrix)
     eps = float(torch.finfo(result.matrix.dtype).eps)
     style = request.style
+    X = result.snapshots[step]
+    error = plots.error_heatmap(result.residual(step), title=f"|X @ M − I| at step {step}", eps=eps, style=style,
+                                per_row=3)  # fmt: skip
+    finite = [values[torch.isfinite(values)].abs() for values in (X, inverse)]
+    zmax = max([float(values.max()) for values in finite if values.numel()] + [float(torch.finfo(X.dtype).tiny)])
+    symbol = matrix.reference_symbol(name)
+    shared = f" X and the {name} {symbol} share this colour scale: a colour is the same value in both."
+    left = plots.heatmap(X, title=f"X at step {step}", zmax=zmax, style=style, per_row=3)
+    right = plots.heatmap(inverse, title=f"{name} {symbol}", zmax=zmax, style=style, per_row=3)
     return (
-        Chart.of(plots.heatmap(result.snapshots[step], title=f"X at step {step}", style=style)),
-        Chart.of(plots.error_heatmap(result.residual(step), title=f"|X @ M − I| at step {step}", eps=eps, style=style)),
-        Chart.of(plots.heatmap(inverse, title=f"{name} {matrix.reference_symbol(name)}", style=style)),
+        Chart.of(left, plots.text_alternative(left) + shared),
+        Chart.of(error),
+        Chart.of(right, plots.text_alternative(right) + shared),
     )
 
 

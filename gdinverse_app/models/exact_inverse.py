@@ -195,7 +195,9 @@ def comparison(spec: MatrixSpec, outcomes: dict[str, Outcome]) -> str:
     )
 
 
-def _column(spec: MatrixSpec, found: Outcome, style: str, top: float, floor: float) -> Column:
+def _column(spec: MatrixSpec, found: Outcome, style: str, top: float, floor: float, zmax: float | None) -> Column:
+    """One precision's inverse and its check, side by side with the other precision's (``zmax``: the inverses'
+    shared colour scale, None for the inverse's own)."""
     r = found.result
     if r is None:
         return Column(found.dtype, (), f"No inverse in {found.dtype}: {found.error}")
@@ -203,17 +205,34 @@ def _column(spec: MatrixSpec, found: Outcome, style: str, top: float, floor: flo
     # "M⁻¹" only where M is known to have one: past exact arithmetic's sizes, with κ unresolved, it may be singular
     name = "M⁻¹" if r.condition_resolved else "inv(M)"
     title = f"{name} in {found.dtype}" + ("" if r.condition_resolved else ": not a trusted M⁻¹")
-    inverse = plots.heatmap(r.inverse, title=title, x_labels=rows, y_labels=cols, style=style)
-    caption = f"Heatmap of {name} as torch.linalg.inv computed it in {found.dtype}: entries {matrix.span(r.inverse)}."
+    inverse = plots.heatmap(r.inverse, title=title, zmax=zmax, x_labels=rows, y_labels=cols, style=style, per_row=2)
+    caption = f"Heatmap of {name} as torch.linalg.inv computed it in {found.dtype}: entries {matrix.span(r.inverse)}"
+    if zmax is not None:
+        caption += (
+            f", on a colour scale shared by both precisions, from −{zmax:.3g} (blue) to {zmax:.3g} (red): a colour "
+            "is the same value in both"
+        )
+    caption += "."
     check = plots.error_heatmap(
         r.residual, title=f"|{name} @ M − I| in {found.dtype}", eps=floor, top=top, x_labels=cols, y_labels=cols,
-        style=style,
+        style=style, per_row=2,
     )  # fmt: skip
     check_caption = (
         f"|{name} @ M − I| in {found.dtype} on a log colour scale shared by both precisions: white at {floor:.1e} "
         f"(float64's eps) or below, darkest at {top:.1e}. Here the largest is {r.max_error:.2g}."
     )
     return Column(found.dtype, (Chart.of(inverse, caption), Chart.of(check, check_caption)), None)
+
+
+def _inverse_scale(outcomes: dict[str, Outcome]) -> float | None:
+    """The colour scale both precisions' inverses share: ± the larger largest finite |entry|; None unless both
+    precisions have an inverse (one alone keeps its own scale)."""
+    results = [o.result for o in outcomes.values() if o.result is not None]
+    if len(results) < 2:
+        return None
+    finite = [r.inverse[torch.isfinite(r.inverse)].abs() for r in results]
+    largest = [float(values.max()) for values in finite if values.numel()]
+    return max(*largest, float(torch.finfo(torch.float64).tiny))
 
 
 def _error_scale(outcomes: dict[str, Outcome]) -> tuple[float, float]:
@@ -262,9 +281,9 @@ def _one_sided(spec: MatrixSpec, style: str) -> Section:
         what = f"It should be I: max |{check} − I| = {found.max_error:.2g}, computed in float64."
     row_labels, col_labels = list(spec.row_labels) or None, list(spec.column_labels) or None
     left = plots.heatmap(X, title=f"M⁺ ({X.shape[0]}×{X.shape[1]})", x_labels=row_labels, y_labels=col_labels,
-                         style=style)  # fmt: skip
+                         style=style, per_row=2)  # fmt: skip
     labels = row_labels if found.kind == "right" else col_labels
-    right = plots.heatmap(found.product, title=check, x_labels=labels, y_labels=labels, style=style)
+    right = plots.heatmap(found.product, title=check, x_labels=labels, y_labels=labels, style=style, per_row=2)
     return Section(
         f"M is {rows}×{cols}, not square: it has {names[found.kind]}",
         found.description,
@@ -287,8 +306,8 @@ def _pseudo(spec: MatrixSpec, style: str) -> Section:
     )
     symbol = "M⁻¹" if found.kind == "inverse" else "M⁺"
     X = found.inverse
-    left = plots.heatmap(X, title=symbol, style=style)
-    right = plots.heatmap(found.product, title=f"{symbol} @ M", style=style)
+    left = plots.heatmap(X, title=symbol, style=style, per_row=2)
+    right = plots.heatmap(found.product, title=f"{symbol} @ M", style=style, per_row=2)
     check = (
         f"the projection onto M's row space (rank {found.rank}), not I."
         if found.kind == "pseudo"
@@ -309,7 +328,7 @@ def inverse_chart(spec: MatrixSpec, dtype: str, style: str = "desk") -> Chart | 
     found = outcome(spec, dtype)
     if found.result is None:
         return None
-    return _column(spec, found, style, *_error_scale({dtype: found})).charts[0]
+    return _column(spec, found, style, *_error_scale({dtype: found}), None).charts[0]
 
 
 @memo
@@ -322,7 +341,8 @@ def page(request: ExactRequest) -> ExactPage:
         return ExactPage(shown, "", (), (), None, None, _one_sided(spec, style), None)
     outcomes = {dtype: outcome(spec, dtype) for dtype in DTYPES}
     top, floor = _error_scale(outcomes)
-    columns = tuple(_column(spec, outcomes[dtype], style, top, floor) for dtype in DTYPES)
+    zmax = _inverse_scale(outcomes)
+    columns = tuple(_column(spec, outcomes[dtype], style, top, floor, zmax) for dtype in DTYPES)
     warnings = tuple(o.result.warning for o in outcomes.values() if o.result is not None and o.result.warning)
     is_hilbert = spec.source == "preset" and spec.preset == "hilbert"
     missing = any(o.result is None for o in outcomes.values())

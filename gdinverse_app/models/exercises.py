@@ -226,16 +226,21 @@ def _run(
         figure = theory_plots.direction_figure(view, style=style)
         return _directions(result, A), figure, _description(figure), result
     theory = g.predicted_losses(result.spectrum, lr=result.lr, steps=result.steps, X0=result.snapshots[0])
+    floor = plots.noise_floor(result)
     figure = plots.loss_curve(
         result.losses,
         marks=list(result.snapshots),
         predicted=theory[: result.losses.size],
+        floor=floor,
         title=f"Loss at lr = {result.lr:.4g}",
         style=style,
     )
+    cut = " and cut at the precision floor (eps·κ)² = {floor:.1e}, below which a measured loss is rounding noise"
     caption = (
         f"{experiment.caption} The loss of gradient descent (lr {result.lr:.4g}, from X = 0, {experiment.dtype}) "
-        "against the step on a log scale, the theory dashed."
+        "against the step on a log scale, the theory dashed"
+        + (cut.format(floor=floor) if bool((theory[: result.losses.size] < floor).any()) else "")
+        + "."
     )
     return measured(result, verdict=experiment.outcome is not None), figure, caption, result
 
@@ -284,8 +289,14 @@ def _digits(question: exercises.Question, style: str) -> Run:
         if relative > 0
         else "torch.linalg.inv in float32 happens to be exact for this matrix: all digits are correct."
     )
-    figure = plots.heatmap(error, title="|float32 inverse − exact inverse| / max |inverse|", style=style)
-    caption = "Heatmap of each entry's error of the float32 inverse, relative to the largest entry of the inverse."
+    eps = float(torch.finfo(torch.float32).eps)
+    top = max(float(error.max()), 10 * eps)
+    figure = plots.error_heatmap(error, title="|float32 − exact| / max |M⁻¹|", eps=eps, top=top, style=style)
+    caption = (
+        "Heatmap of each entry's error of the float32 inverse, |float32 − exact|, relative to the largest entry of "
+        f"the exact inverse, on a log colour scale from float32's eps {eps:.1e} (white, and below) to {top:.2g} "
+        "(dark red), a colour for each power of ten: an error of 1e-4 leaves about four correct digits."
+    )
     return Run(said, Chart.of(figure, caption))
 
 

@@ -158,8 +158,8 @@ def shape_note(spec: MatrixSpec) -> str | None:
 
 
 @memo
-def page(request: RunRequest) -> DescentPage:
-    """The Gradient descent page for a whole run."""
+def page(request: RunRequest, colours: str = "auto") -> DescentPage:
+    """The Gradient descent page for a whole run, its residual heatmaps coloured as ``colours`` says."""
     spec = request.matrix
     result = descent.run(request)
     verdict = result.verdict
@@ -186,7 +186,7 @@ def page(request: RunRequest) -> DescentPage:
         offer_float64=verdict.status == "stalled",
         metrics=metrics,
         loss=descent.loss_chart(request),
-        grid=descent.grid_chart(request),
+        grid=descent.grid_chart(request, colours),
         recorded=recorded,
     )
 
@@ -233,11 +233,13 @@ class StepView:
 
 
 def _heatmap(values: torch.Tensor, name: str, t: int, scale: float, colours: str, floor: float, style: str) -> Any:
-    """A heatmap of ``name`` at step ``t`` on its fixed ``scale``: signed (±scale), or log10 |·| from ``floor``."""
-    if colours == "log":
+    """A heatmap of ``name`` at step ``t`` on its fixed ``scale``, one of two side by side: signed (±scale), or
+    log10 |·| from ``floor``; "auto" is the log one once the values' largest |entry| is more than three decades
+    below the scale (:func:`gdinverse.plots.log_colours`: on the signed scale they would be white)."""
+    if plots.log_colours([scale, _largest(values)], floor, colours):
         return plots.error_heatmap(values, title=f"|{name}| at step {t}", eps=floor, top=max(scale, 10 * floor),
-                                   style=style)  # fmt: skip
-    return plots.heatmap(values, title=f"{name} at step {t}", zmax=scale, style=style)
+                                   style=style, per_row=2)  # fmt: skip
+    return plots.heatmap(values, title=f"{name} at step {t}", zmax=scale, style=style, per_row=2)
 
 
 def step_view(
@@ -266,7 +268,11 @@ def step_view(
     theory = g.predicted_losses(engine.spectrum, lr=engine.lr, steps=ahead, X0=X0)
     with np.errstate(over="ignore"):
         theory = np.where(np.isfinite(theory) & (theory < 1e30), theory, np.nan)
-    loss = plots.loss_curve(history, predicted=theory, title="Loss so far", style=style)
+    try:
+        floor: float | None = plots.noise_floor(engine)
+    except g.GdInverseError:  # all zeros: no κ, no floor
+        floor = None
+    loss = plots.loss_curve(history, predicted=theory, floor=floor, title="Loss so far", style=style)
     metrics = (
         Metric("step t", f"{t:,}"),
         Metric("loss", f"{history[-1]:.5g}" if np.isfinite(history[-1]) else "overflow"),

@@ -336,10 +336,6 @@ def _stall(style: str) -> Step:
         f"error of {error32:.2g} after {run.steps:,} steps, {error32 / inverse32.true_error:.3g} times that of "
         f"`torch.linalg.inv` in float32 ({inverse32.true_error:.2g}). The same run in float64 reaches {error64:.2g}."
     )
-    caption = (
-        f"The float32 run's loss on a log scale, from {result.losses[0]:.3g} to {result.final_loss:.3g}; the "
-        "theory, dashed, keeps falling where rounding stops the measured loss."
-    )
     more = (
         "Ask: would more steps help? (No: the measured loss has stopped falling; float32 rounds every product, "
         "and the residual cannot get below that rounding.)"
@@ -348,10 +344,10 @@ def _stall(style: str) -> Step:
     )
     notes = (
         "Say: float32 keeps about 7 significant digits, float64 about 16; the theory, dashed, assumes exact "
-        "arithmetic.",
+        "arithmetic, and is cut where it falls below float32's precision floor (eps·κ)².",
         more,
     )
-    return Step("float32's stall", text, replace(descent.loss_chart(run), caption=caption), run_link(run), notes)
+    return Step("float32's stall", text, descent.loss_chart(run), run_link(run), notes)
 
 
 def _race(style: str) -> Step:

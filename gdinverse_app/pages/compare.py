@@ -34,7 +34,8 @@ else:
         st.info(page.commentary, icon=":material/school:")
     left, right = st.columns(2)
     frame.show_chart(page.by_step, key="race_step", container=left)
-    frame.show_chart(page.by_time, key="race_time", container=right)
+    if page.by_time is not None:  # else the notes say why no time is shown
+        frame.show_chart(page.by_time, key="race_time", container=right)
     st.dataframe(pd.DataFrame(list(page.rows)), hide_index=True, width="stretch")
     for note in page.notes:
         st.caption(note)

@@ -29,8 +29,9 @@ if mode == "step":
     with frame.stop_on_error("Step through"):
         stepper.show(request)
 else:
+    colours = state.value("colours")
     with frame.progress("Running gradient descent…"), frame.stop_on_error("Gradient descent"):
-        page = gradient_descent.page(request)
+        page = gradient_descent.page(request, colours)
     st.markdown(page.facts)
     if page.lr_warning:
         st.warning(page.lr_warning, icon="⚠️")
@@ -49,11 +50,12 @@ else:
             with frame.progress("Running the other learning rates…"), frame.error_box("Scrub the learning rate"):
                 frame.show_chart(descent.scrub_chart(request), key="scrub")
     st.subheader("Progress heatmaps: the residual X @ M − I")
+    run_controls.colour_radio()
     frame.show_chart(page.grid, key="grid")
     with state.expander("Animation: the residual step by step", name="show_animation",
                         icon=":material/play_circle:") as animation:  # fmt: skip
         if animation.open:
-            frame.show_chart(descent.animation_chart(request), key="animation")
+            frame.show_chart(descent.animation_chart(request, colours), key="animation")
     at = st.select_slider("Show X at step", options=page.recorded, value=page.recorded[-1], key=state.key("at"))
     for column, chart, key in zip(st.columns(3), descent.step_charts(request, at), ("X_at", "XM_at", "ref"),
                                   strict=True):  # fmt: skip

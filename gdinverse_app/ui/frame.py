@@ -27,7 +27,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
 
 import gdinverse as g
-from gdinverse.style import INK, PROJECTOR
+from gdinverse.style import DESK, INK, PROJECTOR
 from gdinverse_app import state
 from gdinverse_app.models import memo
 from gdinverse_app.models.memo import Chart
@@ -62,12 +62,23 @@ APP = Path(__file__).resolve().parents[1]
 CHART_CONFIG = {"displaylogo": False}
 """Plotly's toolbar without the logo; CSS below moves it into a band above the figure, off any title."""
 
+SMALL_CELL_TEXT = ", ".join(
+    f'.js-plotly-plot .heatmap-label text[style*="font-size: {px}px;"]' for px in range(1, DESK.legible)
+)
+"""Heatmap values plotly shrank to fit cells narrower than their figure was built for (a phone, a narrow window;
+it writes the size in their style, "font-size: 7px;"): below 11 px they are hidden and the hover gives them, as
+:func:`gdinverse.plots.styled` leaves out those it knows will be too small. Projector figures set theirs (16 px)."""
+
 # Every screen: the toolbar of a chart sits in its own band above the chart (never over a title), page links
-# and long labels wrap between words, wide tables and figures scroll inside their box, and the hint about the
-# sidebar shows only where the sidebar starts collapsed (narrow screens); a whole number is a slider on a desk and
-# a number input on a phone (``whole_number``).
+# and long labels wrap between words, wide tables and figures scroll inside their box, heatmap values shrunk
+# below a legible size are hidden (the hover gives them), the hint about the sidebar shows only where the sidebar
+# starts collapsed (narrow screens), and a whole number is a slider on a desk and a number input on a phone
+# (``whole_number``).
 GLOBAL_CSS = (
     """<style>
+"""
+    + SMALL_CELL_TEXT
+    + """ { display: none; }
 [data-testid="stElementContainer"]:has([data-testid="stPlotlyChart"]) { margin-top: 30px; overflow: visible; }
 [data-testid="stPlotlyChart"] .modebar-container { top: -30px !important; }
 [data-testid="stPageLink-NavLink"] { height: auto; align-items: flex-start; }

@@ -15,7 +15,20 @@ from gdinverse_app.settings import MAX_STEPS, MAX_WIDGET_SEED, RUN, Setting
 
 START_LABELS = {"rand": "random (seed)", "zeros": "zeros"}
 MODE_LABELS = {"run": "Whole run", "step": "Step through"}
-COLOUR_LABELS = {"signed": "signed, fixed scale", "log": "log magnitude"}
+COLOUR_LABELS = {"auto": "automatic", "signed": "signed, fixed scale", "log": "log magnitude"}
+COLOUR_HELP = (
+    "Signed: one scale for every step, ± the largest |entry|, so the residual visibly fades. Log magnitude: "
+    "log10 |entry| on a fixed scale, which tells 1e-3 from 1e-6. Automatic: log magnitude where the values span more "
+    "than three decades (on a signed scale the smaller ones would be as white as 0), else signed."
+)
+
+
+def colour_radio() -> None:
+    """The heatmaps' colours (the "colours" setting), for the whole run and step-through alike."""
+    st.radio("Heatmap colours", list(COLOUR_LABELS), key=state.key("colours"), horizontal=True,
+             format_func=COLOUR_LABELS.get, help=COLOUR_HELP)  # fmt: skip
+
+
 SETTINGS = RUN
 
 

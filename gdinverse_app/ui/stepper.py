@@ -2,7 +2,8 @@
 
 Every heatmap keeps the colour scale it had at step 0 (the residual's is ± its largest |entry| at step 0), so
 what fades really fades and what grows saturates; "log magnitude" shows log10 |·| on a fixed scale instead,
-where a residual of 1e-3 and one of 1e-6 differ. After a divergence the plots stay, showing the blow-up. The
+where a residual of 1e-3 and one of 1e-6 differ; "automatic" switches a heatmap to it once its values are more
+than three decades below their step-0 scale. After a divergence the plots stay, showing the blow-up. The
 numbers, figures and sentences come from the page's model (:func:`gdinverse_app.models.gradient_descent.step_view`).
 """
 
@@ -17,7 +18,7 @@ from gdinverse_app import state
 from gdinverse_app.models import gradient_descent, matrix
 from gdinverse_app.requests import RunRequest
 from gdinverse_app.ui import directions, frame
-from gdinverse_app.ui.run_controls import COLOUR_LABELS
+from gdinverse_app.ui.run_controls import colour_radio
 
 KEY = "_stepper"
 MAX_HISTORY = 100_000
@@ -77,15 +78,7 @@ def show(request: RunRequest) -> None:
     top = st.columns(2)
     frame.show_chart(view.residual, key="step_R", container=top[0])
     frame.show_chart(view.X, key="step_X", container=top[1])
-    st.radio(
-        "Heatmap colours",
-        list(COLOUR_LABELS),
-        key=state.key("colours"),
-        horizontal=True,
-        format_func=COLOUR_LABELS.get,
-        help="Signed: each heatmap keeps the scale it had at step 0, so the residual visibly fades. "
-        "Log magnitude: log10 |value| on a fixed scale, which tells 1e-3 from 1e-6.",
-    )
+    colour_radio()
     with st.container(horizontal=True):
         for metric in view.metrics:
             st.metric(metric.label, metric.value)
