@@ -38,9 +38,11 @@ MAX_POINTS = 200
 _BLUE, _VERMILLION = OKABE_ITO[0], OKABE_ITO[1]
 _SCRUB = {"mode": "immediate", "frame": {"duration": 0, "redraw": True}, "transition": {"duration": 0}}
 """Go to a frame at once, redrawn (its readout is a layout annotation, which only a redraw updates)."""
-_TOP_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"}
-_MARGIN = {"l": 80, "r": 30, "b": 150}
-"""Room below the plot for the axis and the slider (above it, :func:`_top_margin` makes room for the readout)."""
+_LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"}
+"""At the figure's bottom, under the slider (above the plot the readout's lines change with the frame)."""
+_MARGIN = {"l": 80, "r": 30, "b": 190}
+"""Room below the plot for the axis, the slider and a row of legend (above it, :func:`_top_margin` makes room for
+the readout); plotly takes more where the legend needs more rows (a phone)."""
 
 
 def _slider(names: Sequence[str], labels: Sequence[str], active: int, what: str) -> dict[str, Any]:
@@ -100,7 +102,7 @@ def _readout(lines: Sequence[str], style: Style | str) -> list[dict[str, Any]]:
     is narrow), at the style's title size. The layout's only annotation: a frame replaces it with its own."""
     size = check_style(style).title
     return [{"text": "<br>".join(lines), "x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "paper",
-             "yanchor": "bottom", "yshift": 36, "align": "left", "showarrow": False,
+             "yanchor": "bottom", "yshift": 12, "align": "left", "showarrow": False,
              "font": {"size": size, "color": INK}}]  # fmt: skip
 
 
@@ -110,8 +112,8 @@ def _said(lines: Sequence[str]) -> str:
 
 
 def _top_margin(lines: int, style: Style | str) -> int:
-    """Room above the plot for a title of ``lines`` lines and a row of legend under it."""
-    return int(20 + lines * 1.4 * check_style(style).title + 36)
+    """Room above the plot for a readout of ``lines`` lines."""
+    return int(20 + lines * 1.4 * check_style(style).title + 16)
 
 
 def _figure(
@@ -120,7 +122,7 @@ def _figure(
     lines = max(1 + str(frame.layout.annotations[0].text).count("<br>") for frame in frames)
     layout = {
         "template": TEMPLATE,
-        "legend": _TOP_LEGEND,
+        "legend": _LEGEND,
         "margin": {**_MARGIN, "t": _top_margin(lines, style)},
         "meta": {"description": description},
         "height": 560,
@@ -412,7 +414,7 @@ def path_scrub(land: Landscape, *, style: Style | str = DESK) -> go.Figure:
 
     def title(j: int) -> tuple[str, ...]:
         point = keep[j]
-        return f"Step {int(steps[point]):,} of {int(steps[keep[-1]]):,}", f"a = {a[point]:.3g}, b = {b[point]:.3g}"
+        return (f"Step {int(steps[point]):,} of {int(steps[keep[-1]]):,}: a = {a[point]:.3g}, b = {b[point]:.3g}",)
 
     names = [f"step{j}" for j in range(keep.size)]
     frames = [
@@ -429,8 +431,8 @@ def path_scrub(land: Landscape, *, style: Style | str = DESK) -> go.Figure:
     layout.update(
         title={"text": ""},  # the readout says which step; the axis titles, which directions
         annotations=_readout(title(end), style),
-        margin={**_MARGIN, "t": _top_margin(2, style)},
-        legend=_TOP_LEGEND,
+        margin={**_MARGIN, "t": _top_margin(1, style)},
+        legend=_LEGEND,
         height=620,
     )
     layout["meta"] = {

@@ -379,7 +379,8 @@ def _restyle(figure: go.Figure, style: Style, per_row: int) -> None:
         bottom = max(80, int(margin.b or 0))
         if layout.legend.orientation == "h" and (layout.legend.yref == "container" or (layout.legend.y or 0) < 0):
             layout.legend.update(LEGEND_BELOW)
-            bottom = 110 + 30 * (_legend_rows(figure, style, width=1200) - 1)
+            legend = 110 + 30 * (_legend_rows(figure, style, width=1200) - 1)
+            bottom = max(legend, bottom) if layout.sliders else legend  # a slider keeps its room above the legend
         layout.margin = {"t": max(80, int(margin.t or 0)), "l": max(80, int(margin.l or 0)), "b": bottom,
                          "r": int(margin.r or 20)}  # fmt: skip
         layout.height = None
