@@ -13,7 +13,9 @@ milestone table (``--timeline``) shows what the browser waited on: the HTML, Str
 websocket opened, the page's messages received, the Plotly bundle received, the first and the last chart drawn.
 
 ``--cold``: the first student of a lecture instead. Each page (and each of Compare's lessons) is opened as the
-first visit of a new ``deploy/serve-local 1``: nothing imported, nothing cached, started afresh for every visit.
+first visit of a new ``deploy/serve-local 1``, started afresh for every visit: once its replica has said it is
+ready (``gdinverse app`` imports the app as it starts, ``gdinverse_app/warm.py``), with nothing of any page
+computed or cached.
 Target: the last chart within 2.5 s on every page, and within 5 s for Compare's lessons (median).
 
 Run from the repository root (Chromium shares this machine's cores with the server):
@@ -30,6 +32,7 @@ import contextlib
 import os
 import statistics
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,8 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ hold
 from playwright.async_api import Browser, async_playwright
 
 from benchmarks.loadclient import open_page
-from benchmarks.server import page_paths, proxy_server
+from benchmarks.server import Proxy, page_paths, proxy_server
 from gdinverse_app.models.compare import LESSONS
+from gdinverse_app.warm import READY
 
 PAGES = page_paths()
 CHROMIUM = "/usr/bin/chromium"
@@ -209,6 +213,17 @@ COLD_PATHS = PAGES | {f"compare lesson {name}": f"compare?lesson={name}" for nam
 COLD_CAPS = {name: (5.0 if name.startswith("compare lesson") else SECONDS_CAP) for name in COLD_PATHS}
 
 
+async def warmed_up(proxy: Proxy, timeout: float = 120) -> None:
+    """Wait until the replica's log says its warm-up is done (``gdinverse_app.warm``): a server started before the
+    lecture, whose first student comes after it is ready, with nothing of any page computed."""
+    log = proxy.workdir / "r1.log"
+    deadline = time.monotonic() + timeout
+    while not (log.exists() and READY in log.read_text()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the replica did not say {READY!r} within {timeout:g} s; see {log}")
+        await asyncio.sleep(0.2)
+
+
 async def cold(args: argparse.Namespace) -> bool:
     """Each path's first visit to a server started for it; the milestones and a table with the caps."""
     with proxy_server(1) as proxy:  # how many charts each path draws
@@ -223,6 +238,7 @@ async def cold(args: argparse.Namespace) -> bool:
             for name, path in COLD_PATHS.items():
                 for _ in range(args.repeats):
                     with proxy_server(1) as proxy:
+                        await warmed_up(proxy)
                         visits.append(await first_visit(browser, proxy.url, name, path, charts[name], "cold"))
                     print(f"{name} cold: {visits[-1].seconds:.2f} s {visits[-1].problem or ''}")
         finally:

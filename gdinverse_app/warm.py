@@ -8,9 +8,11 @@ Without it the first visitor of a new process waits for all of that (seconds on 
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 
-__all__ = ["start", "wait", "warm"]
+__all__ = ["READY", "start", "wait", "warm"]
 
 _started: list[threading.Thread] = []
 
@@ -45,9 +47,20 @@ def warm() -> None:
     plotly.io.to_json(figure, validate=False)
 
 
+READY = "gdinverse: warmed up"
+"""The line the server's log gets when the warm-up is done (benchmarks wait for it before a cold first visit)."""
+
+
+def _warm_and_say() -> None:
+    started = time.perf_counter()
+    warm()
+    print(f"{READY} in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
 def start() -> threading.Thread:
-    """Warm up in a daemon thread (the server starts listening at once); return the thread."""
-    thread = threading.Thread(target=warm, name="gdinverse-warm", daemon=True)
+    """Warm up in a daemon thread (the server starts listening at once), then say so in the log; return the
+    thread."""
+    thread = threading.Thread(target=_warm_and_say, name="gdinverse-warm", daemon=True)
     thread.start()
     _started.append(thread)
     return thread
