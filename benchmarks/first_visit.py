@@ -226,9 +226,10 @@ async def warmed_up(proxy: Proxy, timeout: float = 120) -> None:
 
 async def cold(args: argparse.Namespace) -> bool:
     """Each path's first visit to a server started for it; the milestones and a table with the caps."""
+    paths = {name: path for name, path in COLD_PATHS.items() if not args.only or name in args.only}
     with proxy_server(1) as proxy:  # how many charts each path draws
         charts = {}
-        for name, path in COLD_PATHS.items():
+        for name, path in paths.items():
             page, _, query = path.partition("?")
             charts[name] = (await open_page(proxy.url, page, query)).elements["plotly_chart"]
     visits: list[Visit] = []
@@ -236,6 +237,8 @@ async def cold(args: argparse.Namespace) -> bool:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             for name, path in COLD_PATHS.items():
+                if args.only and name not in args.only:
+                    continue
                 for _ in range(args.repeats):
                     with proxy_server(1) as proxy:
                         await warmed_up(proxy)
@@ -255,7 +258,7 @@ async def cold(args: argparse.Namespace) -> bool:
     )
     print("|---|---:|---:|---:|---:" + "|---:" * len(names) + "|")
     met = True
-    for name in COLD_PATHS:
+    for name in paths:
         vs = by[name]
         seconds = [v.seconds for v in vs]
         runs = [v.milestones["last message"] - v.milestones["websocket open"] for v in vs
@@ -347,6 +350,8 @@ def main() -> None:
     parser.add_argument("--timeline", action="store_true", help="print when each milestone arrived")
     parser.add_argument("--chunks", choices=list(PAGES), help="list the resources this page fetches")
     parser.add_argument("--cold", action="store_true", help="each page as the first visit to a new server")
+    parser.add_argument("--only", nargs="+", metavar="PAGE", help="with --cold: only these (page names, or lessons "
+                        "as 'compare lesson hilbert')")  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.repeats <= 10:
         parser.error(f"--repeats must be between 1 and 10; received {args.repeats}")

@@ -161,7 +161,7 @@ def test_each_setting_changes_the_run(kind, label, value, expect):
 
 
 def test_record_every_changes_the_recorded_steps():
-    at = open_page("descent", show_start="true")
+    at = open_page("descent", show_start="true", show_x="true")
     widget(at, "number_input", "Record every k steps").set_value(50).run()
     assert widget(clean(at), "select_slider", "Show X at step").options == ["0", "50", "100"]
 

@@ -195,7 +195,7 @@ def test_a_divergence_keeps_the_recorded_steps_before_it_in_the_grid_and_animati
 
 
 def test_every_chart_has_a_caption_with_its_numbers():
-    at = clean(open_page("descent"))
+    at = clean(open_page("descent", show_x="true"))
     captions = " ".join(texts(at, "caption"))
     assert "1.665 at step 0, 4.124e-07 at step 100" in captions  # the loss curve
     assert "steps 0, 20, 40, 60, 80, 100" in captions  # the grid
@@ -278,10 +278,11 @@ def test_animation_and_direction_view_are_drawn_only_when_opened_and_a_link_open
     labels = [e.label for e in closed.expander]
     assert "Animation: the residual step by step" in labels
     assert any(label.startswith("Along each singular direction") for label in labels)
-    assert {"loss", "grid", "X_at", "XM_at", "ref"} <= chart_keys(closed)
-    assert not {"animation", "directions_directions", "directions_rate"} & chart_keys(closed)
-    opened = clean(open_page("descent", show_animation="true", show_directions="true"))
-    assert {"animation", "directions_directions", "directions_rate", "directions_landscape"} <= chart_keys(opened)
+    assert {"loss", "grid"} <= chart_keys(closed)
+    assert not {"animation", "directions_directions", "directions_rate", "X_at", "scrub"} & chart_keys(closed)
+    opened = clean(open_page("descent", show_animation="true", show_directions="true", show_x="true"))
+    assert {"animation", "directions_directions", "directions_rate", "directions_landscape", "X_at", "XM_at",
+            "ref"} <= chart_keys(opened)  # fmt: skip
     assert opened.query_params["show_directions"] == "true", "an opened section stays in the link"
     opened.session_state[key(opened, "show_directions")] = (
         False  # closed again (as a click does): gone from page and link
@@ -369,7 +370,7 @@ def test_the_optimal_lr_offered_is_that_of_the_chosen_precision():
 
 def test_x_is_compared_with_the_inverse_of_the_matrix_as_entered_in_float32_too():
     """Hilbert 8 in float32: float32's own LU inverse has largest entry 5.4e8, the true inverse 4.25e9."""
-    at = clean(open_page("descent", preset="hilbert", n="8"))
+    at = clean(open_page("descent", preset="hilbert", n="8", show_x="true"))
     (caption,) = [c for c in texts(at, "caption") if c.startswith("Heatmap of exact inverse")]
     assert "4.25e+09" in caption and "5.44e+08" not in caption
 

@@ -24,10 +24,12 @@ spec = chooser.choose()
 race, sweep = compare_controls.controls(spec, style)
 race = dataclasses.replace(race, lesson=compare_controls.current_lesson())
 
-st.subheader("The race")
-if not race.methods:
-    st.info("Choose at least one method under “Race and sweep settings”.")
-else:
+
+def _race() -> None:
+    """The race: its figures, table, notes and direction view."""
+    if not race.methods:
+        st.info("Choose at least one method under “Race and sweep settings”.")
+        return
     with frame.progress("Racing the methods…"), frame.stop_on_error("The race"):
         page = compare.race_page(race)
     if page.commentary:
@@ -42,24 +44,33 @@ else:
     theory = [m for m in race.methods if m in ("gd", "momentum", "nesterov")]
     if not theory:
         st.info("The singular-direction view needs gd, momentum or nesterov in the race.")
-    else:
+        return
 
-        def figures_of() -> compare.DirectionFigures:  # inside the open expander: the radio is drawn at its top
-            method = st.radio("Show the directions of", theory, horizontal=True, key=state.key("race_method"))
-            return compare.directions(race, method)
+    def figures_of() -> compare.DirectionFigures:  # inside the open expander: the radio is drawn at its top
+        method = st.radio("Show the directions of", theory, horizontal=True, key=state.key("race_method"))
+        return compare.directions(race, method)
 
-        show_directions(figures_of, key="race_directions")
+    show_directions(figures_of, key="race_directions")
 
-st.subheader("The learning-rate sweep")
-with frame.stop_on_error("The sweep"):
-    swept = compare.sweep_page(sweep)
-    frame.show_chart(swept.chart, key="sweep")
-    st.markdown(swept.summary)
-st.caption(
-    "This is where the seed notebook's lrs = np.log(np.logspace(2e-1, 2e-1, 100)) was heading: a list of "
-    "learning rates, one per step — there all equal to 0.46. Here each learning rate is its own run, and all of "
-    "them advance together as one batched tensor computation."
-)
+
+# The sweep (quick) is computed and drawn first, into its place under the race: its figure reaches the browser
+# while the race still runs, so the browser loads its plotting code meanwhile.
+race_box, sweep_box = st.container(), st.container()
+with sweep_box:
+    st.subheader("The learning-rate sweep")
+    with frame.error_box("The sweep"):
+        swept = compare.sweep_page(sweep)
+        frame.show_chart(swept.chart, key="sweep")
+        st.markdown(swept.summary)
+    st.caption(
+        "This is where the seed notebook's lrs = np.log(np.logspace(2e-1, 2e-1, 100)) was heading: a list of "
+        "learning rates, one per step — there all equal to 0.46. Here each learning rate is its own run, and all of "
+        "them advance together as one batched tensor computation."
+    )
+
+race_box.subheader("The race")
+with race_box:
+    _race()
 
 export.section(
     lambda: lessons.compare(spec, list(race.methods), race.steps, race.seed, race.init, race.dtype, race.tol,

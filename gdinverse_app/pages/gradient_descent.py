@@ -56,10 +56,14 @@ else:
                         icon=":material/play_circle:") as animation:  # fmt: skip
         if animation.open:
             frame.show_chart(descent.animation_chart(request, colours), key="animation")
-    at = st.select_slider("Show X at step", options=page.recorded, value=page.recorded[-1], key=state.key("at"))
-    for column, chart, key in zip(st.columns(3), descent.step_charts(request, at), ("X_at", "XM_at", "ref"),
-                                  strict=True):  # fmt: skip
-        frame.show_chart(chart, key=key, container=column)
+    with state.expander("X at a recorded step, beside the exact inverse", name="show_x",
+                        icon=":material/grid_view:") as x_view:  # fmt: skip
+        if x_view.open:
+            at = st.select_slider("Show X at step", options=page.recorded, value=page.recorded[-1],
+                                  key=state.key("at"))  # fmt: skip
+            for column, chart, key in zip(st.columns(3), descent.step_charts(request, at), ("X_at", "XM_at", "ref"),
+                                          strict=True):  # fmt: skip
+                frame.show_chart(chart, key=key, container=column)
     directions.show_run(request)
 
 
