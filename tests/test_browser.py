@@ -78,8 +78,9 @@ def settle(page) -> None:
     """Wait until the page's script has finished and its charts are drawn."""
     page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
     page.locator(SIDEBAR_LINKS).nth(6).wait_for(state="attached", timeout=60_000)  # every page draws them first
-    # the app's own list (a new server's first run shows Streamlit's legacy pages/ list until its one rerun)
-    page.locator(SIDEBAR_LINKS).first.filter(has_text="Home").wait_for(state="attached", timeout=60_000)
+    page.locator(SIDEBAR_LINKS).first.filter(has_text="Home").wait_for(
+        state="attached", timeout=60_000
+    )  # the app's list
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
     )
