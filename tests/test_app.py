@@ -46,8 +46,14 @@ def clean(at: AppTest) -> AppTest:
     return at
 
 
+def figures(at: AppTest) -> list:
+    """The page's plotly elements, without the hidden empty one every page with figures sends first
+    (``frame.PRIMER``)."""
+    return [chart for chart in at.get("plotly_chart") if not chart.proto.id.endswith("-plotly_primer")]
+
+
 def charts(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return [json.loads(chart.proto.spec) for chart in figures(at)]
 
 
 def decode(value) -> np.ndarray:

@@ -15,7 +15,7 @@ import torch
 
 import gdinverse as g
 
-from .test_app import charts, clean, decode, key, metric, open_page, texts, widget
+from .test_app import charts, clean, decode, figures, key, metric, open_page, texts, widget
 
 BOXES = {"success": "converged", "info": "running", "warning": "stalled", "error": "diverged"}
 """The kind of box the page draws for each verdict."""
@@ -270,7 +270,7 @@ def test_step_through_plots_stay_after_a_divergence():
 
 
 def chart_keys(at) -> set[str]:
-    return {chart.key for chart in at.get("plotly_chart") if chart.key}
+    return {chart.key for chart in figures(at) if chart.key}
 
 
 def test_animation_and_direction_view_are_drawn_only_when_opened_and_a_link_opens_them():

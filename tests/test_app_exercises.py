@@ -26,7 +26,7 @@ from gdinverse.moodle import sheet_moodle_xml
 from gdinverse_app.models import exercises as exercise_view
 from gdinverse_app.ui import export, frame, lessons
 
-from .test_app import charts, key, texts
+from .test_app import charts, figures, key, texts
 
 COUNT = exercise_view.DEFAULT_QUESTIONS
 SHEET = exercises.sheet(42, COUNT)
@@ -475,7 +475,7 @@ def test_the_float32_digits_reveal_draws_magnitudes_on_a_sequential_log_scale_un
 
     index = next(i for i, q in enumerate(exercises.sheet(42, COUNT)) if q.kind == "float32_digits")
     at = revealed(index)
-    (chart,) = at.get("plotly_chart")
+    (chart,) = figures(at)
     spec = json.loads(chart.proto.spec)
     trace, layout = spec["data"][0], spec["layout"]
     assert [step[1].lower() for step in trace["colorscale"]] == [c.lower() for _, c in plots.SEQUENTIAL]

@@ -19,7 +19,7 @@ from gdinverse_app.requests import LectureRequest
 from gdinverse_app.settings import Setting
 from gdinverse_app.ui import directions as direction_view
 
-from .test_app import key, texts
+from .test_app import figures, key, texts
 
 COUNT = lecture_steps.COUNT
 
@@ -55,7 +55,7 @@ def test_every_step_renders_with_one_figure_a_caption_and_a_link(number):
     assert shown_step(at) == number
     assert at.header[0].value == step.title
     assert step.text in [m.value for m in at.markdown]
-    assert len(at.get("plotly_chart")) == 1
+    assert len(figures(at)) == 1
     assert step.chart.caption in texts(at, "caption")
     links = [m.value for m in at.markdown if m.value.startswith("[:material/open_in_new: Open this on")]
     assert links == [
@@ -257,14 +257,14 @@ directions.show(lambda: compare.directions(race, "gd"), key="race", name="open_r
 def test_the_direction_view_is_drawn_only_once_its_expander_is_opened():
     closed = AppTest.from_string(DIRECTION_SCRIPT.replace("OPENED", "False"), default_timeout=300).run()
     assert not closed.exception, [e.message for e in closed.exception]
-    assert not closed.get("plotly_chart")
+    assert not figures(closed)
     assert sum(e.label.startswith("Along each singular direction") for e in closed.expander) == 5
 
 
 def test_the_direction_view_draws_each_figure_with_its_text_alternative():
     at = AppTest.from_string(DIRECTION_SCRIPT.replace("OPENED", "True"), default_timeout=300).run()
     assert not at.exception, [e.message for e in at.exception]
-    keys = [chart.proto.id for chart in at.get("plotly_chart")]
+    keys = [chart.proto.id for chart in figures(at)]
     # run: directions + rate + landscape; step 0: rate only; step 37, singular and race: three each
     assert len(keys) == 3 + 1 + 3 + 3 + 3
     captions = texts(at, "caption")
@@ -341,7 +341,7 @@ def test_in_projector_mode_a_step_is_a_slide_with_a_counter_notes_and_no_page_ch
     assert step.text in [m.value for m in at.markdown]
     assert f"**4 / {COUNT}**" in [m.value for m in at.markdown]
     assert step.opens_short in [m.value for m in at.markdown] and step.link.url.endswith("&present=1")
-    (chart,) = at.get("plotly_chart")
+    (chart,) = figures(at)
     assert not at.caption and chart.proto.alt == step.chart.caption, "the caption is the filling figure's alt text"
     assert step.chart.figure.layout.height is None
     notes = [m.value for m in blocks(at.main, "popover")[0].children.values()]

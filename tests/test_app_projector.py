@@ -12,7 +12,7 @@ import gdinverse as g
 from gdinverse import plots
 from gdinverse.style import INK, PROJECTOR
 
-from .test_app import key
+from .test_app import figures, key
 
 PRESENT = "present"
 
@@ -93,11 +93,11 @@ def test_present_1_gives_the_css_and_large_figures(name):
     at = open_page(name, present="1")
     assert MARK in css(at)
     assert at.session_state[key(at, PRESENT)] is True and at.query_params[PRESENT] == "1"
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = [json.loads(chart.proto.spec) for chart in figures(at)]
     assert (name == "home") or specs, "the page draws figures"
     for spec in specs:
         assert not font_problems(spec), (spec["layout"].get("title"), font_problems(spec))
-    configs = [json.loads(chart.proto.config) for chart in at.get("plotly_chart")]
+    configs = [json.loads(chart.proto.config) for chart in figures(at)]
     assert all(config.get("displayModeBar") is False for config in configs), "no toolbar on a projector"
 
 

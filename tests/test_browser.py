@@ -47,6 +47,8 @@ LAYOUT_PAGES = ("home", "lecture", "exact_inverse", "gradient_descent", "descent
 PATHS = {**PAGES, "descent_step": "gradient_descent?mode=step"}
 
 SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
+PLOT = ".js-plotly-plot:not(.st-key-plotly_primer .js-plotly-plot)"
+"""A figure of the page (not the hidden empty one each page sends first, frame.PRIMER)."""
 
 pytestmark = pytest.mark.browser
 
@@ -113,8 +115,8 @@ def test_page_renders_without_exception(app, browser, name):
     page.goto(f"{url}/{PAGES[name]}")
     settle(page)
     if name not in ("home", "exercises", "exercises_teacher"):
-        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
-        assert page.locator(".js-plotly-plot").count() >= 1
+        page.wait_for_selector(PLOT, state="attached", timeout=60_000)
+        assert page.locator(PLOT).count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     links = [text.split() for text in page.locator(SIDEBAR_LINKS).all_inner_texts()]
     assert links == [
@@ -143,7 +145,7 @@ def test_every_page_fits_the_screen(app, browser, name, layout):
     page.goto(f"{url}/{joined}")
     settle(page)
     if name not in ("home", "exercises", "exercises_teacher"):
-        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
+        page.wait_for_selector(PLOT, state="attached", timeout=60_000)
     if name == "exercises":  # a student: no Reveal before a try; a wrong answer gets the hint, then give up
         assert page.get_by_role("button", name="Reveal", exact=True).count() == 0
         page.get_by_label("Your answer").fill("0.3")
@@ -154,7 +156,7 @@ def test_every_page_fits_the_screen(app, browser, name, layout):
     if name == "exercises_teacher":  # the teacher: Reveal at once
         page.get_by_role("button", name="Reveal", exact=True).click()
     if name.startswith("exercises"):
-        page.wait_for_selector(".js-plotly-plot", state="attached", timeout=60_000)
+        page.wait_for_selector(PLOT, state="attached", timeout=60_000)
         settle(page)
     page.wait_for_timeout(500)
     assert page.locator("[data-testid='stException']").count() == 0
@@ -337,7 +339,7 @@ def test_the_race_steps_buttons_show_one_method_at_a_time(app, browser):
     page.add_init_script(COUNT_SENT)
     page.goto(f"{url}/lecture?step=8")
     settle(page)
-    chart = page.locator(".js-plotly-plot").first
+    chart = page.locator(PLOT).first
     chart.locator(".updatemenu-button").first.wait_for(timeout=60_000)
     chart.locator(".legend .legendtext").first.wait_for(timeout=60_000)
     methods = ("gd", "momentum", "nesterov", "newton_schulz")
@@ -457,7 +459,7 @@ def test_values_in_cells_are_legible_and_inside_their_cells(app, browser, name, 
     path = CELL_PAGES[name]
     page = browser.new_page(viewport=viewport)
     page.goto(f"{url}/{path}{'&' if '?' in path else '?'}{query}" if query else f"{url}/{path}")
-    page.wait_for_selector(".js-plotly-plot", state="attached", timeout=120_000)
+    page.wait_for_selector(PLOT, state="attached", timeout=120_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
     )

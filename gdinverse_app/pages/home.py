@@ -4,7 +4,7 @@ import streamlit as st
 
 from gdinverse_app.ui import frame
 
-frame.page("Home", heading="Inverting a matrix, exactly and by gradient descent")
+frame.page("Home", heading="Inverting a matrix, exactly and by gradient descent", figures=False)
 st.markdown(
     """
 The inverse of a matrix M is the matrix X with **X @ M = I**. This app follows a notebook that finds it

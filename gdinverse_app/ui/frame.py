@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 from streamlit.delta_generator import DeltaGenerator
@@ -91,6 +92,7 @@ GLOBAL_CSS = (
 [data-testid="stElementContainer"] { max-width: 100%; }
 [data-testid="stCaptionContainer"] { opacity: 0.85; }
 .gd-sidebar-hint { display: none; }
+.st-key-plotly_primer { display: none; }
 @media (max-width: 800px) {
   .gd-sidebar-hint { display: block; padding: 0.5rem 0.75rem; border-left: 4px solid #0072B2;
     background: #eef4fa; color: #222222; margin-bottom: 0.5rem; }
@@ -151,13 +153,20 @@ def navigation() -> StreamlitPage:
     return st.navigation([copy.copy(page_object(path)) for path, *_ in PAGES], position="sidebar")
 
 
-def page(title: str, heading: str | None = None, *, slides: bool = False) -> str:
+PRIMER = go.Figure(layout={"width": 10, "height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}})
+"""An empty figure every page with figures sends first, hidden (:data:`GLOBAL_CSS`): the browser loads and starts
+plotly.js (about a second on a 2-core machine) while the server still computes the page's real figures, instead
+of after the first of them arrives (``benchmarks/first_visit.py --cold``)."""
+
+
+def page(title: str, heading: str | None = None, *, slides: bool = False, figures: bool = True) -> str:
     """Set up a page: browser tab title, wide layout, the CSS, the projector toggle in the sidebar (below the
     list of pages), a hint where the settings are, and the heading. Returns the figures' style for the page's
     requests: "projector" in projector mode, else "desk".
 
     ``slides``: in projector mode the page is a slide deck (``gdinverse_app.ui.slides``): no heading, no hint, the
-    slide CSS, and the style "slide" (figures as tall as the room the slide leaves them)."""
+    slide CSS, and the style "slide" (figures as tall as the room the slide leaves them). ``figures``: the page
+    draws figures, so it sends :data:`PRIMER` first."""
     path, _, icon, _ = next(entry for entry in PAGES if entry[1] == title)
     state.begin(Path(path).stem)
     notices = state.load([state.PRESENT], notify=False)
@@ -177,6 +186,8 @@ def page(title: str, heading: str | None = None, *, slides: bool = False) -> str
         )
     state.save([state.PRESENT])
     presenting = state.presenting()
+    if figures:
+        st.plotly_chart(PRIMER, key="plotly_primer", theme=None, config={"staticPlot": True})
     if presenting and slides:
         st.html(GLOBAL_CSS + PROJECTOR_CSS + SLIDE_CSS)  # one element: reruns stay quick
     else:
