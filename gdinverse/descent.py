@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .limits import MAX_SEED, MAX_STEPS
 from .matrices import as_matrix
@@ -575,12 +576,26 @@ def gd_inverse(
     module docstring for non-square and singular matrices. ``on_step(done, steps)``
     is called as the run advances, e.g. to drive a progress bar. ``spectrum`` is
     :class:`gdinverse.Spectrum` ``.of(A, dtype=dtype)`` when the caller has it already (else it is made here).
+
+    The run's time and memory are estimated before anything is allocated (:func:`gdinverse.cost.require`): a run
+    over the limits (10 s and 2 GB a call by default) is refused with a :class:`gdinverse.CostError` saying how
+    many steps, or how big a matrix, would fit. Beyond 128 rows the learning rates come from an estimate of σ_max
+    and κ (:func:`gdinverse.lr_bounds`), and the verdict computes singular vectors only if the dtype cannot resolve
+    every direction.
     """
     if method == "adam":
         _import_adam()
     clock = time.perf_counter()
     if on_step is not None and not callable(on_step):
         raise ParameterError(f"on_step must be a function on_step(done, steps) or None, got {on_step!r:.60}")
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
+    max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
+    stride = _stride(steps, record_every, max_snapshots)
+    M = as_matrix(A, dtype=dtype, device=device)
+    check_size(M)
+    kept = min(max_snapshots, math.ceil(steps / stride) + 1) + BLOW_UP_FRAMES
+    require("gd_inverse", (M.shape[0], M.shape[1]), dtype=M.dtype, steps=steps, snapshots=kept)
     engine = GradientDescent(
         A,
         lr=lr,
@@ -593,10 +608,6 @@ def gd_inverse(
         device=device,
         spectrum=spectrum,
     )
-    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
-    record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
-    max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
-    stride = _stride(steps, record_every, max_snapshots)
     norms = torch.empty(steps + 1, 1, **engine.options)
     norms[0] = engine.norms()
     snapshots = {0: engine.X}

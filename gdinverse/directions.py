@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
@@ -86,6 +87,13 @@ def _matrix_of(A: Any, result: DescentResult) -> torch.Tensor:
             "; pass the matrix the run was made with (result.matrix)"
         )
     return ran.double()
+
+
+def _require(operation: str, result: DescentResult) -> None:
+    """Estimate ``operation`` on ``result``'s run before computing it (:func:`gdinverse.cost.require`): beyond the
+    app's sizes it makes the run matrix's full SVD."""
+    m, k = result.matrix.shape
+    require(operation, (m, k), dtype=result.matrix.dtype, snapshots=len(result.snapshots))
 
 
 def _method_theory(method: Any) -> str:
@@ -148,8 +156,9 @@ def predicted_direction_errors(
     Directions with σ = 0 keep their starting error. Adam and Newton–Schulz have
     no per-direction theory: asking for it raises :class:`ParameterError`.
     """
-    spectrum = Spectrum.of(A if isinstance(A, Spectrum) else as_matrix(A, dtype="float64").cpu())
     steps = check_int("steps", steps, low=0, high=10**7)
+    given = A if isinstance(A, Spectrum) else as_matrix(A, dtype="float64").cpu()
+    spectrum = Spectrum.of(given, operation="predicted_losses", steps=steps)
     if (steps + 1) * spectrum.k > MAX_TABLE:
         raise ParameterError(
             f"{steps + 1:,} steps × {spectrum.k:,} directions is over {MAX_TABLE:,} numbers; ask for fewer steps"
@@ -165,6 +174,7 @@ def direction_errors(A: Any, result: DescentResult) -> np.ndarray:
     """
     result = _check_result(result)
     A64 = _matrix_of(A, result)
+    _require("direction_view", result)
     V = result.spectrum.rounded.V
     k = A64.shape[1]
     X = torch.stack([result.snapshots[t].detach().cpu().double() for t in result.snapshots])
@@ -231,10 +241,14 @@ class DirectionView:
 
 def direction_view(A: Any, result: DescentResult) -> DirectionView:
     """Measured and predicted errors of ``result`` along each singular direction of ``A`` (a gd, momentum or
-    nesterov run; adam and newton_schulz have no per-direction theory and raise :class:`ParameterError`)."""
+    nesterov run; adam and newton_schulz have no per-direction theory and raise :class:`ParameterError`).
+
+    It needs the run matrix's singular vectors: beyond 128 rows its full SVD, made here once (the run's spectrum
+    keeps it), after the cost is estimated (:func:`gdinverse.cost.require`)."""
     result = _check_result(result)
     A64 = _matrix_of(A, result)
     _method_theory(result.method)
+    _require("direction_view", result)
     steps = np.array(list(result.snapshots), dtype=np.int64)
     last = int(steps[-1])
     dense = np.unique(np.concatenate([np.linspace(0, last, min(last + 1, THEORY_POINTS)).round(), steps]))
@@ -386,6 +400,7 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     result = _check_result(result)
     A64 = _matrix_of(A, result)
     size = check_int("size", size, low=3, high=201)
+    _require("landscape", result)
     decomposition = result.spectrum.rounded
     sigma, U, V = result.spectrum.directions()
     m, k = A64.shape

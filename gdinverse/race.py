@@ -17,9 +17,11 @@ from typing import Any
 
 import torch
 
+from .cost import require
 from .descent import METHODS, DescentResult, gd_inverse
-from .errors import ParameterError, check_choice, check_float
+from .errors import ParameterError, check_choice, check_float, check_int
 from .exact import best_inverse
+from .limits import MAX_STEPS
 from .spectrum import Spectrum
 
 __all__ = ["RaceRow", "loss_and_error_disagree", "race", "race_table"]
@@ -76,7 +78,8 @@ def race(
     :class:`gdinverse.LrBounds`), or the one in ``lrs`` (e.g. ``{"adam": 0.3}``);
     every loss is recorded. ``on_method(name)`` is called before each run, e.g.
     to show progress. The matrix is analysed once for all of them (``spectrum``,
-    :class:`gdinverse.Spectrum` of A in ``dtype``, made here if not given).
+    :class:`gdinverse.Spectrum` of A in ``dtype``, made here if not given). The cost of the whole race is
+    estimated before the first run (:func:`gdinverse.cost.require`).
     """
     methods = list(dict.fromkeys(check_choice("method", m, METHODS) for m in methods))
     if not methods:
@@ -84,7 +87,11 @@ def race(
     lrs = dict(lrs or {})
     for name in lrs:
         check_choice("a method in lrs", name, [m for m in METHODS if m != "newton_schulz"])
-    spectrum = Spectrum.of(A, dtype=dtype) if spectrum is None else spectrum
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    if spectrum is None:
+        spectrum = Spectrum.of(A, dtype=dtype, operation="race", steps=steps, runs=len(methods))
+    else:
+        require("race", spectrum.shape, dtype=spectrum.dtype, steps=steps, runs=len(methods))
     results = {}
     for method in methods:
         if on_method is not None:
