@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,17 +43,19 @@ CALIBRATION: dict[str, float] = {
     # Seconds per unit of work on the machine this was calibrated on (2 cores of an AMD EPYC with AVX-512, torch
     # 2.13 with MKL), from `python benchmarks/sizes.py --calibrate` run several times under the machine's usual
     # load, at sizes where each kernel takes seconds: about twice the quiet runs' times (busy runs were up to 3×
-    # slower; MKL's SVD of a 2048×2048 matrix, a power of two, is 3-5× slower per n³ than of its neighbours).
+    # slower). MKL's SVD is erratic under load and slows per n³ as n grows: with vectors 1/6e9 at n = 1800, 1/1e9
+    # to 1/0.5e9 at 3000 (27 to 50 s), svdvals 1/13e9 at 1500 and 1/2.2e9 at 3000; the table holds the large
+    # sizes' speeds, where refusals are decided.
     "matmul float32": 1 / 100e9,  # per flop of a matrix product (2·m·n·k flops)
     "matmul float64": 1 / 50e9,
-    "step float32": 1 / 80e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
+    "step float32": 1 / 60e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
     "step float64": 1 / 25e9,
-    "inv float32": 1 / 30e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
+    "inv float32": 1 / 15e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
     "inv float64": 1 / 15e9,
     "lu float64": 1 / 60e9,  # per n³ of torch.linalg.lu_factor_ex (and torch.linalg.det)
-    "lanczos float64": 1e-7,  # per n² of one Lanczos estimate of σ_max and σ_min (with the LU's solves)
-    "svdvals float64": 1 / 3e9,  # per m·k·min(m, k) of torch.linalg.svdvals
-    "svd float64": 1 / 2e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
+    "lanczos float64": 1.5e-9,  # per n² of a Lanczos step (two passes over M, or four triangular solves)
+    "svdvals float64": 1 / 1.5e9,  # per m·k·min(m, k) of torch.linalg.svdvals
+    "svd float64": 1 / 0.5e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
     "entry": 2e-9,  # per entry of one elementwise pass (a cast, a check)
     "overhead": 2e-4,  # per call: checks, small tensors, the theory's bookkeeping
     "step overhead": 5e-6,  # per gradient-descent step: the Python loop and the kernels' launch
@@ -232,6 +235,10 @@ _FULL_SVD_UP_TO = 128
 analysed with one full SVD; beyond, only what a call needs is computed (the LU's estimate of κ for a square one)."""
 
 
+_LANCZOS_STEPS = 150
+"""gdinverse.spectrum.LANCZOS_STEPS (a test holds the two equal): the most steps of one Lanczos estimate."""
+
+
 def _seconds(kernel: str, units: float) -> float:
     return CALIBRATION[kernel] * units
 
@@ -267,8 +274,9 @@ def _analysis(s: _Sizes) -> _Estimate:
     if s.m != s.k:
         return _svdvals(s)
     n = s.m
-    seconds = _seconds("lu float64", n**3) + _seconds("lanczos float64", n * n)
-    return seconds, 8 * (n * n + 2 * 150 * n)  # the LU and the Lanczos basis
+    steps = 2 * min(_LANCZOS_STEPS, 1.7 * math.sqrt(n))  # σ_max and σ_min; ~1.6√n seen with σ spaced geometrically
+    seconds = _seconds("lu float64", n**3) + _seconds("lanczos float64", steps * n * n)
+    return seconds, 8 * (n * n + _LANCZOS_STEPS * n)  # the LU and the Lanczos basis
 
 
 def _vectors(s: _Sizes) -> _Estimate:

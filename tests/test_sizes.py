@@ -66,8 +66,9 @@ MATRICES = {
 # ---------------------------------------------------------------------------- the estimate against the SVD
 
 
-def test_the_threshold_is_one_number():
+def test_the_thresholds_are_one_number_each():
     assert cost._FULL_SVD_UP_TO == spectrum.FULL_SVD_UP_TO == 128
+    assert cost._LANCZOS_STEPS == spectrum.LANCZOS_STEPS
 
 
 @pytest.mark.parametrize("name", MATRICES)
@@ -80,10 +81,10 @@ def test_kappa_and_sigma_max_from_the_lu_agree_with_the_svd_and_are_estimates_fr
     assert counts == {"lu_factor_ex": 1}, "no SVD: one LU"
     assert (spec.kappa_source, spec.rank, spec.rank_exact) == ("estimate", N, False)
     reference = sigma[0] / sigma[-1]
-    assert kappa == pytest.approx(reference, rel=1e-6)  # to 1e-4 guaranteed, about 1e-8 seen
+    assert kappa == pytest.approx(reference, rel=2e-5)  # within 5e-4 guaranteed, about 2e-6 seen
     assert sigma_max == pytest.approx(sigma[0], rel=1e-9)  # about 1e-11 seen
     assert kappa <= reference * (1 + 1e-9) and sigma_max <= sigma[0] * (1 + 1e-12)  # Ritz values: from below
-    assert spec.sigma_min == pytest.approx(sigma[-1], rel=1e-6)
+    assert spec.sigma_min == pytest.approx(sigma[-1], rel=2e-5)
 
 
 def test_each_piece_is_computed_once_and_only_when_asked_for():
@@ -145,7 +146,7 @@ def test_exact_inverse_beyond_the_app_s_sizes_needs_no_svd_and_says_kappa_is_an_
         result = g.exact_inverse(A)
     assert counts == {"lu_factor_ex": 1, "inv_ex": 1}
     sigma = svd_values(A)
-    assert result.condition_number == pytest.approx(sigma[0] / sigma[-1], rel=1e-6)
+    assert result.condition_number == pytest.approx(sigma[0] / sigma[-1], rel=2e-5)
     assert result.condition_number == g.condition_number(A) == g.lr_bounds(A).condition_number  # one κ
     assert (result.kappa_source, result.condition_resolved, result.rank_exact) == ("estimate", True, False)
     eps = torch.finfo(getattr(torch, dtype)).eps
