@@ -34,9 +34,9 @@ import torch
 
 from .cost import require
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
-from .limits import MAX_SEED, MAX_STEPS
+from .limits import MAX_ENTRIES, MAX_SEED, MAX_STEPS
 from .matrices import as_matrix
-from .spectrum import Spectrum
+from .spectrum import Spectrum, known_shape, require_before_conversion
 from .theory import SEED_LR, LrBounds, check_scale, check_size, residual, resolve_lr
 from .verdict import Verdict, judge
 
@@ -353,6 +353,13 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
+def _fits_descent(A: Any) -> bool:
+    """Whether ``A``'s shape, read without converting it, passes :func:`gdinverse.theory.check_size` (whose message
+    names the residual's size: it comes before the cost's)."""
+    shape = known_shape(A)
+    return shape is not None and shape[1] * max(shape) <= MAX_ENTRIES
+
+
 def _check_spectrum(spectrum: Any, given: torch.Tensor, dtype: torch.dtype) -> Spectrum:
     """``spectrum`` if it is the analysis of ``given`` in ``dtype`` (a spectrum of another matrix would make every
     prediction about this run wrong)."""
@@ -592,10 +599,13 @@ def gd_inverse(
     record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
     max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
     stride = _stride(steps, record_every, max_snapshots)
+    kept = min(max_snapshots, math.ceil(steps / stride) + 1) + BLOW_UP_FRAMES
+    sizes = {"steps": steps, "snapshots": kept}
+    early = require_before_conversion(A, "gd_inverse", dtype=dtype, **sizes) if _fits_descent(A) else False
     M = as_matrix(A, dtype=dtype, device=device)
     check_size(M)
-    kept = min(max_snapshots, math.ceil(steps / stride) + 1) + BLOW_UP_FRAMES
-    require("gd_inverse", (M.shape[0], M.shape[1]), dtype=M.dtype, steps=steps, snapshots=kept)
+    if not early:
+        require("gd_inverse", (M.shape[0], M.shape[1]), dtype=M.dtype, **sizes)
     engine = GradientDescent(
         A,
         lr=lr,

@@ -41,7 +41,7 @@ from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
 from .spectrum import Spectrum, coefficients, factor, long_run_factor, loss_floor, resolution, step_share
-from .theory import LrBounds, lr_bounds
+from .theory import LrBounds, lr_bounds, residual
 
 __all__ = [
     "THEORY_METHODS",
@@ -124,8 +124,8 @@ def _start_errors(A64: torch.Tensor, V: np.ndarray, X0: Any) -> np.ndarray:
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, dtype="float64", name="X0").cpu()
     if X0.shape != (k, m):
         raise MatrixInputError(f"X0 must be {k}×{m} for a {m}×{k} matrix, got {X0.shape[0]}×{X0.shape[1]}")
-    R0 = (X0 @ A64).numpy() - np.eye(k)
-    return np.linalg.norm(R0 @ V, axis=0)
+    R0 = residual(X0, A64)
+    return torch.linalg.vector_norm(R0 @ torch.from_numpy(V), dim=0).numpy()
 
 
 def _predicted(
@@ -176,10 +176,9 @@ def direction_errors(A: Any, result: DescentResult) -> np.ndarray:
     A64 = _matrix_of(A, result)
     _require("direction_view", result)
     V = result.spectrum.rounded.V
-    k = A64.shape[1]
     X = torch.stack([result.snapshots[t].detach().cpu().double() for t in result.snapshots])
-    R = (X @ A64).numpy() - np.eye(k)
-    return np.linalg.norm(R @ V, axis=1)
+    R = residual(X, A64)
+    return torch.linalg.vector_norm(R @ torch.from_numpy(V), dim=1).numpy()
 
 
 @dataclass(frozen=True)
@@ -414,10 +413,11 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
             "needs two (a slowest and a fastest direction); use a matrix of rank 2 or more"
         )
     fast, slow = int(moving[0]), int(moving[-1])
-    P = U[:, :rank] @ U[:, :rank].T
-    X0 = result.snapshots[0].detach().cpu().double().numpy()
-    X_star = decomposition.pseudo_inverse() + X0 @ (np.eye(m) - P)
-    start = X0 - X_star
+    U_r = torch.from_numpy(U[:, :rank])
+    X0 = result.snapshots[0].detach().cpu().double()
+    # X₀(I − P) with P = U_r U_rᵀ, as X₀ − (X₀U_r)U_rᵀ: no m×m matrix
+    X_star = (torch.from_numpy(decomposition.pseudo_inverse()) + X0 - (X0 @ U_r) @ U_r.T).numpy()
+    start = X0.numpy() - X_star
     w_slow = _unit(start @ U[:, slow], V[:, slow])
     w_fast = _unit(start @ U[:, fast], V[:, fast])
     steps = np.array(list(result.snapshots), dtype=np.int64)

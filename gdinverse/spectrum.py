@@ -60,6 +60,7 @@ import torch
 from . import rational
 from .cost import require
 from .errors import check_dtype
+from .matrices import _default_dtype as default_dtype
 from .matrices import as_matrix
 
 __all__ = [
@@ -582,7 +583,8 @@ class Decomposition:
     def pseudo_inverse(self) -> np.ndarray:
         """M⁺ = V Σ⁺ Uᵀ over the σ of the rank (k×m, float64)."""
         r = self.rank
-        return (self.V[:, :r] / self.sigma[:r]) @ self.U[:, :r].T
+        V, U = torch.from_numpy(self.V[:, :r]), torch.from_numpy(self.U[:, :r])
+        return ((V / torch.from_numpy(self.sigma[:r])) @ U.T).numpy()
 
     def projector(self, rank: int) -> torch.Tensor:
         """V_r V_rᵀ (k×k, float64): the projector on the ``rank`` leading right singular directions; beyond the
@@ -609,6 +611,29 @@ class Decomposition:
 
 
 # ---------------------------------------------------------------------------- the spectrum
+
+
+def require_before_conversion(A: Any, operation: str, *, dtype: Any = None, **sizes: int) -> bool:
+    """:func:`gdinverse.cost.require` for ``operation`` on ``A`` before :func:`gdinverse.as_matrix` reads it, when
+    its shape is known without reading it (a 2-D tensor or numpy array): checking every entry of a big matrix takes
+    longer than refusing it. True if it was estimated (and fits); False if the shape must wait for the conversion."""
+    shape = known_shape(A)
+    if shape is None:
+        return False
+    require(operation, shape, dtype=default_dtype(A, dtype), **sizes)
+    return True
+
+
+def known_shape(A: Any) -> tuple[int, int] | None:
+    """The shape of a non-empty 2-D tensor (dense, of real numbers) or numpy array of numbers, read without
+    converting it; None for anything else (:func:`gdinverse.as_matrix` then reads it, and says what is wrong)."""
+    if isinstance(A, torch.Tensor):
+        if A.is_nested or A.layout != torch.strided or A.is_complex() or A.ndim != 2:
+            return None
+    elif not (isinstance(A, np.ndarray) and A.dtype.kind in "biuf" and A.ndim == 2):
+        return None
+    m, k = int(A.shape[0]), int(A.shape[1])
+    return (m, k) if m > 0 and k > 0 else None
 
 
 def _dtype_name(dtype: torch.dtype) -> str:
@@ -649,8 +674,9 @@ class Spectrum:
             if dtype is None or _dtype_name(check_dtype(dtype)) == A.dtype:
                 return A
             return A.in_precision(dtype)
+        early = operation is not None and require_before_conversion(A, operation, dtype=dtype, **sizes)
         working = as_matrix(A, dtype=dtype)  # checks the values fit the precision
-        if operation is not None:
+        if operation is not None and not early:
             require(operation, (working.shape[0], working.shape[1]), dtype=working.dtype, **sizes)
         given = as_matrix(A, dtype=torch.float64, device="cpu")
         if entered is None or not torch.equal(entered.matrix, given):

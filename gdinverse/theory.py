@@ -367,7 +367,7 @@ def _modes(spectrum: Spectrum, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
     if X0.shape != (k, m):
         raise MatrixInputError(f"X0 must be {k}×{m} for a {m}×{k} matrix, got {X0.shape[0]}×{X0.shape[1]}")
     sigma, _, V = spectrum.directions()
-    weights = ((residual(X0, A64).numpy() @ V) ** 2).sum(axis=0)
+    weights = ((residual(X0, A64) @ torch.from_numpy(V)) ** 2).sum(dim=0).numpy()
     return weights, sigma, k
 
 
