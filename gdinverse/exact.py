@@ -239,7 +239,10 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
         )
     product = inverse @ A
     left = product - torch.eye(rows, dtype=A.dtype, device=A.device)  # residual(inverse, A), from the one product
-    if not (torch.isfinite(inverse).all() and torch.isfinite(product).all()):
+    max_error = float(left.abs().max())
+    # finite only if the product is, and so the inverse (an inf or NaN in it reaches the product through any nonzero
+    # of its row of M, and M has one in every row: LU succeeded)
+    if not math.isfinite(max_error):
         raise SingularMatrixError(
             f"the inverse overflows {name} (entries beyond {torch.finfo(A.dtype).max:.3g}; condition number "
             f"{shown}); rescale the matrix" + (" or use float64" if A.dtype == torch.float32 else ""),
@@ -254,7 +257,7 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
         matrix=A,
         inverse=inverse,
         product=product,
-        max_error=float(left.abs().max()),
+        max_error=max_error,
         determinant=_determinant(entered),
         condition_number=kappa,
         dtype=name,

@@ -681,6 +681,8 @@ class Spectrum:
         given = as_matrix(A, dtype=torch.float64, device="cpu")
         if entered is None or not torch.equal(entered.matrix, given):
             entered = Decomposition.of(given)
+        if isinstance(A, torch.Tensor) and A.dtype == working.dtype:  # the cast kept every value
+            return cls(entered, entered, _dtype_name(working.dtype))
         rounded_values = working.detach().to("cpu", torch.float64)
         same = torch.equal(rounded_values, entered.matrix)
         rounded = entered if same else Decomposition.of(rounded_values)

@@ -281,3 +281,37 @@ def test_what_fits_is_offered_for_an_inverse_too_big_for_the_budget():
         g.exact_inverse(torch.eye(1001))
     n = int(str(info.value).split("what fits: a ")[1].split("×")[0])
     assert n == 1000
+
+
+def test_a_tensor_is_refused_from_its_shape_before_any_entry_is_read():
+    """A 20,000² view of one number: checking its entries would take seconds; its shape refuses it at once (the
+    conversion, 6.4 GB, would be refused too, but later and under another name)."""
+    A = torch.zeros(1, 1).expand(20_000, 20_000)
+    for call, name in ((g.exact_inverse, "exact_inverse"), (g.lr_bounds, "lr_bounds")):
+        with pytest.raises(g.CostError, match=rf"^{name} of a 20000×20000 float32 matrix would take about"):
+            call(A)
+    A = torch.zeros(1, 1).expand(9_000, 9_000)  # gradient descent's residual limit (1e8 entries) comes first
+    with pytest.raises(g.CostError, match=r"^gd_inverse of a 9000×9000 float32 matrix, 100 steps would take about"):
+        g.gd_inverse(A)
+
+
+def test_the_new_operations_describe_their_sizes():
+    assert cost.estimate("race", (40, 40), steps=500, runs=5).operation == (
+        "race of a 40×40 float32 matrix, 5 methods × 500 steps"
+    )
+    assert (
+        cost.estimate("landscape", (40, 40), snapshots=6).operation
+        == "landscape of a 40×40 float32 matrix, 6 snapshots"
+    )
+    assert cost.estimate("predicted_losses", (40, 40), steps=100).operation == (
+        "predicted_losses of a 40×40 float32 matrix, 100 steps"
+    )
+
+
+def test_a_square_matrix_s_estimate_grows_more_slowly_than_its_svd():
+    """The point of the LU's estimate: beyond the app's sizes κ costs a small multiple of the inverse, the SVD
+    many times more."""
+    for n in (500, 2000, 4000):
+        kappa = cost.estimate("condition_number", (n, n)).seconds
+        inverse = cost.CALIBRATION["inv float64"] * n**3
+        assert kappa < 5 * inverse < cost.estimate("singular vectors", (n, n)).seconds
