@@ -41,22 +41,22 @@ __all__ = ["Budget", "Cost", "CostError", "Limits", "budget", "estimate", "limit
 
 CALIBRATION: dict[str, float] = {
     # Seconds per unit of work on the machine this was calibrated on (2 cores of an AMD EPYC with AVX-512, torch
-    # 2.13 with MKL), from `python benchmarks/sizes.py --calibrate` run several times under the machine's usual
-    # load, at sizes where each kernel takes seconds: about twice the quiet runs' times (busy runs were up to 3×
-    # slower). MKL's SVD is erratic under load and slows per n³ as n grows: with vectors 1/6e9 at n = 1800, 1/1e9
-    # to 1/0.5e9 at 3000 (27 to 50 s), svdvals 1/13e9 at 1500 and 1/2.2e9 at 3000; the table holds the large
-    # sizes' speeds, where refusals are decided.
-    "matmul float32": 1 / 90e9,  # per flop of a matrix product (2·m·n·k flops)
-    "matmul float64": 1 / 40e9,
-    "step float32": 1 / 25e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
-    "step float64": 1 / 25e9,
-    "inv float32": 1 / 25e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
-    "inv float64": 1 / 14e9,
+    # 2.13 with MKL), from `python benchmarks/sizes.py --calibrate` run several times, quiet and under the machine's
+    # usual load, at sizes where each kernel takes seconds: about twice the quiet runs' times (busy runs were 2 to 5
+    # times slower). MKL's SVD suffers most from load and slows per n³ as n grows: quiet, with vectors 1/6e9 at
+    # n = 1500 and 1/5e9 at 3000 (5.4 s); busy, 27 to 50 s at 3000. It is counted at about three times its quiet
+    # time at the sizes where refusals are decided.
+    "matmul float32": 1 / 100e9,  # per flop of a matrix product (2·m·n·k flops)
+    "matmul float64": 1 / 50e9,
+    "step float32": 1 / 80e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
+    "step float64": 1 / 40e9,
+    "inv float32": 1 / 30e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
+    "inv float64": 1 / 15e9,
     "lu float64": 1 / 60e9,  # per n³ of torch.linalg.lu_factor_ex (and torch.linalg.det)
-    "lanczos float64": 1.5e-9,  # per n² of a Lanczos step (two passes over M, or four triangular solves)
-    "svdvals float64": 1 / 2e9,  # per m·k·min(m, k) of torch.linalg.svdvals
-    "svd float64": 1 / 0.7e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
-    "entry": 4e-9,  # per entry of one elementwise pass (a cast, a check)
+    "lanczos float64": 8e-10,  # per n² of a Lanczos step (two passes over M or four triangular solves, in float32)
+    "svdvals float64": 1 / 3e9,  # per m·k·min(m, k) of torch.linalg.svdvals
+    "svd float64": 1 / 1.5e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
+    "entry": 3e-9,  # per entry of one elementwise pass (a cast, a check)
     "overhead": 2e-4,  # per call: checks, small tensors, the theory's bookkeeping
     "step overhead": 5e-6,  # per gradient-descent step: the Python loop and the kernels' launch
 }

@@ -21,12 +21,15 @@ is one full SVD, made at once, and every number is read from it. Beyond, a :clas
 piece the first time it is asked for, and only what that needs:
 
 * κ of a square matrix from its LU (``torch.linalg.lu_factor_ex``, a third of the inverse's work): σ_max² and
-  1/σ_min² as the largest eigenvalues of MᵀM and (MᵀM)⁻¹ by Lanczos iterations in float64, each step a product
-  with M and Mᵀ or four triangular solves with the LU's factors (a few n² operations). Both are Ritz values,
-  estimates from below, converged to :data:`LANCZOS_TOLERANCE` and :data:`LANCZOS_TOLERANCE_MIN` of their
-  squares, in practice to 8 digits or more: ``kappa_source`` is "estimate" and the notes say so. The rank is full
-  when that σ_min is above max(m, k)·eps₆₄·σ_max; below it, the singular values decide. This is what
-  :func:`gdinverse.exact_inverse`, :func:`gdinverse.condition_number` and :func:`gdinverse.lr_bounds` need.
+  1/σ_min² as the largest eigenvalues of MᵀM and (MᵀM)⁻¹ by Lanczos iterations, each step a product with M and
+  Mᵀ or four triangular solves with the LU's factors (a few n² operations). The steps run in float32, which reads
+  half the memory, to find the space; the Ritz value on it is computed in float64 and its float64 residual
+  checked (float64 Lanczos takes over where float32 falls short, as for κ beyond about 1e4). Both are Ritz values,
+  estimates from below, with residuals within :data:`LANCZOS_TOLERANCE` and :data:`LANCZOS_TOLERANCE_MIN` of
+  σ_max² and 1/σ_min² (σ_max within about 1e-10 in practice, κ within 0.05% and about 1e-6 in practice):
+  ``kappa_source`` is "estimate" and the notes say so. The rank is full when that σ_min is above
+  max(m, k)·eps₆₄·σ_max; below it, the singular values decide. This is what :func:`gdinverse.exact_inverse`,
+  :func:`gdinverse.condition_number` and :func:`gdinverse.lr_bounds` need.
 * The singular values (``torch.linalg.svdvals``, several times the inverse's work) for a non-square matrix, for
   the rank of a square one whose σ_min float64 cannot resolve, and for the rank a precision resolves when σ_min
   lies below what it resolves.
@@ -100,6 +103,9 @@ LANCZOS_TOLERANCE = 1e-5
 """Lanczos for σ_max² stops once a vector's residual is this share of the Ritz value: σ_max is then within half of
 it, and in practice within about its square over the relative gap to σ₂ (1e-10 to 1e-13 on random matrices; the
 learning rates come from σ_max)."""
+
+FLOAT32_TOLERANCE = 1e-4
+"""The residual float32 Lanczos aims for before float64 takes over (float32 cannot go much below it)."""
 
 LANCZOS_TOLERANCE_MIN = 1e-3
 """The same for 1/σ_min², which only κ and the optimal lr use: κ is then within 0.05%, in practice within about
@@ -289,18 +295,55 @@ def _norm2(B: np.ndarray) -> float:
     return scale * value
 
 
-def _largest_eigenvalue(apply: Callable[[torch.Tensor], torch.Tensor], n: int, tolerance: float) -> float:
-    """The largest eigenvalue of a symmetric positive semidefinite n×n operator (``apply`` multiplies an n×1 column in
-    float64) by Lanczos with full reorthogonalization from a fixed random start.
+Operator = Callable[[torch.Tensor], torch.Tensor]
+"""A symmetric positive semidefinite n×n operator: multiplies an n×b block (of its own dtype)."""
 
-    The largest Ritz value θ never exceeds the eigenvalue; the iteration stops once a unit vector of the Krylov
-    space has ‖Ax − θx‖ ≤ ``tolerance``·θ (an eigenvalue lies within that of θ, and the error in θ is in practice
-    of the order of its square over the gap, far smaller), when the space is exhausted, or after
-    :data:`LANCZOS_STEPS` steps. NaN when the operator overflows."""
-    q = torch.randn(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    q /= torch.linalg.vector_norm(q)
+
+def _largest_eigenvalue(apply: Operator, n: int, tolerance: float, *, fast: Operator | None = None) -> float:
+    """The largest eigenvalue of a symmetric positive semidefinite n×n operator (``apply``, in float64) by Lanczos,
+    to a residual of ``tolerance``·θ.
+
+    With ``fast``, the same operator in float32 (half the memory to read a step), Lanczos runs in float32 first
+    and only finds the space: the Rayleigh–Ritz value on it is then computed in float64 (one product of ``apply``
+    with the whole basis) and its residual checked there. If it falls short, float64 Lanczos continues from its
+    vector. Either way the answer is a float64 Ritz value whose float64 residual is within the tolerance, whatever
+    float32 did. NaN when the operator overflows."""
+    start = None
+    if fast is not None:
+        basis = _lanczos(fast, _start(n, torch.float32), max(tolerance, FLOAT32_TOLERANCE))[1]
+        if basis is not None:
+            Q = torch.linalg.qr(basis.T.double())[0]  # the float32 basis made orthonormal in float64
+            AQ = apply(Q)
+            if bool(torch.isfinite(AQ).all()):
+                H = Q.T @ AQ
+                theta, y = _ritz((H + H.T) / 2)
+                if float(torch.linalg.vector_norm(AQ @ y - theta * (Q @ y))) <= tolerance * theta:
+                    return theta
+                start = Q @ y
+    theta, _ = _lanczos(apply, _start(n, torch.float64) if start is None else start, tolerance)
+    return theta
+
+
+def _gram(M: torch.Tensor) -> Operator:
+    """v ↦ MᵀMv."""
+    return lambda v: M.T @ (M @ v)
+
+
+def _start(n: int, dtype: torch.dtype) -> torch.Tensor:
+    """A fixed random unit vector (n×1)."""
+    q = torch.randn(n, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    return (q / torch.linalg.vector_norm(q)).to(dtype)
+
+
+def _lanczos(apply: Operator, q: torch.Tensor, tolerance: float) -> tuple[float, torch.Tensor | None]:
+    """Lanczos with full reorthogonalization from the unit column ``q``, in its dtype: the largest Ritz value θ
+    and the basis (a row per vector), once a unit vector of the Krylov space has ‖Ax − θx‖ ≤ ``tolerance``·θ, the
+    space is exhausted, or after :data:`LANCZOS_STEPS` steps. θ never exceeds the eigenvalue; (NaN, None) when the
+    operator overflows."""
+    n = q.shape[0]
+    q = q[:, 0].clone()
     most = min(n, LANCZOS_STEPS)
-    basis = torch.empty(most, n, dtype=torch.float64)  # a row per vector: the used rows are contiguous
+    basis = torch.empty(most, n, dtype=q.dtype)  # a row per vector: the used rows are contiguous
     alphas: list[float] = []
     betas: list[float] = []
     theta = 0.0
@@ -313,32 +356,38 @@ def _largest_eigenvalue(apply: Callable[[torch.Tensor], torch.Tensor], n: int, t
             w -= done.T @ (done @ w)
         beta = float(torch.linalg.vector_norm(w))
         if not (math.isfinite(beta) and math.isfinite(alphas[-1])):
-            return math.nan
+            return math.nan, None
         if j < 4 or j % 4 == 3 or j == most - 1:  # the small eigenproblem every few steps: a step costs more
-            theta, residual = _ritz(alphas, betas, beta)
+            theta, residual = _tridiagonal_ritz(alphas, betas, beta)
             if residual <= tolerance * theta:
-                break
+                return theta, basis[: j + 1]
         betas.append(beta)
         q = w / beta
-    return theta
+    return theta, basis
 
 
-def _ritz(alphas: list[float], betas: list[float], beta: float) -> tuple[float, float]:
+def _tridiagonal_ritz(alphas: list[float], betas: list[float], beta: float) -> tuple[float, float]:
     """The largest Ritz value θ of a Lanczos tridiagonal T (diagonal ``alphas``, off-diagonal ``betas``) and a bound
-    on the residual of a unit vector of the Krylov space, ``beta`` being the next off-diagonal: θ by ``eigvalsh``,
-    the vector y by one step of inverse iteration just above θ (``eigh`` costs more than a Lanczos step on a busy
-    machine); the bound √(‖Ty − θy‖² + (β·y_last)²) holds for any unit y."""
+    on the residual of a unit vector of the Krylov space, ``beta`` being the next off-diagonal: the bound
+    √(‖Ty − θy‖² + (β·y_last)²) holds for any unit y (:func:`_ritz` gives θ and y)."""
     T = torch.diag(torch.tensor(alphas, dtype=torch.float64))
     if betas:
         off = torch.tensor(betas, dtype=torch.float64)
         T += torch.diag(off, 1) + torch.diag(off, -1)
-    theta = float(torch.linalg.eigvalsh(T)[-1])
-    shift = theta + 1e-12 * abs(theta) + 1e-300
-    eye = torch.eye(len(alphas), dtype=torch.float64)
-    y = torch.linalg.solve(T - shift * eye, torch.ones(len(alphas), 1, dtype=torch.float64))
-    y /= torch.linalg.vector_norm(y)
+    theta, y = _ritz(T)
     inside = float(torch.linalg.vector_norm(T @ y - theta * y))
     return theta, math.hypot(inside, beta * float(y[-1, 0]))
+
+
+def _ritz(H: torch.Tensor) -> tuple[float, torch.Tensor]:
+    """The largest eigenvalue θ of a small symmetric matrix (float64) and a unit column near its eigenvector: θ by
+    ``eigvalsh``, the vector by one step of inverse iteration just above θ (``eigh`` costs more than a Lanczos
+    step on a busy machine)."""
+    theta = float(torch.linalg.eigvalsh(H)[-1])
+    shift = theta + 1e-12 * abs(theta) + 1e-300
+    eye = torch.eye(H.shape[0], dtype=torch.float64)
+    y = torch.linalg.solve(H - shift * eye, torch.ones(H.shape[0], 1, dtype=torch.float64))
+    return theta, y / torch.linalg.vector_norm(y)
 
 
 def _permutation(pivots: torch.Tensor) -> torch.Tensor:
@@ -436,11 +485,11 @@ class Decomposition:
 
     @_once
     def _estimate(self) -> _Estimate:
-        """σ_max and σ_min of a square matrix by Lanczos (:func:`_largest_eigenvalue`) in float64, with no
-        decomposition but the LU (``torch.linalg.lu_factor_ex``, not kept): σ_max² is the largest eigenvalue of MᵀM
-        (products with M and Mᵀ), 1/σ_min² that of (MᵀM)⁻¹ (triangular solves with the LU's factors). A step costs
-        a few n² operations and a few dozen steps do, so κ costs about as much as the LU itself. Both are estimates
-        from below (Ritz values): σ_max converged to about :data:`LANCZOS_TOLERANCE`, σ_min to
+        """σ_max and σ_min of a square matrix by Lanczos (:func:`_largest_eigenvalue`: float32 steps, float64 Ritz
+        values), with no decomposition but the LU (``torch.linalg.lu_factor_ex``, not kept): σ_max² is the largest
+        eigenvalue of MᵀM (products with M and Mᵀ), 1/σ_min² that of (MᵀM)⁻¹ (triangular solves with the LU's
+        factors). A step costs a few n² operations and a few dozen steps do, so κ costs a small multiple of the LU.
+        Both are estimates from below (Ritz values): σ_max to a residual of :data:`LANCZOS_TOLERANCE`, σ_min of
         :data:`LANCZOS_TOLERANCE_MIN`, in practice to many more digits. The LU's determinant comes with them."""
         M, n = self.matrix, self.shape[0]
         scale = float(M.abs().max())
@@ -449,21 +498,27 @@ class Decomposition:
         LU, pivots, info = torch.linalg.lu_factor_ex(M)
         swaps = int((pivots != torch.arange(1, n + 1, dtype=pivots.dtype)).sum())
         determinant = float(torch.prod(torch.diagonal(LU))) * (-1.0 if swaps % 2 else 1.0)
-        top = _largest_eigenvalue(lambda v: M.T @ (M @ v / scale) / scale, n, LANCZOS_TOLERANCE)
+        top = _largest_eigenvalue(
+            lambda v: M.T @ (M @ v / scale) / scale, n, LANCZOS_TOLERANCE, fast=_gram((M / scale).float())
+        )
         sigma_max = scale * math.sqrt(top)
         if int(info) > 0:
             return _Estimate(sigma_max, 0.0, determinant)
         order = _permutation(pivots)
         back = torch.argsort(order)
+        upper = torch.ones(n, n, dtype=torch.bool).triu_()
+        LU32 = torch.where(upper, LU / scale, LU).float()  # the LU of M/scale: U/scale, and L
+        del upper
 
-        def inverse(v: torch.Tensor) -> torch.Tensor:
-            """(MᵀM/scale²)⁻¹ v: Mᵀ y = v is Uᵀ Lᵀ (P y) = v, then M x = y is L U x = P y."""
+        def inverse(v: torch.Tensor, LU: torch.Tensor = LU, scale: float = scale) -> torch.Tensor:
+            """(MᵀM/scale²)⁻¹ v: Mᵀ y = v is Uᵀ Lᵀ (P y) = v, then M x = y is L U x = P y (U/scale in LU32)."""
             z = torch.linalg.solve_triangular(LU.mT, scale * v, upper=False)
             y = torch.linalg.solve_triangular(LU.mT, z, upper=True, unitriangular=True)[back]
             z = torch.linalg.solve_triangular(LU, y[order] * scale, upper=False, unitriangular=True)
             return torch.linalg.solve_triangular(LU, z, upper=True)
 
-        low = _largest_eigenvalue(inverse, n, LANCZOS_TOLERANCE_MIN)
+        with np.errstate(over="ignore"):
+            low = _largest_eigenvalue(inverse, n, LANCZOS_TOLERANCE_MIN, fast=lambda v: inverse(v, LU=LU32, scale=1.0))
         if not (math.isfinite(low) and low > 0):
             return _Estimate(sigma_max, 0.0, determinant)
         return _Estimate(sigma_max, scale / math.sqrt(low), determinant)
