@@ -24,10 +24,10 @@ piece the first time it is asked for, and only what that needs:
   1/σ_min² as the largest eigenvalues of MᵀM and (MᵀM)⁻¹ by Lanczos iterations, each step a product with M and
   Mᵀ or four triangular solves with the LU's factors (a few n² operations). The steps run in float32, which reads
   half the memory, to find the space; the Ritz value on it is computed in float64 and its float64 residual
-  checked (float64 Lanczos takes over where float32 falls short, as for κ beyond about 1e4). Both are Ritz values,
-  estimates from below, with residuals within :data:`LANCZOS_TOLERANCE` and :data:`LANCZOS_TOLERANCE_MIN` of
-  σ_max² and 1/σ_min² (σ_max within about 1e-10 in practice, κ within 0.05% and about 1e-6 in practice):
-  ``kappa_source`` is "estimate" and the notes say so. The rank is full when that σ_min is above
+  checked (float64 Lanczos continues from its vector where float32 falls short: a few steps, for σ_max). Both
+  are Ritz values, estimates from below, with residuals within :data:`LANCZOS_TOLERANCE` and
+  :data:`LANCZOS_TOLERANCE_MIN` of σ_max² and 1/σ_min² (σ_max within about 1e-10 in practice, κ within 0.05% and
+  about 1e-6 in practice): ``kappa_source`` is "estimate" and the notes say so. The rank is full when that σ_min is above
   max(m, k)·eps₆₄·σ_max; below it, the singular values decide. This is what :func:`gdinverse.exact_inverse`,
   :func:`gdinverse.condition_number` and :func:`gdinverse.lr_bounds` need.
 * The singular values (``torch.linalg.svdvals``, several times the inverse's work) for a non-square matrix, for
