@@ -276,7 +276,7 @@ def _analysis(s: _Sizes) -> _Estimate:
     n = s.m
     steps = 2 * min(_LANCZOS_STEPS, 1.7 * math.sqrt(n))  # σ_max and σ_min; ~1.6√n seen with σ spaced geometrically
     seconds = _seconds("lu float64", n**3) + _seconds("lanczos float64", steps * n * n)
-    return seconds, 8 * (n * n + _LANCZOS_STEPS * n)  # the LU and the Lanczos basis
+    return seconds, 18 * n * n + 24 * _LANCZOS_STEPS * n  # the LU, its and M's float32 copies, the Lanczos bases
 
 
 def _vectors(s: _Sizes) -> _Estimate:

@@ -27,9 +27,9 @@ piece the first time it is asked for, and only what that needs:
   checked (float64 Lanczos continues from its vector where float32 falls short: a few steps, for σ_max). Both
   are Ritz values, estimates from below, with residuals within :data:`LANCZOS_TOLERANCE` and
   :data:`LANCZOS_TOLERANCE_MIN` of σ_max² and 1/σ_min² (σ_max within about 1e-10 in practice, κ within 0.05% and
-  about 1e-6 in practice): ``kappa_source`` is "estimate" and the notes say so. The rank is full when that σ_min is above
-  max(m, k)·eps₆₄·σ_max; below it, the singular values decide. This is what :func:`gdinverse.exact_inverse`,
-  :func:`gdinverse.condition_number` and :func:`gdinverse.lr_bounds` need.
+  about 1e-6 in practice): ``kappa_source`` is "estimate" and the notes say so. The rank is full when that σ_min
+  is above max(m, k)·eps₆₄·σ_max; below it, the singular values decide. This is what
+  :func:`gdinverse.exact_inverse`, :func:`gdinverse.condition_number` and :func:`gdinverse.lr_bounds` need.
 * The singular values (``torch.linalg.svdvals``, several times the inverse's work) for a non-square matrix, for
   the rank of a square one whose σ_min float64 cannot resolve, and for the rank a precision resolves when σ_min
   lies below what it resolves.
@@ -324,6 +324,21 @@ def _largest_eigenvalue(apply: Operator, n: int, tolerance: float, *, fast: Oper
     return theta
 
 
+def _scaled32(M: torch.Tensor, scale: float, *, upper: bool = False) -> torch.Tensor:
+    """M/scale in float32 (with ``upper``, only the upper triangle divided: the LU of M/scale from M's), made a
+    block of rows at a time so that no n×n float64 copy is made."""
+    out = torch.empty(M.shape, dtype=torch.float32)
+    rows = max(1, 2**20 // max(1, M.shape[1]))
+    for i in range(0, M.shape[0], rows):
+        block = M[i : i + rows]
+        if upper:
+            above = torch.triu(block, diagonal=i)
+            out[i : i + rows] = block - above + above / scale
+        else:
+            out[i : i + rows] = block / scale
+    return out
+
+
 def _gram(M: torch.Tensor) -> Operator:
     """v ↦ MᵀMv."""
     return lambda v: M.T @ (M @ v)
@@ -492,23 +507,21 @@ class Decomposition:
         Both are estimates from below (Ritz values): σ_max to a residual of :data:`LANCZOS_TOLERANCE`, σ_min of
         :data:`LANCZOS_TOLERANCE_MIN`, in practice to many more digits. The LU's determinant comes with them."""
         M, n = self.matrix, self.shape[0]
-        scale = float(M.abs().max())
+        scale = float(torch.linalg.vector_norm(M, math.inf))  # max |entry|, with no n×n copy
         if scale == 0:
             return _Estimate(0.0, 0.0, 0.0)
         LU, pivots, info = torch.linalg.lu_factor_ex(M)
         swaps = int((pivots != torch.arange(1, n + 1, dtype=pivots.dtype)).sum())
         determinant = float(torch.prod(torch.diagonal(LU))) * (-1.0 if swaps % 2 else 1.0)
         top = _largest_eigenvalue(
-            lambda v: M.T @ (M @ v / scale) / scale, n, LANCZOS_TOLERANCE, fast=_gram((M / scale).float())
+            lambda v: M.T @ (M @ v / scale) / scale, n, LANCZOS_TOLERANCE, fast=_gram(_scaled32(M, scale))
         )
         sigma_max = scale * math.sqrt(top)
         if int(info) > 0:
             return _Estimate(sigma_max, 0.0, determinant)
         order = _permutation(pivots)
         back = torch.argsort(order)
-        upper = torch.ones(n, n, dtype=torch.bool).triu_()
-        LU32 = torch.where(upper, LU / scale, LU).float()  # the LU of M/scale: U/scale, and L
-        del upper
+        LU32 = _scaled32(LU, scale, upper=True)  # the LU of M/scale: U/scale, and L
 
         def inverse(v: torch.Tensor, LU: torch.Tensor = LU, scale: float = scale) -> torch.Tensor:
             """(MᵀM/scale²)⁻¹ v: Mᵀ y = v is Uᵀ Lᵀ (P y) = v, then M x = y is L U x = P y (U/scale in LU32)."""
