@@ -453,7 +453,7 @@ class Decomposition:
 
     def __repr__(self) -> str:
         m, k = self.shape
-        known = {"rank": self.__dict__["rank"]} if "rank" in self.__dict__ else {}
+        known = {"rank": self.__dict__["_rank"]} if "_rank" in self.__dict__ else {}
         if "_condition" in self.__dict__:
             known |= {"kappa": self.kappa, "kappa_source": self.kappa_source}
         return f"Decomposition({m}×{k}" + "".join(f", {name}={value!r}" for name, value in known.items()) + ")"
@@ -544,24 +544,36 @@ class Decomposition:
 
     # what they say
 
-    @_once
+    @property
     def sigma_max(self) -> float:
         """The largest singular value: the SVD's at the app's sizes and for a non-square matrix, Lanczos's (a
-        lower bound, within about 1e-12 of it) for a square one beyond."""
+        lower bound, within about 1e-10 of it in practice) for a square one beyond."""
+        return self._sigma_max
+
+    @_once
+    def _sigma_max(self) -> float:
         if self._lu_path:
             return self._estimate.sigma_max
         return float(self._values[0]) if self._values.size else 0.0
 
-    @_once
+    @property
     def rank_exact(self) -> bool:
         """True when the rank was decided in exact arithmetic; else it counts σ above max(m, k)·eps₆₄·σ_max."""
-        return self._exact_rank is not None
+        return self._rank_exact
 
     @_once
+    def _rank_exact(self) -> bool:
+        return self._exact_rank is not None
+
+    @property
     def rank(self) -> int:
         """Exact up to :data:`EXACT_UP_TO` rows and columns; else the singular values above max(m, k)·eps₆₄·σ_max
         (for a square matrix beyond the app's sizes: full when the LU's estimate of σ_min is above that, else
         counted on ``torch.linalg.svdvals``)."""
+        return self._rank
+
+    @_once
+    def _rank(self) -> int:
         if self._exact_rank is not None:
             return self._exact_rank
         if self._lu_path and self._resolved_by_estimate:
@@ -570,10 +582,14 @@ class Decomposition:
         top = float(values[0]) if values.size else 0.0
         return int((values > resolution(top, self.shape, torch.float64)).sum()) if top > 0 else 0
 
-    @_once
+    @property
     def sigma(self) -> np.ndarray:
         """min(m, k) singular values, decreasing, exactly 0 beyond the rank (beyond the app's sizes, computed by
         ``torch.linalg.svdvals`` when first asked for)."""
+        return self._sigma
+
+    @_once
+    def _sigma(self) -> np.ndarray:
         sigma = self._values.copy()
         sigma[self.rank :] = 0.0
         return sigma
@@ -669,10 +685,14 @@ class Decomposition:
             return self._estimate.determinant
         return float(torch.linalg.det(self.matrix))
 
-    @_once
+    @property
     def exact_inverse(self) -> np.ndarray | None:
         """M⁻¹ in exact arithmetic, each entry rounded once to float64 (:func:`gdinverse.rational.inverse`), for a
         square matrix of full rank proved exactly; None otherwise or past the work budget."""
+        return self._exact_inverse
+
+    @_once
+    def _exact_inverse(self) -> np.ndarray | None:
         if not (self.rank_exact and self.full_rank and self.shape[0] == self.shape[1]):
             return None
         return rational.inverse(self.matrix.numpy())
