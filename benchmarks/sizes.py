@@ -1,25 +1,30 @@
 """Time and peak memory against n for gdinverse's heavy calls, next to what gdinverse.cost estimates, and where
 each call is refused.
 
-Three parts, each printed as a markdown table:
+Four parts, each printed as markdown:
 
 1. ``--calibrate`` only: this machine's speed at each kernel gdinverse.cost counts (matrix products, a batched
-   gradient-descent step, LU, the SVD, passes over the entries, the per-call and per-step overheads), printed as
-   the ``CALIBRATION`` table to paste into gdinverse/cost.py. Each is the best of a few repeats.
+   gradient-descent step, LU, the Lanczos estimate of κ, the SVD with and without vectors, passes over the entries,
+   the per-call and per-step overheads), printed as the ``CALIBRATION`` table to paste into gdinverse/cost.py. Each
+   is the best of a few repeats.
 2. ``exact_inverse``, ``lr_bounds``, ``gd_inverse`` (100 steps), ``lr_sweep`` (40 learning rates × 100 steps) and
    ``direction_view`` (of a 100-step run) at growing n, each in a fresh process: measured seconds and peak memory
-   (RSS sampled every 2 ms above what the process held before the call) against the estimate, up to the largest
-   n the estimate lets through; then the first n the default budget (10 s, 2 GB) refuses, and how long the
-   refusal took.
-3. The documented caps: ``lr_sweep`` of a 100×100 matrix over 10⁴ learning rates, in a process limited to 4 GiB of
+   (RSS sampled every 2 ms above what the process held before the call; the least time of three calls on fresh
+   matrices, two where a call takes over 3 s) against the estimate, up to the largest n the estimate lets
+   through; then the first n the default budget (10 s, 2 GB) refuses, and how long the public call took to refuse
+   it (in a fresh process, the matrix made beforehand).
+3. The first n×n every other public operation's estimate refuses.
+4. The documented caps: ``lr_sweep`` of a 100×100 matrix over 10⁴ learning rates, in a process limited to 4 GiB of
    address space (``ulimit -v``): refused at once with the estimate, instead of dying in the allocator; and
-   ``exact_inverse`` at n = 2000 against ``torch.linalg.inv`` plus its check (the target: within 3×).
+   ``exact_inverse`` at n = 2000 against ``torch.linalg.inv`` plus its check, in both precisions (the target:
+   within 3×), the two timed in turn and the best of five of each kept.
 
-Timings depend on the load from other processes; run it on a quiet machine. From the repository root:
+Timings depend on the load from other processes (the script prints the load average it saw); run it on a quiet
+machine. From the repository root:
 
-    python benchmarks/sizes.py               # parts 2 and 3, a few minutes
+    python benchmarks/sizes.py               # parts 2 to 4, about ten minutes
     python benchmarks/sizes.py --calibrate   # part 1 as well
-    python benchmarks/sizes.py --quick       # smaller sizes, under a minute
+    python benchmarks/sizes.py --quick       # three sizes of each call
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
+import math
 import os
 import resource
 import subprocess
@@ -43,13 +49,24 @@ from gdinverse import cost
 
 OPERATIONS = {
     # operation: (sizes tried, the call's extra sizes for the estimate)
-    "exact_inverse": ([250, 500, 1000, 1500, 2000, 2500, 3000], {}),
-    "lr_bounds": ([250, 500, 1000, 1500, 2000, 2500, 3000], {}),
-    "gd_inverse": ([64, 128, 256, 512, 768, 1024], {"steps": 100, "snapshots": 6}),
-    "lr_sweep": ([16, 32, 64, 128, 192, 256], {"steps": 100, "runs": 40}),
-    "direction_view": ([64, 128, 256, 512, 1024], {"snapshots": 6}),
+    "exact_inverse": ([250, 500, 1000, 2000, 3000, 4000], {}),
+    "lr_bounds": ([500, 1000, 2000, 3000, 4000, 5000, 6000], {}),
+    "gd_inverse": ([64, 128, 256, 512, 768, 1024], {"steps": 100, "snapshots": 11}),
+    "lr_sweep": ([16, 32, 64, 128, 256], {"steps": 100, "runs": 40}),
+    "direction_view": ([64, 128, 256, 512, 1024, 1536], {"snapshots": 6}),
 }
-QUICK_SIZES = {"exact_inverse": 3, "lr_bounds": 3, "gd_inverse": 3, "lr_sweep": 3, "direction_view": 3}
+OTHERS = {
+    "condition_number": {},
+    "one_sided_inverse": {},
+    "best_inverse": {},
+    "pseudo_inverse": {},
+    "race": {"steps": 500, "runs": 5},
+    "landscape": {"snapshots": 6},
+    "predicted_losses": {"steps": 100},
+}
+"""The other operations, with the sizes of their defaults: 500 steps of five methods, a 100-step run's 6
+snapshots, a curve of 100 steps. (A 100-step gd_inverse holds 6 snapshots and 5 checkpoints: 11 for its memory.)"""
+QUICK = 3
 
 
 # ---------------------------------------------------------------------------- one measurement, in a fresh process
@@ -82,8 +99,9 @@ def _peak_while(call):
     return seconds, max(peak[0], _rss()) - start, result
 
 
-def measure(operation: str, n: int) -> dict:
-    """Run one call in this process (the child) under the largest budget, and say what it took."""
+def _calls(operation: str, n: int) -> dict:
+    """The public call of ``operation`` on a random n×n float32 matrix with κ = 100, made ready (a run for the
+    direction view: 100 steps, or 5 recorded at every step where 100 would be slow; the same 6 snapshots)."""
     A = g.preset("random", n=n, cond=100)
     calls = {
         "exact_inverse": lambda: g.exact_inverse(A),
@@ -92,14 +110,43 @@ def measure(operation: str, n: int) -> dict:
         "lr_sweep": lambda: g.lr_sweep(A, g.lr_bounds(A).grid(40), steps=100),
     }
     if operation == "direction_view":
-        run = g.gd_inverse(A, steps=100)
+        with cost.budget(seconds=1e9, memory=1e15):
+            run = g.gd_inverse(A, steps=100) if n <= 512 else g.gd_inverse(A, steps=5, record_every=1)
         calls["direction_view"] = lambda: g.direction_view(A, run)
-    small = g.preset("random", n=min(n, 32), cond=100)
-    g.direction_view(small, g.gd_inverse(small, steps=100))  # start torch's and MKL's machinery: not the call's cost
-    g.exact_inverse(small), g.lr_sweep(small, [1e-3], steps=2)
-    with cost.budget(seconds=1e9, memory=1e15):
-        seconds, peak, _ = _peak_while(calls[operation])
-    return {"seconds": seconds, "bytes": peak}
+    return calls
+
+
+def _warm_up(operation: str) -> None:
+    """Start torch's and MKL's machinery on a small matrix, the call's own batch shapes included: not its cost."""
+    small = g.preset("random", n=32, cond=100)
+    g.direction_view(small, g.gd_inverse(small, steps=100))
+    g.exact_inverse(small), g.lr_sweep(small, g.lr_bounds(small).grid(40), steps=2)
+    _calls(operation, 200)[operation]()  # the lazy path beyond 128 rows
+
+
+def measure(operation: str, n: int, repeats: int) -> dict:
+    """Run one call in this process (the child) under the largest budget ``repeats`` times, each on a fresh matrix
+    (and run), and say what it took: the least time, and the peak memory of the first."""
+    _warm_up(operation)
+    best, first = float("inf"), None
+    for _ in range(repeats):
+        call = _calls(operation, n)[operation]
+        with cost.budget(seconds=1e9, memory=1e15):
+            seconds, peak, _ = _peak_while(call)
+        best, first = min(best, seconds), peak if first is None else first
+    return {"seconds": best, "bytes": first}
+
+
+def refuse(operation: str, n: int) -> dict:
+    """In the child: how long the public call takes to refuse n×n under the default budget, and its message."""
+    _warm_up(operation)
+    call = _calls(operation, n)[operation]
+    clock = time.perf_counter()
+    try:
+        call()
+    except g.CostError as error:
+        return {"seconds": time.perf_counter() - clock, "message": str(error)}
+    return {"seconds": time.perf_counter() - clock, "message": "(not refused)"}
 
 
 def in_child(args: list[str], memory_limit: int | None = None) -> dict:
@@ -147,8 +194,11 @@ def calibrate() -> dict[str, float]:
             seconds = _best(lambda: engine.advance(steps, norms), 2)  # noqa: B023
             worst = max(worst, seconds / (steps * 4 * runs * k**3))
         measured[f"step {name}"] = worst
-    A64 = torch.randn(n, n, dtype=torch.float64)
-    measured["lu float64"] = _best(lambda: torch.linalg.det(A64), 2) / n**3
+    M = g.preset("random", n=n, cond=100, dtype="float64")  # σ spaced geometrically: Lanczos's slowest case seen
+    lu = _best(lambda: torch.linalg.lu_factor_ex(M), 2)
+    measured["lu float64"] = lu / n**3
+    steps = 2 * min(cost._LANCZOS_STEPS, 1.7 * math.sqrt(n))  # the steps gdinverse.cost counts at this size
+    measured["lanczos float64"] = (_best(lambda: g.Decomposition.of(M)._estimate, 2) - lu) / (steps * n**2)
     M = g.preset("random", n=2500, cond=100, dtype="float64")
     measured["svdvals float64"] = _best(lambda: torch.linalg.svdvals(M), 1) / 2500**3
     M = g.preset("random", n=1800, cond=100, dtype="float64")
@@ -193,26 +243,17 @@ def _first_refused(operation: str, extra: dict) -> int:
         n = max(n + 1, int(n * 1.02))
 
 
-def _refusal_seconds(operation: str, n: int, extra: dict) -> tuple[float, str]:
-    """How long gdinverse.cost.require takes to refuse n×n, and its message."""
-    clock = time.perf_counter()
-    try:
-        cost.require(operation, (n, n), **extra)
-    except g.CostError as error:
-        return time.perf_counter() - clock, str(error)
-    return time.perf_counter() - clock, "(not refused)"
-
-
 def against_n(quick: bool) -> None:
     print("## Time and peak memory against n (float32, a random matrix with κ = 100; each in a fresh process)\n")
     for operation, (sizes, extra) in OPERATIONS.items():
         first = _first_refused(operation, extra)
-        tried = [n for n in sizes if n < first][: QUICK_SIZES[operation] if quick else None]
+        tried = [n for n in sizes if n < first][: QUICK if quick else None]
         print(f"### {operation} {extra or ''}\n")
-        print("| n | seconds | estimated | peak memory | estimated |\n|---|---|---|---|---|")
+        print("| n | seconds | estimated | peak memory | estimated |\n|---:|---:|---:|---:|---:|")
         for n in tried:
-            got = in_child(["--measure", operation, str(n)])
             estimate = cost.estimate(operation, (n, n), **extra)
+            repeats = 3 if estimate.seconds < 3 else 2
+            got = in_child(["--measure", operation, str(n), str(repeats)])
             if "error" in got:
                 print(f"| {n} | failed: {got['error']} | {estimate.seconds:.3g} | | {_size(estimate.bytes)} |")
                 continue
@@ -220,11 +261,25 @@ def against_n(quick: bool) -> None:
                 f"| {n} | {got['seconds']:.3g} | {estimate.seconds:.3g} | {_size(got['bytes'])} | "
                 f"{_size(estimate.bytes)} |"
             )
-        seconds, message = _refusal_seconds(operation, first, extra)
-        print(f"\nRefused from n = {first} on (in {seconds * 1000:.2f} ms): {message}\n")
+        got = in_child(["--refuse", operation, str(first)])
+        if "error" in got:
+            print(f"\nAt n = {first}: failed: {got['error']}\n")
+            continue
+        print(f"\nRefused from n = {first} on: the call answered in {got['seconds'] * 1000:.0f} ms: {got['message']}\n")
 
 
-# ---------------------------------------------------------------------------- part 3: the caps
+def others() -> None:
+    print("## Where the other operations are refused (the estimate, float32, default sizes)\n")
+    print("| operation | sizes | first n×n refused | estimate there |\n|---|---|---:|---|")
+    for operation, extra in OTHERS.items():
+        first = _first_refused(operation, extra)
+        estimate = cost.estimate(operation, (first, first), **extra)
+        shown = ", ".join(f"{name} {value:,}" for name, value in extra.items()) or "—"
+        print(f"| {operation} | {shown} | {first:,} | {estimate.seconds:.3g} s, {_size(estimate.bytes)} |")
+    print()
+
+
+# ---------------------------------------------------------------------------- part 4: the caps
 
 
 def caps() -> None:
@@ -234,11 +289,12 @@ def caps() -> None:
     print(
         f"lr_sweep of a 100×100 matrix, 10⁴ learning rates × 100 steps, under ulimit -v {limit // 2**30} GiB: {got}\n"
     )
-    got = in_child(["--inverse-2000"])
-    print(
-        f"exact_inverse at n = 2000: {got['exact']:.2f} s; torch.linalg.inv plus its check X @ A − I: "
-        f"{got['torch']:.2f} s; ratio {got['exact'] / got['torch']:.1f} (target ≤ 3)\n"
-    )
+    print("exact_inverse at n = 2000 against torch.linalg.inv plus its check (X @ A − I).abs().max(), best of 5:\n")
+    print("| dtype | exact_inverse | torch.linalg.inv + check | ratio (target ≤ 3) |\n|---|---:|---:|---:|")
+    for dtype in ("float32", "float64"):
+        got = in_child(["--inverse-2000", dtype])
+        print(f"| {dtype} | {got['exact']:.3f} s | {got['torch']:.3f} s | {got['exact'] / got['torch']:.2f} |")
+    print()
 
 
 def sweep_at_caps() -> dict:
@@ -253,34 +309,49 @@ def sweep_at_caps() -> dict:
     return {"ran in seconds": round(time.perf_counter() - clock, 3)}
 
 
-def inverse_2000() -> dict:
-    A = g.preset("random", n=2000, cond=100)
-    exact = _best(lambda: g.exact_inverse(A), 1)
-    eye = torch.eye(2000)
-    plain = _best(lambda: (torch.linalg.inv(A) @ A - eye).abs().max(), 1)
-    return {"exact": exact, "torch": plain}
+def inverse_2000(dtype: str) -> dict:
+    """In the child: exact_inverse and torch.linalg.inv plus its check at n = 2000, timed in turn, best of 5."""
+    A = g.preset("random", n=2000, cond=100, dtype=dtype)
+    eye = torch.eye(2000, dtype=A.dtype)
+    calls = {"exact": lambda: g.exact_inverse(A), "torch": lambda: (torch.linalg.inv(A) @ A - eye).abs().max()}
+    best = dict.fromkeys(calls, float("inf"))
+    for call in calls.values():
+        call()
+    for _ in range(5):
+        for name, call in calls.items():
+            clock = time.perf_counter()
+            call()
+            best[name] = min(best[name], time.perf_counter() - clock)
+    return best
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibrate", action="store_true", help="measure this machine's kernel speeds first")
     parser.add_argument("--quick", action="store_true", help="the three smallest sizes of each call")
-    parser.add_argument("--measure", nargs=2, metavar=("OPERATION", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure", nargs=3, metavar=("OPERATION", "N", "REPEATS"), help=argparse.SUPPRESS)
+    parser.add_argument("--refuse", nargs=2, metavar=("OPERATION", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--sweep-at-caps", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--inverse-2000", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inverse-2000", metavar="DTYPE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure[0], int(args.measure[1]))))
+        print(json.dumps(measure(args.measure[0], int(args.measure[1]), int(args.measure[2]))))
+    elif args.refuse:
+        print(json.dumps(refuse(args.refuse[0], int(args.refuse[1]))))
     elif args.sweep_at_caps:
         print(json.dumps(sweep_at_caps()))
     elif args.inverse_2000:
-        print(json.dumps(inverse_2000()))
+        print(json.dumps(inverse_2000(args.inverse_2000)))
     else:
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; limits now: {cost.limits()}\n")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load}")
+        print(f"limits now: {cost.limits()}\n")
         if args.calibrate:
             print_calibration(calibrate())
         against_n(args.quick)
+        others()
         caps()
+        print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

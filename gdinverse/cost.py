@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,19 +41,22 @@ __all__ = ["Budget", "Cost", "CostError", "Limits", "budget", "estimate", "limit
 
 CALIBRATION: dict[str, float] = {
     # Seconds per unit of work on the machine this was calibrated on (2 cores of an AMD EPYC with AVX-512, torch
-    # 2.13 with MKL), from `python benchmarks/sizes.py --calibrate` run several times under the machine's usual
-    # load, at sizes where each kernel takes seconds: about twice the quiet runs' times (busy runs were up to 3×
-    # slower; MKL's SVD of a 2048×2048 matrix, a power of two, is 3-5× slower per n³ than of its neighbours).
+    # 2.13 with MKL), from `python benchmarks/sizes.py --calibrate` run several times, quiet and under the machine's
+    # usual load, at sizes where each kernel takes seconds: about twice the quiet runs' times (busy runs were 2 to 5
+    # times slower). MKL's SVD suffers most from load and slows per n³ as n grows: quiet, with vectors 1/6e9 at
+    # n = 1500 and 1/5e9 at 3000 (5.4 s); busy, 27 to 50 s at 3000. It is counted at about three times its quiet
+    # time at the sizes where refusals are decided.
     "matmul float32": 1 / 100e9,  # per flop of a matrix product (2·m·n·k flops)
     "matmul float64": 1 / 50e9,
     "step float32": 1 / 80e9,  # per flop of a (batched) gradient-descent step: 4·m·k² flops a run
-    "step float64": 1 / 25e9,
+    "step float64": 1 / 40e9,
     "inv float32": 1 / 30e9,  # per n³ of torch.linalg.inv_ex (LU and the inverse)
     "inv float64": 1 / 15e9,
-    "lu float64": 1 / 60e9,  # per n³ of torch.linalg.det
+    "lu float64": 1 / 60e9,  # per n³ of torch.linalg.lu_factor_ex (and torch.linalg.det)
+    "lanczos float64": 8e-10,  # per n² of a Lanczos step (two passes over M or four triangular solves, in float32)
     "svdvals float64": 1 / 3e9,  # per m·k·min(m, k) of torch.linalg.svdvals
-    "svd float64": 1 / 2e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
-    "entry": 2e-9,  # per entry of one elementwise pass (a cast, a check)
+    "svd float64": 1 / 1.5e9,  # per m·k·min(m, k) of torch.linalg.svd with the vectors
+    "entry": 3e-9,  # per entry of one elementwise pass (a cast, a check)
     "overhead": 2e-4,  # per call: checks, small tensors, the theory's bookkeeping
     "step overhead": 5e-6,  # per gradient-descent step: the Python loop and the kernels' launch
 }
@@ -226,47 +230,99 @@ class _Sizes:
         return str(self.dtype).removeprefix("torch.")
 
 
+_FULL_SVD_UP_TO = 128
+"""gdinverse.spectrum.FULL_SVD_UP_TO (a test holds the two equal): up to this many rows and columns a matrix is
+analysed with one full SVD; beyond, only what a call needs is computed (the LU's estimate of κ for a square one)."""
+
+
+_LANCZOS_STEPS = 150
+"""gdinverse.spectrum.LANCZOS_STEPS (a test holds the two equal): the most steps of one Lanczos estimate."""
+
+
 def _seconds(kernel: str, units: float) -> float:
     return CALIBRATION[kernel] * units
 
 
-def _entered(s: _Sizes) -> tuple[float, int]:
-    """Reading the matrix twice (working dtype, float64 as entered): seconds and bytes."""
+_Estimate = tuple[float, int]
+"""Seconds and peak bytes."""
+
+
+def _conversion(s: _Sizes) -> _Estimate:
+    return _seconds("entry", 4 * s.entries), s.entries * (8 + s.itemsize + 4)
+
+
+def _entered(s: _Sizes) -> _Estimate:
+    """Reading the matrix twice (working dtype, float64 as entered), its checks and its copies."""
     return _seconds("entry", 8 * s.entries), s.entries * (8 + s.itemsize + 4)
 
 
-def _svdvals(s: _Sizes) -> tuple[float, int]:
-    return _seconds("svdvals float64", s.entries * min(s.m, s.k)), 8 * (s.entries + 4 * (s.m + s.k))
+def _svdvals(s: _Sizes) -> _Estimate:
+    return _seconds("svdvals float64", s.entries * min(s.m, s.k)), 8 * (2 * s.entries + 4 * (s.m + s.k))
 
 
-def _svd(s: _Sizes) -> tuple[float, int]:
+def _svd(s: _Sizes) -> _Estimate:
     """The SVD with its vectors: U, V, a copy of A and the divide-and-conquer workspace (about 7 n² numbers)."""
     return _seconds("svd float64", s.entries * min(s.m, s.k)), 8 * (5 * s.entries + s.m * s.m + s.k * s.k)
 
 
-def _conversion(s: _Sizes) -> tuple[float, int]:
-    return _seconds("entry", 4 * s.entries), s.entries * (8 + s.itemsize + 4)
+def _analysis(s: _Sizes) -> _Estimate:
+    """κ, the rank and σ_max of M as entered (gdinverse.spectrum.Decomposition): one full SVD at the app's sizes; a
+    square matrix beyond them, its LU and the Lanczos estimate of σ_max and σ_min (a few hundred passes over the
+    matrix); a non-square one, its singular values."""
+    if max(s.m, s.k) <= _FULL_SVD_UP_TO:
+        return _svd(s)
+    if s.m != s.k:
+        return _svdvals(s)
+    n = s.m
+    steps = 2 * min(_LANCZOS_STEPS, 1.7 * math.sqrt(n))  # σ_max and σ_min; ~1.6√n seen with σ spaced geometrically
+    seconds = _seconds("lu float64", n**3) + _seconds("lanczos float64", steps * n * n)
+    return seconds, 18 * n * n + 24 * _LANCZOS_STEPS * n  # the LU, its and M's float32 copies, the Lanczos bases
 
 
-def _condition(s: _Sizes) -> tuple[float, int]:
+def _vectors(s: _Sizes) -> _Estimate:
+    """The singular values and vectors beyond what :func:`_analysis` has (nothing more at the app's sizes)."""
+    if max(s.m, s.k) <= _FULL_SVD_UP_TO:
+        return 0.0, 0
+    t1, b1 = _svdvals(s)
+    t2, b2 = _svd(s)
+    return t1 + t2, max(b1, b2)
+
+
+def _condition(s: _Sizes) -> _Estimate:
     t1, b1 = _entered(s)
-    t2, b2 = _svdvals(s)
+    t2, b2 = _analysis(s)
     return t1 + t2, b1 + b2
 
 
-def _exact_inverse(s: _Sizes) -> tuple[float, int]:
+def _exact_inverse(s: _Sizes) -> _Estimate:
+    """κ, then torch.linalg.inv in the working dtype and its check X @ M − I (one product)."""
     n = s.m
     t, b = _condition(s)
-    t += _seconds(f"inv {s.name}", n**3) + _seconds(f"matmul {s.name}", 2 * 2 * n**3) + _seconds("lu float64", n**3)
-    return t, b + s.entries * (8 + 5 * s.itemsize)  # LU for det; inverse, product, residual and its |.|
+    t += _seconds(f"inv {s.name}", n**3) + _seconds(f"matmul {s.name}", 2 * n**3) + _seconds("entry", 4 * n * n)
+    if n <= _FULL_SVD_UP_TO:
+        t += _seconds("lu float64", n**3)  # the determinant
+    return t, b + s.entries * 4 * s.itemsize  # the inverse, its product, the residual and its |.|
 
 
-def _inverses(s: _Sizes) -> tuple[float, int]:
-    """one_sided_inverse and pseudo_inverse: the SVD in float64, then products in the working dtype."""
-    t1, b1 = _entered(s)
-    t2, b2 = _svd(s)
-    t3 = _seconds("matmul float64", 2 * s.entries * min(s.m, s.k)) + _seconds(f"matmul {s.name}", 2 * s.entries * s.k)
+def _inverses(s: _Sizes) -> _Estimate:
+    """one_sided_inverse and best_inverse: a square matrix's inverse by LU in float64; else the pseudo-inverse from the
+    SVD; then products in the working dtype."""
+    t1, b1 = _condition(s)
+    if s.m == s.k:
+        t2, b2 = _seconds("inv float64", s.m**3), 8 * s.entries
+    else:
+        t2, b2 = _vectors(s)
+        t2 += _seconds("matmul float64", 2 * s.entries * min(s.m, s.k))
+    t3 = _seconds(f"matmul {s.name}", 2 * s.entries * min(s.m, s.k))
     return t1 + t2 + t3, b1 + b2 + s.entries * (8 + 4 * s.itemsize)
+
+
+def _pseudo_inverse(s: _Sizes) -> _Estimate:
+    """M⁺ from the SVD in float64 (its rank first), returned in the working dtype."""
+    t1, b1 = _condition(s)
+    t2, b2 = _vectors(s)
+    t3 = _seconds("matmul float64", 2 * s.entries * min(s.m, s.k))
+    return t1 + t2 + t3, b1 + b2 + s.entries * (8 + s.itemsize)
 
 
 def _steps(s: _Sizes) -> float:
@@ -274,46 +330,101 @@ def _steps(s: _Sizes) -> float:
     return s.steps * (_seconds(f"step {s.name}", flops) + CALIBRATION["step overhead"])
 
 
-def _descent(s: _Sizes) -> tuple[float, int]:
-    """gd_inverse and lr_sweep: the theory's SVD, then the batched steps; X, V, A, Aᵀ, the step's Aᵀ and two
-    k×k residuals per run, the residual buffer, the checkpoints and the snapshots kept."""
-    t, b = _condition(s)
+def _held(s: _Sizes, runs: int) -> int:
+    """The bytes a run holds: X, V, A, Aᵀ, the step's Aᵀ and two k×k residuals per run, the residual buffer, the
+    checkpoints and the snapshots kept."""
     per_run = 5 * s.entries + 3 * s.k * s.k
-    held = s.runs * per_run + (6 + s.snapshots) * (s.entries + s.k * s.k) + s.steps * s.runs
-    return t + _steps(s), b + held * s.itemsize
+    return (runs * per_run + (6 + s.snapshots) * (s.entries + s.k * s.k) + s.steps * runs) * s.itemsize
 
 
-def _direction_view(s: _Sizes) -> tuple[float, int]:
-    """direction_view of a recorded run: two full SVDs in float64, each snapshot's residual along every direction."""
-    t1, b1 = _entered(s)
-    t2, b2 = _svd(s)
+def _verdict(s: _Sizes) -> _Estimate:
+    """A run's verdict: ‖X‖₂ (the singular values of the k×m X) and a few passes over X @ A − I."""
+    t, b = _svdvals(_Sizes(s.k, s.m, s.dtype, 0, 1, 0))
+    return t + _seconds("matmul float64", 2 * s.k * s.m * s.k), b + 8 * 4 * s.k * s.k
+
+
+def _descent(s: _Sizes) -> _Estimate:
+    """gd_inverse: the analysis, the steps, then the verdict (made on first use, counted here)."""
+    t1, b1 = _condition(s)
+    t2, b2 = _verdict(s)
+    return t1 + _steps(s) + t2, b1 + max(_held(s, s.runs), b2)
+
+
+def _theory(s: _Sizes) -> _Estimate:
+    """The theory's curves (predicted_losses and the like): the run matrix's singular vectors, the start's weights along
+    them (k³) and a table of steps × k (32 MB at a time)."""
+    t1, b1 = _condition(s)
+    t2, b2 = _vectors(s)
+    k = s.k
+    t3 = _seconds("matmul float64", 2 * k * s.m * k + 2 * k**3) + _seconds("entry", 4 * (s.steps + 1) * k)
+    return t1 + t2 + t3, b1 + b2 + 8 * (3 * k * k + s.entries + min((s.steps + 1) * k, 2**22))
+
+
+def _sweep(s: _Sizes) -> _Estimate:
+    """lr_sweep: the runs side by side, then the theory's final losses."""
+    t1, b1 = _condition(s)
+    t2, b2 = _theory(_Sizes(s.m, s.k, s.dtype, 0, 1, 0))
+    return t1 + _steps(s) + t2, b1 + max(_held(s, s.runs), b2)
+
+
+def _race(s: _Sizes) -> _Estimate:
+    """race: ``runs`` methods one after the other, one analysis shared."""
+    t, b = _condition(s)
+    one = _Sizes(s.m, s.k, s.dtype, s.steps, 1, s.snapshots)
+    verdict = s.runs * _verdict(s)[0]
+    return t + s.runs * 2 * _steps(one) + verdict, b + s.runs * _held(one, 1)  # momentum, Adam: up to 2× a step
+
+
+def _direction_view(s: _Sizes) -> _Estimate:
+    """direction_view of a recorded run: the run matrix's singular vectors, each snapshot's residual along every
+    direction."""
+    t1, b1 = _condition(s)
+    t2, b2 = _vectors(s)
     T = max(s.snapshots, 1)
     products = 2 * T * (s.k * s.m * s.k + s.k**3)
-    t = t1 + 2 * t2 + _seconds("matmul float64", products)
+    t = t1 + t2 + _seconds("matmul float64", products)
     return t, b1 + b2 + 8 * T * (2 * s.entries + 2 * s.k * s.k)  # the snapshots, X @ A, X @ A − I, its V part
 
 
-_OPERATIONS: dict[str, Callable[[_Sizes], tuple[float, int]]] = {
+def _landscape(s: _Sizes) -> _Estimate:
+    """landscape: the singular vectors, the projector on the column space (m×m) and the snapshots' coordinates."""
+    t1, b1 = _condition(s)
+    t2, b2 = _vectors(s)
+    T = max(s.snapshots, 1)
+    t3 = _seconds("matmul float64", 2 * s.m**3 + 2 * s.k * s.m * s.m + 4 * T * s.entries)
+    return t1 + t2 + t3, b1 + b2 + 8 * (3 * s.m * s.m + (T + 3) * s.entries)
+
+
+_OPERATIONS: dict[str, Callable[[_Sizes], _Estimate]] = {
     "as_matrix": _conversion,
     "condition_number": _condition,
     "lr_bounds": _condition,
     "exact_inverse": _exact_inverse,
     "one_sided_inverse": _inverses,
-    "pseudo_inverse": _inverses,
+    "best_inverse": _inverses,
+    "pseudo_inverse": _pseudo_inverse,
     "gd_inverse": _descent,
-    "lr_sweep": _descent,
+    "lr_sweep": _sweep,
+    "race": _race,
     "direction_view": _direction_view,
+    "landscape": _landscape,
+    "predicted_losses": _theory,
+    "singular values": _svdvals,
+    "singular vectors": _svd,
 }
-"""Each public operation's estimate, from its sizes: (seconds, peak bytes)."""
+"""Each operation's estimate, from its sizes: (seconds, peak bytes). The last two are what a
+:class:`gdinverse.Decomposition` computes on demand beyond the app's sizes (refused there if over the limits)."""
 
 
 def _describe(operation: str, s: _Sizes) -> str:
     text = f"{operation} of a {s.m}×{s.k} {s.name} matrix"
     if operation == "lr_sweep":
         text += f", {s.runs:,} learning rates × {s.steps:,} steps"
-    elif operation == "gd_inverse":
+    elif operation == "race":
+        text += f", {s.runs:,} methods × {s.steps:,} steps"
+    elif operation in ("gd_inverse", "predicted_losses"):
         text += f", {s.steps:,} steps"
-    elif operation == "direction_view":
+    elif operation in ("direction_view", "landscape"):
         text += f", {s.snapshots:,} snapshots"
     return text
 
@@ -344,8 +455,11 @@ def estimate(
     """The time and peak memory of ``operation`` on an m×k matrix (``shape``) in ``dtype`` (float32 by default).
 
     ``operation`` is one of "as_matrix", "condition_number", "lr_bounds", "exact_inverse", "one_sided_inverse",
-    "pseudo_inverse", "gd_inverse", "lr_sweep" (``steps`` steps of ``runs`` runs; ``snapshots`` X kept) and
-    "direction_view" (of a run with ``snapshots`` recorded X). Nothing is allocated.
+    "best_inverse", "pseudo_inverse", "gd_inverse" (``steps`` steps, ``snapshots`` X kept), "lr_sweep" (``runs``
+    learning rates), "race" (``runs`` methods), "direction_view" and "landscape" (of a run with ``snapshots``
+    recorded X), "predicted_losses" (the theory's curves over ``steps`` steps), and "singular values" and
+    "singular vectors" (what :class:`gdinverse.Decomposition` computes on demand beyond the app's sizes). Nothing
+    is allocated.
     """
     if operation not in _OPERATIONS:
         raise ParameterError(f"operation must be one of {', '.join(map(repr, _OPERATIONS))}; got {operation!r:.60}")

@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .errors import GdInverseError, MatrixInputError, ParameterError, check_choice, check_float, check_int
-from .limits import MAX_SEED, MAX_STEPS
+from .limits import MAX_ENTRIES, MAX_SEED, MAX_STEPS
 from .matrices import as_matrix
-from .spectrum import Spectrum
+from .spectrum import Spectrum, known_shape, require_before_conversion
 from .theory import SEED_LR, LrBounds, check_scale, check_size, residual, resolve_lr
 from .verdict import Verdict, judge
 
@@ -352,6 +353,13 @@ class GradientDescent:
         self._X = torch.baddbmm(self._X, self._X, torch.bmm(self._A3, self._X), beta=2.0, alpha=-1.0)
 
 
+def _fits_descent(A: Any) -> bool:
+    """Whether ``A``'s shape, read without converting it, passes :func:`gdinverse.theory.check_size` (whose message
+    names the residual's size: it comes before the cost's)."""
+    shape = known_shape(A)
+    return shape is not None and shape[1] * max(shape) <= MAX_ENTRIES
+
+
 def _check_spectrum(spectrum: Any, given: torch.Tensor, dtype: torch.dtype) -> Spectrum:
     """``spectrum`` if it is the analysis of ``given`` in ``dtype`` (a spectrum of another matrix would make every
     prediction about this run wrong)."""
@@ -575,12 +583,29 @@ def gd_inverse(
     module docstring for non-square and singular matrices. ``on_step(done, steps)``
     is called as the run advances, e.g. to drive a progress bar. ``spectrum`` is
     :class:`gdinverse.Spectrum` ``.of(A, dtype=dtype)`` when the caller has it already (else it is made here).
+
+    The run's time and memory are estimated before anything is allocated (:func:`gdinverse.cost.require`): a run
+    over the limits (10 s and 2 GB a call by default) is refused with a :class:`gdinverse.CostError` saying how
+    many steps, or how big a matrix, would fit. Beyond 128 rows the learning rates come from an estimate of σ_max
+    and κ (:func:`gdinverse.lr_bounds`), and the verdict computes singular vectors only if the dtype cannot resolve
+    every direction.
     """
     if method == "adam":
         _import_adam()
     clock = time.perf_counter()
     if on_step is not None and not callable(on_step):
         raise ParameterError(f"on_step must be a function on_step(done, steps) or None, got {on_step!r:.60}")
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
+    max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
+    stride = _stride(steps, record_every, max_snapshots)
+    kept = min(max_snapshots, math.ceil(steps / stride) + 1) + BLOW_UP_FRAMES
+    sizes = {"steps": steps, "snapshots": kept}
+    early = require_before_conversion(A, "gd_inverse", dtype=dtype, **sizes) if _fits_descent(A) else False
+    M = as_matrix(A, dtype=dtype, device=device)
+    check_size(M)
+    if not early:
+        require("gd_inverse", (M.shape[0], M.shape[1]), dtype=M.dtype, **sizes)
     engine = GradientDescent(
         A,
         lr=lr,
@@ -593,10 +618,6 @@ def gd_inverse(
         device=device,
         spectrum=spectrum,
     )
-    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
-    record_every = check_int("record_every", record_every, low=1, high=MAX_STEPS)
-    max_snapshots = check_int("max_snapshots", max_snapshots, low=2, high=MAX_STEPS)
-    stride = _stride(steps, record_every, max_snapshots)
     norms = torch.empty(steps + 1, 1, **engine.options)
     norms[0] = engine.norms()
     snapshots = {0: engine.X}

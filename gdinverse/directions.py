@@ -36,11 +36,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
 from .spectrum import Spectrum, coefficients, factor, long_run_factor, loss_floor, resolution, step_share
-from .theory import LrBounds, lr_bounds
+from .theory import LrBounds, lr_bounds, residual
 
 __all__ = [
     "THEORY_METHODS",
@@ -88,6 +89,13 @@ def _matrix_of(A: Any, result: DescentResult) -> torch.Tensor:
     return ran.double()
 
 
+def _require(operation: str, result: DescentResult) -> None:
+    """Estimate ``operation`` on ``result``'s run before computing it (:func:`gdinverse.cost.require`): beyond the
+    app's sizes it makes the run matrix's full SVD."""
+    m, k = result.matrix.shape
+    require(operation, (m, k), dtype=result.matrix.dtype, snapshots=len(result.snapshots))
+
+
 def _method_theory(method: Any) -> str:
     if isinstance(method, str) and method in ("adam", "newton_schulz"):
         raise ParameterError(
@@ -116,8 +124,8 @@ def _start_errors(A64: torch.Tensor, V: np.ndarray, X0: Any) -> np.ndarray:
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, dtype="float64", name="X0").cpu()
     if X0.shape != (k, m):
         raise MatrixInputError(f"X0 must be {k}×{m} for a {m}×{k} matrix, got {X0.shape[0]}×{X0.shape[1]}")
-    R0 = (X0 @ A64).numpy() - np.eye(k)
-    return np.linalg.norm(R0 @ V, axis=0)
+    R0 = residual(X0, A64)
+    return torch.linalg.vector_norm(R0 @ torch.from_numpy(V), dim=0).numpy()
 
 
 def _predicted(
@@ -148,8 +156,9 @@ def predicted_direction_errors(
     Directions with σ = 0 keep their starting error. Adam and Newton–Schulz have
     no per-direction theory: asking for it raises :class:`ParameterError`.
     """
-    spectrum = Spectrum.of(A if isinstance(A, Spectrum) else as_matrix(A, dtype="float64").cpu())
     steps = check_int("steps", steps, low=0, high=10**7)
+    given = A if isinstance(A, Spectrum) else as_matrix(A, dtype="float64").cpu()
+    spectrum = Spectrum.of(given, operation="predicted_losses", steps=steps)
     if (steps + 1) * spectrum.k > MAX_TABLE:
         raise ParameterError(
             f"{steps + 1:,} steps × {spectrum.k:,} directions is over {MAX_TABLE:,} numbers; ask for fewer steps"
@@ -165,11 +174,11 @@ def direction_errors(A: Any, result: DescentResult) -> np.ndarray:
     """
     result = _check_result(result)
     A64 = _matrix_of(A, result)
+    _require("direction_view", result)
     V = result.spectrum.rounded.V
-    k = A64.shape[1]
     X = torch.stack([result.snapshots[t].detach().cpu().double() for t in result.snapshots])
-    R = (X @ A64).numpy() - np.eye(k)
-    return np.linalg.norm(R @ V, axis=1)
+    R = residual(X, A64)
+    return torch.linalg.vector_norm(R @ torch.from_numpy(V), dim=1).numpy()
 
 
 @dataclass(frozen=True)
@@ -231,10 +240,14 @@ class DirectionView:
 
 def direction_view(A: Any, result: DescentResult) -> DirectionView:
     """Measured and predicted errors of ``result`` along each singular direction of ``A`` (a gd, momentum or
-    nesterov run; adam and newton_schulz have no per-direction theory and raise :class:`ParameterError`)."""
+    nesterov run; adam and newton_schulz have no per-direction theory and raise :class:`ParameterError`).
+
+    It needs the run matrix's singular vectors: beyond 128 rows its full SVD, made here once (the run's spectrum
+    keeps it), after the cost is estimated (:func:`gdinverse.cost.require`)."""
     result = _check_result(result)
     A64 = _matrix_of(A, result)
     _method_theory(result.method)
+    _require("direction_view", result)
     steps = np.array(list(result.snapshots), dtype=np.int64)
     last = int(steps[-1])
     dense = np.unique(np.concatenate([np.linspace(0, last, min(last + 1, THEORY_POINTS)).round(), steps]))
@@ -386,6 +399,7 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     result = _check_result(result)
     A64 = _matrix_of(A, result)
     size = check_int("size", size, low=3, high=201)
+    _require("landscape", result)
     decomposition = result.spectrum.rounded
     sigma, U, V = result.spectrum.directions()
     m, k = A64.shape
@@ -399,10 +413,11 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
             "needs two (a slowest and a fastest direction); use a matrix of rank 2 or more"
         )
     fast, slow = int(moving[0]), int(moving[-1])
-    P = U[:, :rank] @ U[:, :rank].T
-    X0 = result.snapshots[0].detach().cpu().double().numpy()
-    X_star = decomposition.pseudo_inverse() + X0 @ (np.eye(m) - P)
-    start = X0 - X_star
+    U_r = torch.from_numpy(U[:, :rank])
+    X0 = result.snapshots[0].detach().cpu().double()
+    # X₀(I − P) with P = U_r U_rᵀ, as X₀ − (X₀U_r)U_rᵀ: no m×m matrix
+    X_star = (torch.from_numpy(decomposition.pseudo_inverse()) + X0 - (X0 @ U_r) @ U_r.T).numpy()
+    start = X0.numpy() - X_star
     w_slow = _unit(start @ U[:, slow], V[:, slow])
     w_fast = _unit(start @ U[:, fast], V[:, fast])
     steps = np.array(list(result.snapshots), dtype=np.int64)

@@ -22,7 +22,14 @@ max |X @ M − I|.
 κ is that of the matrix *as entered*, before any cast to float32, so one matrix has one κ whichever dtype inverts
 it; it is ∞ exactly when the rank is deficient. A matrix of full rank has a finite κ however large: where float64's
 SVD cannot resolve σ_min, κ comes from the exact inverse (``kappa_source``), and only beyond the sizes exact
-arithmetic affords is it an estimate (``condition_resolved`` False: the bound then guarantees nothing).
+arithmetic affords is it unresolved (``condition_resolved`` False: the bound then guarantees nothing).
+
+**At every size.** Up to 128 rows κ comes from one full SVD (exact up to 64). Beyond, no SVD is made: κ is
+estimated from M's LU in float64 by Lanczos iterations (``kappa_source`` "estimate", a lower bound good to about 4
+digits, in practice 8 or more; :class:`gdinverse.Spectrum`), which with the inverse and its check costs a small
+multiple of ``torch.linalg.inv`` alone, and the determinant comes from the same LU. The whole call is estimated
+before it starts (:func:`gdinverse.cost.require`) and refused with a :class:`gdinverse.CostError` when it would take
+more than the budget (10 s and 2 GB by default).
 
 A non-square matrix has no inverse; :func:`one_sided_inverse` says which one-sided inverse it has.
 """
@@ -38,7 +45,7 @@ import torch
 
 from . import rational
 from .cost import require
-from .errors import MatrixInputError, SingularMatrixError
+from .errors import MatrixInputError, SingularMatrixError, check_device
 from .matrices import as_matrix
 from .spectrum import Decomposition, Spectrum
 from .theory import format_condition, residual
@@ -74,7 +81,8 @@ class ExactInverse:
     """det of the matrix as entered: exact, rounded once to float64 (up to 64 rows; beyond, float64's LU). It
     underflows to 0 for a matrix of full rank whose det is below float64's smallest number (Hilbert 128)."""
     condition_number: float
-    """κ = σ_max/σ_min of the matrix as entered (2-norm), computed in float64; see ``condition_resolved``."""
+    """κ = σ_max/σ_min of the matrix as entered (2-norm), computed in float64 (an estimate beyond 128 rows, see
+    ``kappa_source``); see ``condition_resolved``."""
     dtype: str
     """The working precision: "float32" or "float64"."""
     eps: float
@@ -87,11 +95,13 @@ class ExactInverse:
     ill_conditioned: bool
     """True when the bound guarantees no digit (eps·κ ≥ 1, or κ unresolved): show the inverse with a warning."""
     condition_resolved: bool
-    """True when κ is known: float64's SVD resolves σ_min, or κ came from the exact inverse (``kappa_source``).
-    False only where M is too big for exact arithmetic and its SVD cannot resolve σ_min: κ is then an estimate (at
-    least about 1/(n·eps₆₄)), M may even be singular, and the bound guarantees no digit."""
+    """True when κ is known to the digits shown: float64's SVD resolves σ_min, κ came from the exact inverse, or
+    (beyond 128 rows) the LU's estimate resolves it (``kappa_source``). False only where M is too big for exact
+    arithmetic and float64 cannot resolve σ_min: κ is then "unresolved" (at least about 1/(n·eps₆₄)), M may even be
+    singular, and the bound guarantees no digit."""
     kappa_source: str = "svd"
-    """How κ was found: "svd", "exact inverse" or "estimate" (:attr:`gdinverse.Decomposition.kappa_source`)."""
+    """How κ was found: "svd", "exact inverse", "estimate" or "unresolved"
+    (:attr:`gdinverse.Decomposition.kappa_source`)."""
     rank_exact: bool = True
     """Whether M's full rank was proved in exact arithmetic (up to 64 rows; beyond, it is numerical)."""
     true_error: float | None = None
@@ -174,9 +184,11 @@ def condition_number(A: Any, *, dtype: Any = None) -> float:
     (:attr:`gdinverse.Decomposition.kappa`).
 
     ``A`` must fit ``dtype`` (float32 unless given or a float64 tensor), as everywhere in gdinverse, but κ is
-    always that of the values as entered, never of their float32 rounding.
+    always that of the values as entered, never of their float32 rounding. Up to 128 rows it comes from the SVD;
+    beyond, a square matrix's is an estimate from its LU (``Spectrum.of(A).kappa_source`` says which), a non-square
+    one's from its singular values. The cost is estimated first (:func:`gdinverse.cost.require`).
     """
-    return Spectrum.of(A, dtype=dtype).condition_number
+    return Spectrum.of(A, dtype=dtype, operation="condition_number").condition_number
 
 
 def _name(dtype: torch.dtype) -> str:
@@ -187,13 +199,15 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
     """Invert a square matrix with ``torch.linalg.inv`` in ``dtype`` (float32 by default, or float64 for a
     float64 tensor), and say what the condition number guarantees about the result (module docstring).
 
-    ``M`` may be a :class:`gdinverse.Spectrum` (then it is not decomposed again). Raises
+    ``M`` may be a :class:`gdinverse.Spectrum` (then it is not decomposed again). Up to 128 rows κ comes from the SVD
+    (exactly up to 64), beyond from an estimate on M's LU (module docstring); the time and memory of the call are
+    estimated before it starts, and a call over the budget is refused with a :class:`gdinverse.CostError`. Raises
     :class:`SingularMatrixError` when M, stored in ``dtype``, is singular (decided exactly up to 64 rows), when
     LU elimination meets an exactly zero pivot, or when the inverse overflows ``dtype``; :class:`MatrixInputError`
     for a non-square matrix (see :func:`one_sided_inverse`).
     """
-    spectrum = Spectrum.of(M, dtype=dtype)
-    A = as_matrix(spectrum.rounded.matrix, dtype=spectrum.dtype, device=device)
+    spectrum = Spectrum.of(M, dtype=dtype, operation="exact_inverse")
+    A = spectrum.rounded.matrix.to(device=check_device(device), dtype=getattr(torch, spectrum.dtype))
     rows, cols = A.shape
     if rows != cols:
         raise MatrixInputError(
@@ -224,14 +238,18 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
             reason="pivot",
         )
     product = inverse @ A
-    if not (torch.isfinite(inverse).all() and torch.isfinite(product).all()):
+    left = product - torch.eye(rows, dtype=A.dtype, device=A.device)  # residual(inverse, A), from the one product
+    max_error = float(left.abs().max())
+    # finite only if the product is, and so the inverse (an inf or NaN in it reaches the product through any nonzero
+    # of its row of M, and M has one in every row: LU succeeded)
+    if not math.isfinite(max_error):
         raise SingularMatrixError(
             f"the inverse overflows {name} (entries beyond {torch.finfo(A.dtype).max:.3g}; condition number "
             f"{shown}); rescale the matrix" + (" or use float64" if A.dtype == torch.float32 else ""),
             condition_number=kappa,
             reason="overflow",
         )
-    resolved = spectrum.kappa_source in ("svd", "exact inverse")
+    resolved = entered.kappa_resolved
     bound = eps * kappa
     ill = bound >= 1 or not resolved
     digits = 0.0 if ill else min(-math.log10(eps), max(0.0, -math.log10(bound)))
@@ -239,7 +257,7 @@ def exact_inverse(M: Any, *, dtype: Any = None, device: Any = None) -> ExactInve
         matrix=A,
         inverse=inverse,
         product=product,
-        max_error=float(residual(inverse, A).abs().max()),
+        max_error=max_error,
         determinant=_determinant(entered),
         condition_number=kappa,
         dtype=name,
@@ -269,7 +287,7 @@ def _determinant(entered: Decomposition) -> float:
     exact arithmetic is affordable, else float64's LU determinant."""
     exact = rational.determinant(entered.matrix.numpy()) if entered.rank_exact else None
     if exact is None:
-        return float(torch.linalg.det(entered.matrix))
+        return entered.determinant()
     try:
         return float(exact)
     except OverflowError:
@@ -380,9 +398,11 @@ def one_sided_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> OneSi
 
     X is computed in float64 from A as entered (A⁻¹ in exact arithmetic where affordable, else by LU; A⁺ from the
     SVD, never through AᵀA, which would square κ) and returned in ``dtype``; ``product`` and ``max_error`` are
-    measured in ``dtype``. ``A`` may be a :class:`gdinverse.Spectrum`.
+    measured in ``dtype``. ``A`` may be a :class:`gdinverse.Spectrum`. The cost is estimated first
+    (:func:`gdinverse.cost.require`); beyond 128 rows a square matrix of full rank needs no SVD, the others the
+    full one.
     """
-    spectrum = Spectrum.of(A, dtype=dtype)
+    spectrum = Spectrum.of(A, dtype=dtype, operation="one_sided_inverse")
     M = as_matrix(spectrum.rounded.matrix, dtype=spectrum.dtype, device=device)
     m, k = M.shape
     entered = spectrum.entered
@@ -427,11 +447,12 @@ def best_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> tuple[str,
     ("exact inverse", A⁻¹) for a square matrix of full rank (the exact inverse rounded once where exact arithmetic is
     affordable, so that Hilbert 12's reference is right to the last digit; float64's LU inverse beyond), else
     ("pseudo-inverse", A⁺): for a non-square matrix, a singular one, and one too big to decide whose κ float64
-    cannot resolve (where A⁺ is what gradient descent from zeros approaches)."""
-    spectrum = Spectrum.of(A, dtype=dtype)
+    cannot resolve (where A⁺ is what gradient descent from zeros approaches). The cost is estimated first
+    (:func:`gdinverse.cost.require`); beyond 128 rows only A⁺ needs the full SVD."""
+    spectrum = Spectrum.of(A, dtype=dtype, operation="best_inverse")
     entered = spectrum.entered
     m, k = entered.shape
-    like = {"dtype": getattr(torch, spectrum.dtype), "device": as_matrix([[0.0]], device=device).device}
-    if m == k and entered.full_rank and spectrum.kappa_source != "estimate":
+    like = {"dtype": getattr(torch, spectrum.dtype), "device": check_device(device)}
+    if m == k and entered.full_rank and entered.kappa_resolved:
         return "exact inverse", _true_inverse(entered).to(**like)
     return "pseudo-inverse", torch.from_numpy(entered.pseudo_inverse()).to(**like)

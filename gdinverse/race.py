@@ -27,9 +27,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .descent import METHODS, DescentResult, gd_inverse
 from .errors import ParameterError, check_choice, check_float, check_int
 from .exact import best_inverse
+from .limits import MAX_STEPS
 from .spectrum import Spectrum
 
 __all__ = ["Race", "RaceRow", "Timing", "loss_and_error_disagree", "race", "race_table"]
@@ -141,7 +143,9 @@ def race(
     :class:`gdinverse.LrBounds`), or the one in ``lrs`` (e.g. ``{"adam": 0.3}``);
     every loss is recorded. ``on_method(name)`` is called before each run, e.g.
     to show progress. The matrix is analysed once for all of them (``spectrum``,
-    :class:`gdinverse.Spectrum` of A in ``dtype``, made here if not given).
+    :class:`gdinverse.Spectrum` of A in ``dtype``, made here if not given). The cost is estimated before the
+    first run (:func:`gdinverse.cost.require`): one race's with a ``time_budget`` (the repeats stop at it), else
+    every repeat's.
 
     ``repeats`` runs the whole race that many times, the methods in turn, to time
     them (:class:`Race`): the same arithmetic each time, so every repeat's losses
@@ -157,7 +161,12 @@ def race(
     repeats = check_int("repeats", repeats, low=1, high=100)
     if time_budget is not None:
         time_budget = check_float("time_budget (seconds)", time_budget, low=0.0)
-    spectrum = Spectrum.of(A, dtype=dtype) if spectrum is None else spectrum
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    runs_counted = len(methods) * (repeats if time_budget is None else 1)
+    if spectrum is None:
+        spectrum = Spectrum.of(A, dtype=dtype, operation="race", steps=steps, runs=runs_counted)
+    else:
+        require("race", spectrum.shape, dtype=spectrum.dtype, steps=steps, runs=runs_counted)
     runs: dict[str, list[DescentResult]] = {method: [] for method in methods}
     started = time.perf_counter()
     for _ in range(repeats):

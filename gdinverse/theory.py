@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .cost import require
 from .errors import MatrixInputError, ParameterError, check_float, check_int
 from .limits import MAX_ENTRIES, MAX_STEPS
 from .matrices import as_matrix
@@ -104,8 +105,13 @@ def condition_note(source: str, *, rank_exact: bool = True) -> str:
         return "σ_max·‖M⁻¹‖₂ of M as entered, M⁻¹ computed exactly: float64's SVD cannot resolve σ_min here"
     if source == "estimate":
         return (
-            "an estimate: float64's SVD cannot resolve σ_min and M is too big to invert exactly; κ is at least "
-            "about 1/(max(m, k)·eps)"
+            "an estimate: σ_max and σ_min of M as entered by Lanczos iterations in float64 with M's LU (M is too big "
+            "for a full SVD), from below, to about 4 digits or better"
+        )
+    if source == "unresolved":
+        return (
+            "an estimate: float64 cannot resolve σ_min and M is too big to invert exactly; κ is at least about "
+            "1/(max(m, k)·eps), and M may be singular"
         )
     return "σ_max/σ_min of M as entered, from float64's SVD"
 
@@ -152,7 +158,7 @@ class LrBounds:
     rank_exact: bool = True
     """Whether ``rank`` was decided in exact arithmetic (else it is numerical, see :class:`gdinverse.Spectrum`)."""
     kappa_source: str = "svd"
-    """How κ was found: "svd", "exact inverse", "estimate" or "singular"
+    """How κ was found: "svd", "exact inverse", "estimate", "unresolved" or "singular"
     (:attr:`gdinverse.Decomposition.kappa_source`)."""
 
     @classmethod
@@ -318,8 +324,14 @@ def lr_bounds(A: Any, *, dtype: Any = None) -> LrBounds:
     :func:`gdinverse.as_matrix` decides). κ and the rank are always those of the values as given, before any cast
     to ``dtype`` (so float64 values with ``dtype="float32"`` give the κ of the matrix as entered,
     :func:`gdinverse.condition_number`); the dtype decides which singular values gradient descent can resolve.
+
+    Up to 128 rows and columns every number comes from one full SVD (and κ and the rank exactly up to 64). Beyond,
+    for a square matrix, σ_max and κ are estimates by Lanczos iterations with M's LU (``kappa_source`` "estimate",
+    accurate to about 4 digits or better; σ_min is σ_max/κ), and the singular values are computed only where the
+    dtype cannot resolve σ_min (to count the ones it does); a non-square matrix's come from ``torch.linalg.svdvals``.
+    The cost is estimated first (:func:`gdinverse.cost.require`).
     """
-    spectrum = Spectrum.of(A, dtype=dtype)
+    spectrum = Spectrum.of(A, dtype=dtype, operation="lr_bounds")
     check_scale(spectrum.rounded.matrix)
     return LrBounds.of(spectrum)
 
@@ -336,6 +348,15 @@ def resolve_lr(lr: Any, A: Any) -> float:
     return check_float("lr", lr, low=0.0, low_open=True)
 
 
+def _analysed(A: Any, steps: int = 0) -> Spectrum:
+    """The spectrum of ``A`` for the theory's curves, once its size is known to fit (:func:`check_size`, then
+    :func:`gdinverse.cost.require`: beyond 128 rows the curves need the full SVD)."""
+    M = A.rounded.matrix.to(getattr(torch, A.dtype)) if isinstance(A, Spectrum) else as_matrix(A)
+    check_size(M)
+    require("predicted_losses", (M.shape[0], M.shape[1]), dtype=M.dtype, steps=steps)
+    return Spectrum.of(A)
+
+
 def _modes(spectrum: Spectrum, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
     """Weights ‖R₀vᵢ‖² and σᵢ (padded with zeros to k) of the residual along the run's right singular vectors."""
     A64 = spectrum.rounded.matrix
@@ -346,7 +367,7 @@ def _modes(spectrum: Spectrum, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
     if X0.shape != (k, m):
         raise MatrixInputError(f"X0 must be {k}×{m} for a {m}×{k} matrix, got {X0.shape[0]}×{X0.shape[1]}")
     sigma, _, V = spectrum.directions()
-    weights = ((residual(X0, A64).numpy() @ V) ** 2).sum(axis=0)
+    weights = ((residual(X0, A64) @ torch.from_numpy(V)) ** 2).sum(dim=0).numpy()
     return weights, sigma, k
 
 
@@ -357,9 +378,9 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
     docstring; it is exact arithmetic, so a float32 run follows it until rounding
     takes over.
     """
-    spectrum = Spectrum.of(A)
-    lr = resolve_lr(lr, spectrum)
     steps = check_int("steps", steps, low=0, high=MAX_STEPS)
+    spectrum = _analysed(A, steps)
+    lr = resolve_lr(lr, spectrum)
     weights, sigma, k = _modes(spectrum, X0)
     t = np.arange(steps + 1, dtype=np.float64)
     rows = max(1, 2**22 // k)  # bound the (steps × k) table to 32 MB at a time
@@ -371,9 +392,9 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
 
 def predicted_final_losses(A: Any, lrs: Any, *, steps: int, X0: Any = None) -> np.ndarray:
     """The theory's loss after ``steps`` steps for each learning rate in ``lrs`` (the curve of a sweep)."""
-    spectrum = Spectrum.of(A)
     lrs = np.asarray([check_float("every lr", float(lr), low=0.0, low_open=True) for lr in np.ravel(lrs)])
     steps = check_int("steps", steps, low=0, high=MAX_STEPS)
+    spectrum = _analysed(A)
     weights, sigma, k = _modes(spectrum, X0)
     with np.errstate(over="ignore", under="ignore"):
         q2 = factor(lrs[:, None], sigma[None, :], k) ** 2
@@ -386,7 +407,7 @@ def steps_to_tolerance(A: Any, *, lr: Any, tol: float, X0: Any = None) -> int | 
     Never happens when ``tol`` is below the loss floor (k − rank)/k², or when lr
     is outside the stable range and the loss grows.
     """
-    spectrum = Spectrum.of(A)
+    spectrum = _analysed(A)
     lr = resolve_lr(lr, spectrum)
     tol = check_float("tol", tol, low=0.0, low_open=True)
     weights, sigma, k = _modes(spectrum, X0)
@@ -400,7 +421,7 @@ def steps_to_residual(A: Any, *, lr: Any, target: float, X0: Any = None, rank: i
     resolves, :attr:`LrBounds.resolved_rank`): the part of the residual gradient descent can remove. None if
     that never happens (lr outside the stable range, or more than :data:`MAX_PREDICTED_STEPS` steps).
     """
-    spectrum = Spectrum.of(A)
+    spectrum = _analysed(A)
     lr = resolve_lr(lr, spectrum)
     target = check_float("target", target, low=0.0, low_open=True)
     if rank is None:

@@ -147,8 +147,7 @@ def evidence(
     bounds = lr_bounds(spectrum) if bounds is None else bounds
     A64, X64 = spectrum.rounded.matrix, X.detach().to("cpu", torch.float64)
     k, r = A64.shape[1], bounds.resolved_rank
-    V = torch.from_numpy(spectrum.rounded.V[:, :r])
-    P = V @ V.T
+    P = spectrum.rounded.projector(r)
     full = residual(X64, A64)
     R = full @ P
     removable = float(torch.linalg.matrix_norm(R))
@@ -320,12 +319,15 @@ def _running(
         sigma, _ = bounds.slowest(lr)
         tiny = torch.finfo(X.dtype).tiny  # an entry below it (a subnormal) adds nothing to the prediction
         start = torch.where(X.abs() < tiny, 0.0, X).double()
-        steps = steps_to_residual(spectrum, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
+        estimate = spectrum.rounded.lazy  # beyond the app's sizes: from the slowest rate, with no singular vectors
+        if not estimate:
+            steps = steps_to_residual(spectrum, lr=lr, target=target, X0=start, rank=bounds.resolved_rank)
         if steps is None and lr < bounds.stable_below:  # M rounded to the dtype puts σ_max a hair past the limit
             steps = steps_at_rate(ev.removable, target, bounds.shrink(lr))  # the rate the sentence states
         text = (
             f" Still running: the error along σ = {sigma:.3g} {bounds.change(lr)}"
-            f" ({_shape(spectrum.shape, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision."
+            f" ({_shape(spectrum.shape, bounds)}); the theory predicts {_more(steps)} to reach {dtype}'s precision"
+            + (" (an estimate from that rate)." if estimate else ".")
         )
     elif method == "newton_schulz":
         rho = ev.rate if ev.rate is not None else math.inf
