@@ -176,6 +176,7 @@ def lr_scrub(
     steps = _thinned(sweep.steps)
     measured = sweep.losses[steps]
     theory = np.array(sweep.predicted_losses[steps])
+    cut = floor is not None and bool(np.any(theory < floor))
     if floor is not None:
         theory[theory < floor] = np.nan
     start = float(np.nanmax(sweep.losses[0]))
@@ -197,7 +198,9 @@ def lr_scrub(
         trace.x = steps.astype(np.int32)
     first[0].update(name="loss (measured)", mode="lines", line={"color": _BLUE, "width": 2.5})
     first[1].update(
-        name="theory (exact arithmetic)", mode="lines", line={"color": _VERMILLION, "dash": "dash", "width": 2}
+        name="theory, cut at the precision floor" if cut else "theory (exact arithmetic)",
+        mode="lines",
+        line={"color": _VERMILLION, "dash": "dash", "width": 2},
     )
     description = (
         f"The loss against the step on a log scale for plain gradient descent at {lrs.size} learning rates from "

@@ -62,6 +62,9 @@ def test_the_lr_scrub_cuts_the_theory_at_the_floor_and_keeps_every_frame_small(s
     assert np.nanmin(theory) >= floor * (1 - 1e-6)
     assert np.isnan(theory).any()  # the cut is there (the seed run's theory reaches 4e-7·… below 1e-9 by step 100)
     assert "cut below the run's precision floor 1.0e-09" in figure.layout.meta["description"]
+    assert figure.data[1].name == "theory, cut at the precision floor"  # the legend says what the line shows
+    assert frames.lr_scrub(sweep, bounds=bounds, floor=1e-300).data[1].name == "theory (exact arithmetic)"
+    assert frames.lr_scrub(sweep, bounds=bounds).data[1].name == "theory (exact arithmetic)"
     long = g.lr_sweep(g.preset("diag1234"), [0.3, 0.5], steps=5000)
     assert all(len(frame.data[0].y) <= MAX_POINTS for frame in frames.lr_scrub(long).frames)
     assert frames.lr_scrub(long).layout.sliders[0].active == 1  # no lr given: the best run
