@@ -599,35 +599,36 @@ def _matrix_trace(
     axes: str = "",
 ) -> go.Heatmap:
     """A heatmap of Z on the symmetric scale ±zmax, at x = 1..columns, y = 1..rows unless labelled."""
-    small = max(Z.shape) <= 30
     return go.Heatmap(
         z=Z,
-        x=x_labels,
-        y=y_labels,
-        **_unit_cells(x_labels, y_labels),
-        xaxis="x" + axes,
-        yaxis="y" + axes,
+        **_cells(Z.shape, x_labels, y_labels, axes),
         zmin=-zmax,
         zmax=zmax,
         zmid=0,
         colorscale=DIVERGING if colorscale is None else colorscale,
         showscale=showscale,
         colorbar={"thickness": 12, "outlinewidth": 0, "exponentformat": "e"},  # 4e+09 as in the cells, not 4B
-        xgap=1 if small else None,
-        ygap=1 if small else None,
         text=_cell_text(Z) if show_values else None,
         texttemplate="%{text}" if show_values else None,
         hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>",
     )
 
 
-def _unit_cells(x_labels: Any, y_labels: Any) -> dict[str, Any]:
-    """Heatmap cells at x = 1, 2, … and y = 1, 2, … along an axis that has no labels."""
+def _cells(shape: tuple[int, ...], x_labels: Any, y_labels: Any, axes: str = "") -> dict[str, Any]:
+    """A heatmap's grid: cells at x = 1, 2, … and y = 1, 2, … along an axis that has no labels, on the axes
+    ``"x" + axes`` and ``"y" + axes``, with a 1-pixel gap between cells up to 30 rows and columns."""
+    small = max(shape) <= 30
     return {
+        "x": x_labels,
+        "y": y_labels,
         "x0": 1 if x_labels is None else None,
         "dx": 1 if x_labels is None else None,
         "y0": 1 if y_labels is None else None,
         "dy": 1 if y_labels is None else None,
+        "xaxis": "x" + axes,
+        "yaxis": "y" + axes,
+        "xgap": 1 if small else None,
+        "ygap": 1 if small else None,
     }
 
 
@@ -752,21 +753,14 @@ def _magnitude_trace(
     finite = np.isfinite(Z)
     logs = np.where(finite, np.log10(np.maximum(Z, floor)), np.nan).astype(np.float32)
     tickvals, ticktext = _powers(math.ceil(low - 1e-9), math.floor(high + 1e-9))
-    small = max(Z.shape) <= 30
     return go.Heatmap(
         z=logs,
-        x=x_labels,
-        y=y_labels,
-        **_unit_cells(x_labels, y_labels),
-        xaxis="x" + axes,
-        yaxis="y" + axes,
+        **_cells(Z.shape, x_labels, y_labels, axes),
         zmin=low,
         zmax=high,
         colorscale=SEQUENTIAL,
         showscale=showscale,
         colorbar={"thickness": 12, "outlinewidth": 0, "tickvals": tickvals, "ticktext": ticktext},
-        xgap=1 if small else None,
-        ygap=1 if small else None,
         text=_magnitude_text(Z, floor) if show_values else None,
         texttemplate="%{text}" if show_values else None,
         hovertemplate="row %{y}, column %{x}: |value| ≈ 10^%{z:.2f}<extra></extra>",
@@ -1113,14 +1107,11 @@ def indicator_heatmap(
     small = max(Z.shape) <= 30
     trace = go.Heatmap(
         z=Z,
-        x=xs,
-        y=ys,
+        **_cells(Z.shape, xs, ys),
         zmin=0,
         zmax=1,
         colorscale=[[0.0, _LIGHT], [0.5, _LIGHT], [0.5, _DARK], [1.0, _DARK]],
         colorbar={"thickness": 12, "outlinewidth": 0, "tickvals": [0.25, 0.75], "ticktext": ["0", "1"]},
-        xgap=1 if small else None,
-        ygap=1 if small else None,
         texttemplate="%{z}" if small else None,
         hovertemplate="%{y}, %{x}: %{z}<extra></extra>",
     )
