@@ -6,6 +6,16 @@ from gdinverse_app.models import exact_inverse
 from gdinverse_app.requests import ExactRequest
 from gdinverse_app.ui import chooser, export, frame, lessons
 
+
+def _two_charts(section: exact_inverse.Section, key: str, *, boxed: bool) -> None:
+    """A section of two figures side by side: its heading, its sentence (in a box or not), its charts."""
+    st.subheader(section.heading)
+    (st.info if boxed else st.markdown)(section.text)
+    left, right = st.columns(2)
+    frame.show_chart(section.left, key=key, container=left)
+    frame.show_chart(section.right, key=f"{key}_check", container=right)
+
+
 style = frame.page("Exact inverse")
 st.markdown(
     "`torch.linalg.inv` solves for the inverse M⁻¹ directly (an LU factorisation). The check is the product "
@@ -18,12 +28,7 @@ page = exact_inverse.page(ExactRequest(spec, style))
 frame.show_chart(page.matrix, key="M")
 
 if page.one_sided is not None:
-    section = page.one_sided
-    st.subheader(section.heading)
-    st.info(section.text)
-    left, right = st.columns(2)
-    frame.show_chart(section.left, key="one_sided", container=left)
-    frame.show_chart(section.right, key="one_sided_check", container=right)
+    _two_charts(page.one_sided, "one_sided", boxed=True)
 else:
     st.markdown(page.facts)  # one element: the sentence, then its table
     for warning in page.warnings:  # above the columns, so the two columns' figures stay level
@@ -41,12 +46,7 @@ else:
         st.markdown(page.hint)
 
 if page.pseudo is not None:
-    section = page.pseudo
-    st.subheader(section.heading)
-    st.markdown(section.text)
-    left, right = st.columns(2)
-    frame.show_chart(section.left, key="pinv", container=left)
-    frame.show_chart(section.right, key="pinv_check", container=right)
+    _two_charts(page.pseudo, "pinv", boxed=False)
 
 with st.expander("Why did the notebook print −0.0000?"):
     st.markdown(
