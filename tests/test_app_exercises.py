@@ -74,12 +74,6 @@ def downloads(at: AppTest) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
 
 
-def _nodes(node) -> Iterator:
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from _nodes(child)
-
-
 def _strings(value) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -96,7 +90,7 @@ def every_text(at: AppTest) -> str:
     removed."""
     found = []
     for root in (at.main, at.sidebar):
-        for node in _nodes(root):
+        for node in root:  # a Block iterates over itself and every element below it
             proto = getattr(node, "proto", None)
             if proto is not None:
                 found += _strings(MessageToDict(proto))

@@ -323,16 +323,6 @@ def test_a_steps_numbers_are_the_ones_its_link_shows(number):
 # ---------------------------------------------------------------------------- slide mode
 
 
-def blocks(node, kind: str) -> list:
-    """Every block of type ``kind`` (e.g. "popover") under ``node``, in order."""
-    found = []
-    for child in getattr(node, "children", {}).values():
-        if child.type == kind:
-            found.append(child)
-        found += blocks(child, kind)
-    return found
-
-
 def test_in_projector_mode_a_step_is_a_slide_with_a_counter_notes_and_no_page_chrome():
     at = lecture(step="4", present="1")
     step = lecture_steps.step(LectureRequest(4, "slide"))
@@ -344,7 +334,7 @@ def test_in_projector_mode_a_step_is_a_slide_with_a_counter_notes_and_no_page_ch
     (chart,) = figures(at)
     assert not at.caption and chart.proto.alt == step.chart.caption, "the caption is the filling figure's alt text"
     assert step.chart.figure.layout.height is None
-    notes = [m.value for m in blocks(at.main, "popover")[0].children.values()]
+    notes = [m.value for m in at.main.get("popover")[0].children.values()]
     assert notes == list(step.notes) and len(notes) >= 2
     assert any(note.startswith("Ask") for note in notes) and any(note.startswith("Say") for note in notes)
     at.button(key=key(at, "next")).click().run()
