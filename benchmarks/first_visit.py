@@ -208,6 +208,19 @@ async def benchmark(args: argparse.Namespace) -> bool:
     return report(args, visits, charts)
 
 
+MILESTONES = ["html", "main bundle", "websocket open", "last message", "plotly bundle", "first chart", "last chart"]
+"""The milestones of a first visit that the timeline tables show, in order."""
+
+
+def milestone_cells(visits: list[Visit]) -> list[str]:
+    """Each milestone's median over ``visits``, in seconds ("—" where none reached it)."""
+    cells = []
+    for name in MILESTONES:
+        values = [v.milestones[name] for v in visits if name in v.milestones]
+        cells.append(f"{statistics.median(values):.2f}" if values else "—")
+    return cells
+
+
 COLD_PATHS = PAGES | {f"compare lesson {name}": f"compare?lesson={name}" for name in LESSONS}
 """Every page and every lesson of Compare, cold."""
 COLD_CAPS = {name: (5.0 if name.startswith("compare lesson") else SECONDS_CAP) for name in COLD_PATHS}
@@ -236,9 +249,7 @@ async def cold(args: argparse.Namespace) -> bool:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            for name, path in COLD_PATHS.items():
-                if args.only and name not in args.only:
-                    continue
+            for name, path in paths.items():
                 for _ in range(args.repeats):
                     with proxy_server(1) as proxy:
                         await warmed_up(proxy)
@@ -249,24 +260,20 @@ async def cold(args: argparse.Namespace) -> bool:
     by: dict[str, list[Visit]] = defaultdict(list)
     for visit in visits:
         by[visit.page].append(visit)
-    names = ["html", "main bundle", "websocket open", "last message", "plotly bundle", "first chart", "last chart"]
     print(f"\n### First visit to a new server (deploy/serve-local 1), fresh Chromium: median of {args.repeats} (max)\n")
     print(
         "| page | charts | time to last chart | cap | server's run (websocket open → last message) | "
-        + " | ".join(names)
+        + " | ".join(MILESTONES)
         + " |"
     )
-    print("|---|---:|---:|---:|---:" + "|---:" * len(names) + "|")
+    print("|---|---:|---:|---:|---:" + "|---:" * len(MILESTONES) + "|")
     met = True
     for name in paths:
         vs = by[name]
         seconds = [v.seconds for v in vs]
         runs = [v.milestones["last message"] - v.milestones["websocket open"] for v in vs
                 if "last message" in v.milestones and "websocket open" in v.milestones]  # fmt: skip
-        cells = []
-        for milestone in names:
-            values = [v.milestones[milestone] for v in vs if milestone in v.milestones]
-            cells.append(f"{statistics.median(values):.2f}" if values else "—")
+        cells = milestone_cells(vs)
         median = statistics.median(seconds)
         met = met and median <= COLD_CAPS[name] and all(v.charts >= charts[name] and not v.problem for v in vs)
         server = f"{statistics.median(runs):.2f} s" if runs else "—"
@@ -303,15 +310,10 @@ def report(args: argparse.Namespace, visits: list[Visit], charts: dict[str, int]
             f"| {statistics.median(seconds['p']):.2f} s ({max(seconds['p']):.2f}) |"
         )
     if args.timeline:
-        names = ["html", "main bundle", "websocket open", "last message", "plotly bundle", "first chart", "last chart"]
         print("\n### Through the proxy: seconds after the request (median)\n")
-        print("| page | " + " | ".join(names) + " |\n|---" + "|---:" * len(names) + "|")
+        print("| page | " + " | ".join(MILESTONES) + " |\n|---" + "|---:" * len(MILESTONES) + "|")
         for page in PAGES:
-            cells = []
-            for name in names:
-                values = [v.milestones[name] for v in by[page, "proxy"] if name in v.milestones]
-                cells.append(f"{statistics.median(values):.2f}" if values else "—")
-            print(f"| {page} | " + " | ".join(cells) + " |")
+            print(f"| {page} | " + " | ".join(milestone_cells(by[page, "proxy"])) + " |")
         metrics = ["TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "Chromium CPU"]
         print("\n### Through the proxy: the browser until the last chart, seconds (median)\n")
         print("| page | time to last chart | main thread busy | running JavaScript | layout | style | Chromium CPU |")
