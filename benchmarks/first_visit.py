@@ -44,16 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ hold
 from playwright.async_api import Browser, async_playwright
 
 from benchmarks.loadclient import open_page
-from benchmarks.server import Proxy, page_paths, proxy_server
+from benchmarks.server import CHROMIUM, FLAGS, Proxy, page_paths, proxy_server
 from gdinverse_app.models.compare import LESSONS
 from gdinverse_app.warm import READY
 
 PAGES = page_paths()
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+FIRST_VISIT_FLAGS = [*FLAGS, "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
 BYTES_CAP, SECONDS_CAP = 3_000_000, 2.5
 MB = 1e6
 CHART_TIMES = """
@@ -195,7 +191,7 @@ async def benchmark(args: argparse.Namespace) -> bool:
                 charts[page] = run.elements["plotly_chart"]
         visits: list[Visit] = []
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FIRST_VISIT_FLAGS)
             try:
                 await first_visit(browser, direct, "home", "", 0, "warm-up")  # Chromium's own first start
                 for page, path in PAGES.items():
@@ -247,7 +243,7 @@ async def cold(args: argparse.Namespace) -> bool:
             charts[name] = (await open_page(proxy.url, page, query)).elements["plotly_chart"]
     visits: list[Visit] = []
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FIRST_VISIT_FLAGS)
         try:
             for name, path in paths.items():
                 for _ in range(args.repeats):

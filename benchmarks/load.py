@@ -66,15 +66,12 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ holds the server and the client
 from benchmarks.loadclient import FaultDrill, Run, crowd, fault_drill, open_page
-from benchmarks.server import page_paths, proxy_server, streamlit_server
+from benchmarks.server import CHROMIUM, FLAGS, IDLE, SIDEBAR_LINKS, page_paths, proxy_server, streamlit_server
 
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext
 
 PAGES = page_paths()  # {"home": "", "exact_inverse": "exact_inverse", ...}: every page, from pages/
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
 MB = 1 << 20
 P95_CAP, SCALING, PEAK_CAP, LEAK_CAP = 3.0, 1.2, 1.5 * (1 << 30), 50 * MB
 PROXY_RATIO = 0.6  # p95 with N replicas ≤ this × p95 with one, for the largest crowd
@@ -129,9 +126,7 @@ async def visit(context: BrowserContext, url: str, page: str, path: str, charts:
     try:
         await tab.goto(f"{url}/{path}")
         await tab.locator(SIDEBAR_LINKS).nth(3).wait_for(timeout=120_000)  # every page draws them first
-        await tab.wait_for_function(
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
-        )
+        await tab.wait_for_function(IDLE, timeout=120_000, polling=200)
         await tab.wait_for_function(  # every chart drawn, or an exception box instead
             f"() => document.querySelectorAll('.js-plotly-plot').length >= {charts}"
             " || document.querySelector(\"[data-testid='stException']\")",

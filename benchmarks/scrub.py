@@ -27,10 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/ holds the server
 from playwright.sync_api import Page, sync_playwright
 
-from benchmarks.server import streamlit_server
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from benchmarks.server import CHROMIUM, FLAGS, IDLE, streamlit_server
 
 SETUP = """
 window.__input = 0;
@@ -65,7 +62,7 @@ SCRUB_TEXT = (
 
 
 def settle(page: Page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_function(IDLE, timeout=120_000)
     page.wait_for_timeout(400)
 
 

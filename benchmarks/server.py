@@ -18,8 +18,25 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's Chromium: the browser tests and benchmarks never use one that Playwright would download."""
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+"""A page function true once the app's script has finished its run (Streamlit's running indicator is gone)."""
+
+
+def settle(page: Any, *, pause_ms: int = 500) -> None:
+    """Wait until a Playwright page's script has finished, then ``pause_ms`` for its charts to draw."""
+    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
+    page.locator(SIDEBAR_LINKS).nth(6).wait_for(state="attached", timeout=60_000)  # every page draws them first
+    page.locator(SIDEBAR_LINKS).first.filter(has_text="Home").wait_for(state="attached", timeout=60_000)
+    page.wait_for_function(IDLE, timeout=120_000, polling=200)
+    page.wait_for_timeout(pause_ms)
 
 
 def page_paths() -> dict[str, str]:

@@ -12,13 +12,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from benchmarks.server import ROOT, streamlit_server
+from benchmarks.server import CHROMIUM, FLAGS, IDLE, ROOT, SIDEBAR_LINKS, settle, streamlit_server
 from gdinverse_app.models import lecture
 from gdinverse_app.requests import LectureRequest
 from gdinverse_app.ui import frame
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {
     "home": "",
@@ -46,7 +44,6 @@ LAYOUT_PAGES = ("home", "lecture", "exact_inverse", "gradient_descent", "descent
                 "indicator_matrix", "exercises", "exercises_teacher")  # fmt: skip
 PATHS = {**PAGES, "descent_step": "gradient_descent?mode=step"}
 
-SIDEBAR_LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"  # st.navigation's list
 PLOT = ".js-plotly-plot:not(.st-key-plotly_primer .js-plotly-plot)"
 """A figure of the page (not the hidden empty one each page sends first, frame.PRIMER)."""
 
@@ -74,19 +71,6 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
-
-
-def settle(page) -> None:
-    """Wait until the page's script has finished and its charts are drawn."""
-    page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
-    page.locator(SIDEBAR_LINKS).nth(6).wait_for(state="attached", timeout=60_000)  # every page draws them first
-    page.locator(SIDEBAR_LINKS).first.filter(has_text="Home").wait_for(
-        state="attached", timeout=60_000
-    )  # the app's list
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
-    )
-    page.wait_for_timeout(500)
 
 
 def screenshot(page, name: str, width: int = 1400, height: int = 900) -> None:
@@ -460,9 +444,7 @@ def test_values_in_cells_are_legible_and_inside_their_cells(app, browser, name, 
     page = browser.new_page(viewport=viewport)
     page.goto(f"{url}/{path}{'&' if '?' in path else '?'}{query}" if query else f"{url}/{path}")
     page.wait_for_selector(PLOT, state="attached", timeout=120_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
-    )
+    page.wait_for_function(IDLE, timeout=120_000, polling=200)
     page.wait_for_timeout(1500)
     found = page.evaluate(CELL_TEXT)
     assert found, "some heatmap prints its values"

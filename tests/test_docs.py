@@ -21,10 +21,8 @@ from pathlib import Path
 import pytest
 
 import gdinverse
-from benchmarks.server import ROOT, streamlit_server
+from benchmarks.server import CHROMIUM, FLAGS, ROOT, settle, streamlit_server
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ROOT / "artifacts" / "docs-screenshots"
 SCREENSHOTS = tomllib.loads((ROOT / "docs" / "screenshots.toml").read_text())
 README = (ROOT / "README.md").read_text()
@@ -156,14 +154,7 @@ def test_screenshots_of_the_app_for_the_docs(tmp_path):
         for name, shot in SCREENSHOTS.items():
             page = browser.new_page(viewport={"width": shot["width"], "height": shot["height"]})
             page.goto(f"{url}/{shot['url']}")
-            page.wait_for_selector("[data-testid='stAppViewContainer']", timeout=60_000)
-            page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']").nth(6).wait_for(
-                state="attached", timeout=60_000
-            )
-            page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
-            )
-            page.wait_for_timeout(1_500)  # charts finish drawing
+            settle(page, pause_ms=1_500)  # and the charts finish drawing
             assert page.locator("[data-testid='stException']").count() == 0, f"{name}: an exception on the page"
             if shot.get("full"):
                 height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
