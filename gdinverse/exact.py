@@ -44,7 +44,6 @@ import numpy as np
 import torch
 
 from . import rational
-from .cost import require
 from .errors import MatrixInputError, SingularMatrixError, check_device
 from .matrices import as_matrix
 from .spectrum import Decomposition, Spectrum
@@ -334,11 +333,10 @@ def pseudo_inverse(A: Any, *, dtype: Any = None, device: Any = None) -> torch.Te
     Raises :class:`MatrixInputError` when A⁺ has entries beyond ``dtype``'s range (rescale, or use float64). ``A``
     may be a :class:`gdinverse.Spectrum` (then it is not decomposed again).
     """
-    M = as_matrix(A.rounded.matrix if isinstance(A, Spectrum) else A, dtype=dtype, device=device)
+    spectrum = Spectrum.of(A, dtype=dtype, operation="pseudo_inverse")
+    M = as_matrix(spectrum.rounded.matrix, dtype=spectrum.dtype, device=device)
     m, k = M.shape
-    require("pseudo_inverse", (m, k), dtype=M.dtype)
-    entered = Spectrum.of(A, dtype=dtype).entered
-    X = torch.from_numpy(entered.pseudo_inverse()).to(device=M.device, dtype=M.dtype)
+    X = torch.from_numpy(spectrum.entered.pseudo_inverse()).to(device=M.device, dtype=M.dtype)
     if not torch.isfinite(X).all():
         raise MatrixInputError(
             f"the pseudo-inverse of the {m}×{k} matrix overflows {_name(M.dtype)} (entries beyond "

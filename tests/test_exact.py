@@ -285,6 +285,15 @@ def test_pseudo_inverse_of_a_singular_matrix_satisfies_penrose():
     torch.testing.assert_close(P @ A @ P, P)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pseudo_inverse_of_a_spectrum_comes_in_its_precision_as_the_other_inverses_do(dtype):
+    spectrum = g.Spectrum.of([[1, 2], [3, 4.5]], dtype=dtype)
+    P = g.pseudo_inverse(spectrum)
+    assert P.dtype == g.exact_inverse(spectrum).inverse.dtype == g.one_sided_inverse(spectrum).inverse.dtype
+    assert P.dtype == getattr(torch, dtype)
+    torch.testing.assert_close(P.double(), g.pseudo_inverse([[1, 2], [3, 4.5]], dtype="float64"), rtol=1e-6, atol=0)
+
+
 def test_one_sided_inverse_of_a_wide_full_rank_matrix():
     A = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=torch.float64)
     result = g.one_sided_inverse(A)
