@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from .directions import DirectionView, Landscape
 from .errors import ParameterError, check_choice, check_float
-from .plots import TEMPLATE, check_style, styled
+from .plots import TEMPLATE, THEORY_CUT, check_style, cut_at_floor, styled
 from .spectrum import change_in_words, factor, step_share
 from .style import DESK, INK, OKABE_ITO, Style, series_style
 from .sweep import LrSweep
@@ -175,10 +175,7 @@ def lr_scrub(
     active = int(np.argmin(np.abs(np.log(lrs) - math.log(lr)))) if lr is not None else _best(sweep)
     steps = _thinned(sweep.steps)
     measured = sweep.losses[steps]
-    theory = np.array(sweep.predicted_losses[steps])
-    cut = floor is not None and bool(np.any(theory < floor))
-    if floor is not None:
-        theory[theory < floor] = np.nan
+    theory, cut = cut_at_floor(np.array(sweep.predicted_losses[steps]), floor)
     start = float(np.nanmax(sweep.losses[0]))
     y_range = _log_range(measured, theory, np.array([floor or start]), top_cap=start * 1e3)
 
@@ -198,7 +195,7 @@ def lr_scrub(
         trace.x = steps.astype(np.int32)
     first[0].update(name="loss (measured)", mode="lines", line={"color": _BLUE, "width": 2.5})
     first[1].update(
-        name="theory, cut at the precision floor" if cut else "theory (exact arithmetic)",
+        name=THEORY_CUT if cut else "theory (exact arithmetic)",
         mode="lines",
         line={"color": _VERMILLION, "dash": "dash", "width": 2},
     )

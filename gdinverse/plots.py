@@ -728,6 +728,16 @@ def _eps_of(values: Any) -> float:
     return float(np.finfo(np.float64 if wide else np.float32).eps)
 
 
+def _magnitudes(R: np.ndarray) -> np.ndarray:
+    """|R| in float64, NaN where ``R`` is not finite."""
+    return np.abs(np.where(np.isfinite(R), R, np.nan)).astype(np.float64)
+
+
+def _log_magnitudes(Z: np.ndarray, floor: float) -> np.ndarray:
+    """log10 of the magnitudes ``Z`` (≥ 0) as float32, those below ``floor`` counted at it, NaN where not finite."""
+    return np.where(np.isfinite(Z), np.log10(np.maximum(Z, floor)), np.nan).astype(np.float32)
+
+
 def _magnitude_text(Z: np.ndarray, floor: float) -> list[list[str]]:
     """|value| at one significant digit ("3e-04"), "≤1.2e-07" at or below ``floor``, blank where not finite."""
     floor_text = f"≤{floor:.2g}"
@@ -750,8 +760,7 @@ def _magnitude_trace(
     """A heatmap of log10 of the magnitudes ``Z`` (≥ 0, NaN where not finite) on the :data:`SEQUENTIAL` scale from
     ``floor`` (white, and everything below it) to ``top`` (dark red), the colour bar in powers of ten."""
     low, high = math.log10(floor), math.log10(top)
-    finite = np.isfinite(Z)
-    logs = np.where(finite, np.log10(np.maximum(Z, floor)), np.nan).astype(np.float32)
+    logs = _log_magnitudes(Z, floor)
     tickvals, ticktext = _powers(math.ceil(low - 1e-9), math.floor(high + 1e-9))
     return go.Heatmap(
         z=logs,
@@ -865,12 +874,15 @@ def _grid_layout(rows: int, columns: int) -> dict[str, Any]:
 
 def _largest_entries(residuals: np.ndarray) -> list[float]:
     """Each residual's largest finite |entry| (0 if none is finite)."""
-    return [float(np.nanmax(np.abs(np.where(np.isfinite(R), R, np.nan)), initial=0.0)) for R in residuals]
+    return [float(np.nanmax(_magnitudes(R), initial=0.0)) for R in residuals]
 
 
-def _residual_scale(result: DescentResult, residuals: np.ndarray, colours: str) -> tuple[bool, float, float, str]:
-    """(log or not, the bottom and the top of the colour scale, the sentence saying which and why) of a run's
-    residual heatmaps: signed ± the largest |entry|, or log10 |entry| from the run's eps to the largest."""
+def _residual_scale(
+    result: DescentResult, residuals: np.ndarray, colours: str
+) -> tuple[bool, float, float, str, list[float]]:
+    """(log or not, the bottom and the top of the colour scale, the sentence saying which and why, each residual's
+    largest |entry| (:func:`_largest_entries`)) of a run's residual heatmaps: signed ± the largest |entry|, or
+    log10 |entry| from the run's eps to the largest."""
     eps = float(torch.finfo(result.matrix.dtype).eps)
     largest = _largest_entries(residuals)
     log = log_colours(largest, eps, colours)
@@ -887,11 +899,11 @@ def _residual_scale(result: DescentResult, residuals: np.ndarray, colours: str) 
             if colours == "auto"
             else ""
         )
-        return True, eps, top, how + f". The steps' largest |entries| span {span:.1f} decades{why}"
+        return True, eps, top, how + f". The steps' largest |entries| span {span:.1f} decades{why}", largest
     zmax = _symmetric_limit(residuals)
     how = f"on one signed colour scale from −{_g(zmax)} (blue) to {_g(zmax)} (red), white for 0"
     why = f", at most {LOG_DECADES:g}" if colours == "auto" else ""
-    return False, -zmax, zmax, how + f". The steps' largest |entries| span {span:.1f} decades{why}"
+    return False, -zmax, zmax, how + f". The steps' largest |entries| span {span:.1f} decades{why}", largest
 
 
 def residual_grid(
@@ -929,7 +941,7 @@ def residual_grid(
             )
     steps = _evenly(steps, _fitting(max_panels, _residual_cells(result)))
     residuals = _residuals(result, steps)
-    log, low, high, scale = _residual_scale(result, residuals, colours)
+    log, low, high, scale, largest = _residual_scale(result, residuals, colours)
     values = _show_values(show_values, residuals.shape[1:], up_to=5)
     columns = min(columns, len(steps))
     rows = math.ceil(len(steps) / columns)
@@ -940,8 +952,9 @@ def residual_grid(
     for i, (step, R) in enumerate(zip(steps, residuals, strict=True)):
         axes = "" if i == 0 else str(i + 1)
         if log:
-            magnitudes = np.abs(np.where(np.isfinite(R), R, np.nan)).astype(np.float64)
-            trace = _magnitude_trace(magnitudes, floor=low, top=high, show_values=values, showscale=i == 0, axes=axes)
+            trace = _magnitude_trace(
+                _magnitudes(R), floor=low, top=high, show_values=values, showscale=i == 0, axes=axes
+            )
         else:
             trace = _matrix_trace(R, zmax=high, show_values=values, showscale=i == 0, axes=axes)
         traces.append(trace)
@@ -952,7 +965,6 @@ def residual_grid(
         layout["annotations"][i] |= {"text": f"step {step}", "font": {"size": 12}}
     for i in range(len(steps), rows * columns):  # the empty cells of the last row
         layout[f"xaxis{i + 1}"]["visible"] = layout[f"yaxis{i + 1}"]["visible"] = False
-    largest = _largest_entries(residuals)
     what = "|X @ M − I|" if log else "the residual X @ M − I"
     alt = (
         f"{len(steps)} small heatmaps of {what} ({residuals.shape[1]}×{residuals.shape[2]}) at steps "
@@ -1034,15 +1046,12 @@ def residual_animation(
     if not steps:
         raise ParameterError(f"a residual of {cells:,} entries is too big to animate; use residual_grid")
     residuals = _residuals(result, steps)
-    log, low, high, scale = _residual_scale(result, residuals, colours)
+    log, low, high, scale, _ = _residual_scale(result, residuals, colours)
     first = residuals[0]
     values = _show_values(show_values, first.shape)
 
-    def shown(R: np.ndarray) -> np.ndarray:
-        return np.abs(np.where(np.isfinite(R), R, np.nan)).astype(np.float64) if log else R
-
     if log:
-        trace = _magnitude_trace(shown(first), floor=low, top=high, show_values=values)
+        trace = _magnitude_trace(_magnitudes(first), floor=low, top=high, show_values=values)
     else:
         trace = _matrix_trace(first, zmax=high, show_values=values)
     alt = (
@@ -1065,8 +1074,8 @@ def residual_animation(
     for step, R in zip(steps, residuals, strict=True):
         data: dict[str, Any] = {"type": "heatmap"}
         if log:
-            magnitudes = shown(R)
-            data["z"] = np.log10(np.maximum(magnitudes, low)).astype(np.float32)
+            magnitudes = _magnitudes(R)
+            data["z"] = _log_magnitudes(magnitudes, low)
             if printed:
                 data["text"] = _magnitude_text(magnitudes, low)
         else:
@@ -1296,13 +1305,10 @@ def loss_curve(
     cut = False
     if predicted is not None:
         theory = np.asarray(_array(predicted, "predicted", ndim=1), dtype=np.float64)
-        if floor is not None:
-            cut = bool(np.any(np.isfinite(theory) & (theory < floor)))
-            with np.errstate(invalid="ignore"):
-                theory = np.where(theory >= floor, theory, np.nan)
+        theory, cut = cut_at_floor(theory, floor)
         p_steps, p_values = _curve(theory, log=log_y, name="predicted")
         theory_line = {"dash": "dash", "color": _VERMILLION, "width": 2}
-        name = "theory, cut at the precision floor" if cut else "theory"
+        name = THEORY_CUT if cut else "theory"
         traces.append(go.Scatter(x=p_steps, y=p_values, mode="lines", name=name, line=theory_line))
     layout = _loss_layout(title=title, x_title="step", log_y=log_y)
     zeros = np.flatnonzero(raw == 0) if log_y else np.zeros(0, dtype=np.int64)
@@ -1385,6 +1391,22 @@ def noise_floor(result: Any) -> float:
         dtype, bounds = result.matrix.dtype, result.bounds  # the run's theory: resolved in its dtype
     eps = torch.finfo(dtype).eps
     return float((eps * bounds.sigma_max / bounds.resolved_sigma_min) ** 2)
+
+
+THEORY_CUT = "theory, cut at the precision floor"
+"""The legend's name of a theory line cut at the runs' precision floor (:func:`cut_at_floor`)."""
+
+
+def cut_at_floor(theory: Any, floor: float | None) -> tuple[np.ndarray, bool]:
+    """(``theory`` with its values below ``floor`` set to NaN, whether a finite one was): the theory's losses cut
+    where they fall below the runs' precision floor (:func:`noise_floor`), under which a measured loss is rounding
+    noise. Without a floor, ``theory`` as an array, as it is, and False."""
+    theory = np.asarray(theory)
+    if floor is None:
+        return theory, False
+    with np.errstate(invalid="ignore"):
+        cut = bool(np.any(np.isfinite(theory) & (theory < floor)))
+        return np.where(theory >= floor, theory, np.nan), cut
 
 
 def race_figure(
@@ -1537,11 +1559,7 @@ def sweep_figure(
         exact = np.asarray(_array(predicted, "predicted", ndim=1), dtype=np.float64)
         if exact.size != lrs.size:
             raise ParameterError(f"predicted has {exact.size} losses for {lrs.size} learning rates; give one each")
-        exact = exact[order]
-        if floor is not None:
-            cut = bool(np.any(np.isfinite(exact) & (exact < floor)))
-            with np.errstate(invalid="ignore"):
-                exact = np.where(exact >= floor, exact, np.nan)
+        exact, cut = cut_at_floor(exact[order], floor)
         theory = _float32(np.where(np.abs(exact) >= _SMALLEST, exact, np.nan))  # never a float32 subnormal
     # the y axis spans the converged runs (and the theory at their lrs); diverged runs sit just above
     drawn = finals[shown] if theory is None else np.concatenate([finals[shown], theory[shown]])
@@ -1577,7 +1595,7 @@ def sweep_figure(
                 x=lrs[fine],
                 y=theory[fine],
                 mode="lines",
-                name="theory, cut at the precision floor" if cut else "theory",
+                name=THEORY_CUT if cut else "theory",
                 line={"dash": "dash", "color": INK, "width": 2},
                 hovertemplate=hover,
             )

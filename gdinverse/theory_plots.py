@@ -37,7 +37,7 @@ __all__ = [
 MAX_DIRECTIONS = 8
 """Most directions :func:`direction_figure` draws; the others are named as omitted in its title."""
 
-_BLUE, _VERMILLION, _GREEN, _PURPLE, _ORANGE = OKABE_ITO[:5]
+_VERMILLION, _ORANGE = OKABE_ITO[1], OKABE_ITO[4]
 _BELOW = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0}
 _MARGIN = {"l": 70, "r": 20, "t": 60, "b": 110}
 
