@@ -33,6 +33,7 @@ from typing import Any
 import torch
 
 from .errors import CostError, ParameterError, check_dtype, check_float, check_int
+from .limits import FULL_SVD_UP_TO, LANCZOS_STEPS
 
 __all__ = ["Budget", "Cost", "CostError", "Limits", "budget", "estimate", "limits", "require"]
 
@@ -230,15 +231,6 @@ class _Sizes:
         return str(self.dtype).removeprefix("torch.")
 
 
-_FULL_SVD_UP_TO = 128
-"""gdinverse.spectrum.FULL_SVD_UP_TO (a test holds the two equal): up to this many rows and columns a matrix is
-analysed with one full SVD; beyond, only what a call needs is computed (the LU's estimate of κ for a square one)."""
-
-
-_LANCZOS_STEPS = 150
-"""gdinverse.spectrum.LANCZOS_STEPS (a test holds the two equal): the most steps of one Lanczos estimate."""
-
-
 def _seconds(kernel: str, units: float) -> float:
     return CALIBRATION[kernel] * units
 
@@ -269,19 +261,19 @@ def _analysis(s: _Sizes) -> _Estimate:
     """κ, the rank and σ_max of M as entered (gdinverse.spectrum.Decomposition): one full SVD at the app's sizes; a
     square matrix beyond them, its LU and the Lanczos estimate of σ_max and σ_min (a few hundred passes over the
     matrix); a non-square one, its singular values."""
-    if max(s.m, s.k) <= _FULL_SVD_UP_TO:
+    if max(s.m, s.k) <= FULL_SVD_UP_TO:
         return _svd(s)
     if s.m != s.k:
         return _svdvals(s)
     n = s.m
-    steps = 2 * min(_LANCZOS_STEPS, 1.7 * math.sqrt(n))  # σ_max and σ_min; ~1.6√n seen with σ spaced geometrically
+    steps = 2 * min(LANCZOS_STEPS, 1.7 * math.sqrt(n))  # σ_max and σ_min; ~1.6√n seen with σ spaced geometrically
     seconds = _seconds("lu float64", n**3) + _seconds("lanczos float64", steps * n * n)
-    return seconds, 18 * n * n + 24 * _LANCZOS_STEPS * n  # the LU, its and M's float32 copies, the Lanczos bases
+    return seconds, 18 * n * n + 24 * LANCZOS_STEPS * n  # the LU, its and M's float32 copies, the Lanczos bases
 
 
 def _vectors(s: _Sizes) -> _Estimate:
     """The singular values and vectors beyond what :func:`_analysis` has (nothing more at the app's sizes)."""
-    if max(s.m, s.k) <= _FULL_SVD_UP_TO:
+    if max(s.m, s.k) <= FULL_SVD_UP_TO:
         return 0.0, 0
     t1, b1 = _svdvals(s)
     t2, b2 = _svd(s)
@@ -299,7 +291,7 @@ def _exact_inverse(s: _Sizes) -> _Estimate:
     n = s.m
     t, b = _condition(s)
     t += _seconds(f"inv {s.name}", n**3) + _seconds(f"matmul {s.name}", 2 * n**3) + _seconds("entry", 4 * n * n)
-    if n <= _FULL_SVD_UP_TO:
+    if n <= FULL_SVD_UP_TO:
         t += _seconds("lu float64", n**3)  # the determinant
     return t, b + s.entries * 4 * s.itemsize  # the inverse, its product, the residual and its |.|
 
@@ -491,7 +483,7 @@ def require(
     if cost.bytes <= min(_SMALL, plenty.bytes) and cost.seconds <= min(1.0, plenty.seconds):
         return cost
     now = limits()
-    if cost.seconds <= now.seconds and cost.bytes <= now.bytes:
+    if _fits(cost, now):
         return cost
     over = []
     if cost.seconds > now.seconds:

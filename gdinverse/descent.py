@@ -149,16 +149,17 @@ class GradientDescent:
             raise ParameterError(f"momentum is for 'momentum' and 'nesterov', not {self.method!r}")
         if self.gradient == "autograd" and self.method != "gd":
             raise ParameterError("gradient='autograd' is offered for method 'gd' only")
+        # resolve_lr reads the matrix only for "optimal", taken care of here: a number or "seed" needs no analysis
         if self.method == "gd":
-            return (self.bounds.optimal if lr == "optimal" else resolve_lr(lr, self.spectrum)), None
+            return (self.bounds.optimal if lr == "optimal" else resolve_lr(lr, None)), None
         if self.method == "adam":
-            return (ADAM_LR if lr == "optimal" else resolve_lr(lr, self.spectrum)), None
+            return (ADAM_LR if lr == "optimal" else resolve_lr(lr, None)), None
         theory_lr, theory_beta = self.bounds.heavy_ball if self.method == "momentum" else self.bounds.nesterov
         # momentum's error may first grow by about κ before it shrinks (a transient the theory allows):
         # stop such a run only past a κ²-times larger rise of the loss
         seen = self.bounds.sigma_max / self.bounds.resolved_sigma_min  # the condition number the dynamics sees
         self.divergence_factor = DIVERGENCE_FACTOR * max(1.0, seen**2)
-        lr = theory_lr if lr == "optimal" else resolve_lr(lr, self.spectrum)
+        lr = theory_lr if lr == "optimal" else resolve_lr(lr, None)
         beta = theory_beta if momentum is None else check_float("momentum", momentum, low=0.0, high=1.0)
         return lr, beta
 

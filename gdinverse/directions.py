@@ -40,7 +40,16 @@ from .cost import require
 from .descent import DescentResult
 from .errors import MatrixInputError, ParameterError, check_choice, check_float, check_int
 from .matrices import as_matrix
-from .spectrum import Spectrum, coefficients, factor, long_run_factor, loss_floor, resolution, step_share
+from .spectrum import (
+    Spectrum,
+    coefficients,
+    factor,
+    long_run_factor,
+    loss_floor,
+    numerical_rank,
+    resolution,
+    step_share,
+)
 from .theory import LrBounds, lr_bounds, residual
 
 __all__ = [
@@ -130,8 +139,9 @@ def _start_errors(A64: torch.Tensor, V: np.ndarray, X0: Any) -> np.ndarray:
 
 def _predicted(
     spectrum: Spectrum, *, lr: Any, steps: np.ndarray, X0: Any, method: str, momentum: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    """(σ, predicted errors at ``steps``, rates, lr, β) along the directions of the spectrum's run matrix."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """(σ, predicted errors at ``steps``, rates, a = 2·lr·σ²/k², lr, β) along the directions of the spectrum's run
+    matrix."""
     method = _method_theory(method)
     lr = check_float("lr", lr, low=0.0, low_open=True)
     sigma, _, V = spectrum.directions()
@@ -141,7 +151,7 @@ def _predicted(
     start = _start_errors(spectrum.rounded.matrix, V, X0)
     with np.errstate(over="ignore", invalid="ignore"):
         errors = np.abs(coefficients(a, beta, method, steps)) * start[None, :]
-    return sigma, errors, long_run_factor(a, beta, method), lr, beta
+    return sigma, errors, long_run_factor(a, beta, method), a, lr, beta
 
 
 def predicted_direction_errors(
@@ -253,7 +263,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
     dense = np.unique(np.concatenate([np.linspace(0, last, min(last + 1, THEORY_POINTS)).round(), steps]))
     dense = dense.astype(np.int64)
     X0 = result.snapshots[0]
-    sigma, theory, rates, lr, beta = _predicted(
+    sigma, theory, rates, a, lr, beta = _predicted(
         result.spectrum, lr=result.lr, steps=dense, X0=X0, method=result.method, momentum=result.momentum
     )
     measured = direction_errors(A, result)
@@ -265,7 +275,7 @@ def direction_view(A: Any, result: DescentResult) -> DirectionView:
         theory_steps=dense,
         theory=theory,
         rates=rates,
-        a=step_share(lr, sigma, A64.shape[1]),
+        a=a,
         lr=lr,
         momentum=None if result.method == "gd" else beta,
         method=result.method,
@@ -404,8 +414,7 @@ def landscape(A: Any, result: DescentResult, *, size: int = 41, span: float | No
     sigma, U, V = result.spectrum.directions()
     m, k = A64.shape
     rank = decomposition.rank
-    level = resolution(sigma[0], (m, k), result.matrix.dtype)
-    moving = np.flatnonzero(sigma > level) if sigma[0] > 0 else np.arange(0)  # σ decreasing: the resolved ones
+    moving = np.arange(numerical_rank(sigma, (m, k), result.matrix.dtype))  # σ decreasing: the resolved ones first
     if moving.size < 2:
         precision = str(result.matrix.dtype).removeprefix("torch.")
         raise MatrixInputError(

@@ -63,6 +63,7 @@ import torch
 from . import rational
 from .cost import require
 from .errors import check_dtype
+from .limits import FULL_SVD_UP_TO, LANCZOS_STEPS
 from .matrices import _default_dtype as default_dtype
 from .matrices import as_matrix
 
@@ -78,6 +79,7 @@ __all__ = [
     "long_run_factor",
     "loss_floor",
     "nesterov",
+    "numerical_rank",
     "optimal_lr",
     "resolution",
     "stable_limit",
@@ -91,13 +93,6 @@ EXACT_UP_TO = 64
 SVD_ACCURACY = 1e-6
 """The relative accuracy of κ from float64's SVD below which κ is taken from the exact inverse instead (where exact
 arithmetic affords it): κ beyond about 4e9/n."""
-
-FULL_SVD_UP_TO = 128
-"""Largest number of rows or columns for which a :class:`Decomposition` makes one full SVD at once (the app's
-sizes); beyond, each piece is computed when first asked for (see the module docstring)."""
-
-LANCZOS_STEPS = 150
-"""Most Lanczos steps one estimate of σ_max or σ_min takes (a few dozen suffice in practice)."""
 
 LANCZOS_TOLERANCE = 1e-5
 """Lanczos for σ_max² stops once a vector's residual is this share of the Ritz value: σ_max is then within half of
@@ -232,6 +227,14 @@ def resolution(sigma_max: float, shape: tuple[int, int], dtype: Any) -> float:
     gradient descent changes the error along that direction by less than the rounding)."""
     eps = torch.finfo(dtype).eps if isinstance(dtype, torch.dtype) else float(np.finfo(dtype).eps)
     return max(shape) * eps * float(sigma_max)
+
+
+def numerical_rank(sigma: np.ndarray, shape: tuple[int, int], dtype: Any) -> int:
+    """How many of the singular values ``sigma`` (decreasing, σ_max first) lie above :func:`resolution` of σ_max
+    for ``shape`` in ``dtype``: the rank ``dtype`` resolves; 0 when σ_max is 0 (or there is no σ). Being decreasing,
+    those are the first ones: ``sigma[:numerical_rank(...)]``."""
+    top = float(sigma[0]) if sigma.size else 0.0
+    return int((sigma > resolution(top, shape, dtype)).sum()) if top > 0 else 0
 
 
 def change_in_words(a: float, *, dtype: str | None = None) -> str:
@@ -578,9 +581,7 @@ class Decomposition:
             return self._exact_rank
         if self._lu_path and self._resolved_by_estimate:
             return self.shape[0]
-        values = self._values
-        top = float(values[0]) if values.size else 0.0
-        return int((values > resolution(top, self.shape, torch.float64)).sum()) if top > 0 else 0
+        return numerical_rank(self._values, self.shape, torch.float64)
 
     @property
     def sigma(self) -> np.ndarray:
@@ -810,11 +811,6 @@ class Spectrum:
         return self.entered.rank_exact
 
     @property
-    def rank_tolerance(self) -> float:
-        """The tolerance of a numerical rank: max(m, k)·eps₆₄·σ_max."""
-        return resolution(self.sigma_max, self.shape, torch.float64)
-
-    @property
     def condition_number(self) -> float:
         """κ of M as entered (:attr:`Decomposition.kappa`): ∞ exactly when the rank is deficient."""
         return self.entered.kappa
@@ -863,11 +859,6 @@ class Spectrum:
         if self.resolved_rank == self.rank and self.entered.full_rank:
             return self.sigma_min
         return float(self.sigma[self.resolved_rank - 1]) if self.resolved_rank else 0.0
-
-    @property
-    def resolved_floor(self) -> float:
-        """(k − resolved rank)/k²: the lowest loss gradient descent in ``dtype`` reaches."""
-        return loss_floor(self.resolved_rank, self.k)
 
     # the learning rates
 

@@ -16,7 +16,7 @@ from .errors import ParameterError, check_float, check_int
 from .limits import MAX_RUNS, MAX_STEPS
 from .matrices import as_matrix
 from .spectrum import Spectrum
-from .theory import check_size, predicted_final_losses, predicted_losses
+from .theory import check_size, predicted_final_losses, predicted_loss_table
 
 __all__ = ["LrSweep", "lr_sweep"]
 
@@ -89,7 +89,7 @@ def lr_sweep(
     after = np.arange(steps + 1)[:, None] > (first_bad + 1)[None, :]  # past the step a run was caught at
     losses[after & diverged[None, :]] = np.nan
     theory = predicted_final_losses(engine.spectrum, values, steps=steps, X0=X0)
-    curves = np.stack([predicted_losses(engine.spectrum, lr=lr, steps=steps, X0=X0) for lr in values], axis=1)
+    curves = predicted_loss_table(engine.spectrum, values, steps=steps, X0=X0)
     for array in (losses, curves):
         array.flags.writeable = False
     return LrSweep(

@@ -28,6 +28,7 @@ non-square matrix.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ from .spectrum import (
     factor,
     heavy_ball,
     long_run_factor,
+    loss_floor,
     nesterov,
     step_share,
 )
@@ -198,12 +200,12 @@ class LrBounds:
     @property
     def floor(self) -> float:
         """The lowest loss any X reaches: (k − rank)/k², zero for an invertible matrix."""
-        return (self.k - self.rank) / self.k**2
+        return loss_floor(self.rank, self.k)
 
     @property
     def resolved_floor(self) -> float:
         """The lowest loss gradient descent in the working dtype reaches: (k − resolved_rank)/k²."""
-        return (self.k - self.resolved_rank) / self.k**2
+        return loss_floor(self.resolved_rank, self.k)
 
     def resolution_note(self) -> str | None:
         """The sentence to show when the dtype resolves fewer singular values than the matrix has, else None."""
@@ -358,10 +360,11 @@ def _analysed(A: Any, steps: int = 0) -> Spectrum:
 
 
 def _modes(spectrum: Spectrum, X0: Any) -> tuple[np.ndarray, np.ndarray, int]:
-    """Weights ‖R₀vᵢ‖² and σᵢ (padded with zeros to k) of the residual along the run's right singular vectors."""
+    """Weights ‖R₀vᵢ‖² and σᵢ (padded with zeros to k) of the residual along the run's right singular vectors.
+
+    ``spectrum`` comes from :func:`_analysed`, which has checked its size."""
     A64 = spectrum.rounded.matrix
     check_scale(A64)
-    check_size(A64)
     m, k = A64.shape
     X0 = torch.zeros(k, m, dtype=torch.float64) if X0 is None else as_matrix(X0, name="X0").cpu().double()
     if X0.shape != (k, m):
@@ -382,6 +385,23 @@ def predicted_losses(A: Any, *, lr: Any, steps: int, X0: Any = None) -> np.ndarr
     spectrum = _analysed(A, steps)
     lr = resolve_lr(lr, spectrum)
     weights, sigma, k = _modes(spectrum, X0)
+    return _loss_curve(weights, sigma, k, lr, steps)
+
+
+def predicted_loss_table(A: Any, lrs: Iterable[Any], *, steps: int, X0: Any = None) -> np.ndarray:
+    """:func:`predicted_losses` for each learning rate of ``lrs`` (a non-empty list), as the columns of one
+    (steps + 1) × len(lrs) table: the same numbers, with ``A`` analysed once for all of them (a sweep's curves)."""
+    steps = check_int("steps", steps, low=0, high=MAX_STEPS)
+    spectrum = _analysed(A, steps)
+    rates = [resolve_lr(lr, spectrum) for lr in lrs]
+    if not rates:
+        raise ParameterError("lrs must be a non-empty list of learning rates such as [0.1, 0.5], got none")
+    weights, sigma, k = _modes(spectrum, X0)
+    return np.stack([_loss_curve(weights, sigma, k, lr, steps) for lr in rates], axis=1)
+
+
+def _loss_curve(weights: np.ndarray, sigma: np.ndarray, k: int, lr: float, steps: int) -> np.ndarray:
+    """L_t = Σᵢ weightsᵢ·qᵢ^(2t) / k² for t = 0..steps at ``lr`` (the module docstring's formula)."""
     t = np.arange(steps + 1, dtype=np.float64)
     rows = max(1, 2**22 // k)  # bound the (steps × k) table to 32 MB at a time
     with np.errstate(over="ignore", under="ignore"):

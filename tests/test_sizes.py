@@ -66,9 +66,15 @@ MATRICES = {
 # ---------------------------------------------------------------------------- the estimate against the SVD
 
 
-def test_the_thresholds_are_one_number_each():
-    assert cost._FULL_SVD_UP_TO == spectrum.FULL_SVD_UP_TO == 128
-    assert cost._LANCZOS_STEPS == spectrum.LANCZOS_STEPS
+def test_the_estimate_switches_method_where_the_analysis_does():
+    n = spectrum.FULL_SVD_UP_TO
+    assert (n, spectrum.LANCZOS_STEPS) == (128, 150)
+    assert not g.Decomposition(torch.zeros(n, n, dtype=torch.float64)).lazy
+    assert g.Decomposition(torch.zeros(n + 1, n + 1, dtype=torch.float64)).lazy
+    costs = [cost.estimate("condition_number", (size, size)) for size in (n - 1, n, n + 1)]
+    # one full SVD up to n, the far cheaper LU and Lanczos one beyond: the estimate grows up to n, then drops
+    assert costs[0].seconds < costs[1].seconds and costs[2].seconds < costs[1].seconds
+    assert costs[0].bytes < costs[1].bytes and costs[2].bytes < costs[1].bytes
 
 
 @pytest.mark.parametrize("name", MATRICES)
