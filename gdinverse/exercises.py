@@ -34,6 +34,7 @@ import numpy as np
 from .descent import DIVERGENCE_FACTOR
 from .errors import ParameterError, check_int
 from .limits import MAX_SEED
+from .rational import bareiss_rank
 from .spectrum import factor, optimal_lr, stable_limit
 from .theory import format_condition, steps_to_tolerance
 
@@ -132,6 +133,15 @@ class Question:
             return f"within {self.tolerance * 100:g}%"
         return f"within ±{self.tolerance:g}"
 
+    @property
+    def answer_text(self) -> str:
+        """The answer as the sheet prints it: "yes" or "no", or the number with its tolerance."""
+        if isinstance(self.answer, str):
+            return self.answer
+        if self.kind == "steps":
+            return f"{self.answer:.0f} steps ({self.tolerance_text})"
+        return f"{self.answer:.4g} ({self.tolerance_text})"
+
     def unreadable(self, value: Any) -> str | None:
         """Why ``value`` cannot be read as an answer to this question (then :meth:`check` says False without it
         being wrong), or None if it can: "yes"/"no" for a yes-or-no question, a number for the others."""
@@ -196,32 +206,21 @@ def _number(value: Any) -> float | None:
 Matrix = tuple[tuple[int, ...], ...]
 
 
+def _gram2(M: Matrix) -> tuple[int, int, int]:
+    """The entries p, q, r of MᵀM = [[p, q], [q, r]] for a 2×2 matrix M."""
+    (a, b), (c, d) = M
+    return a * a + c * c, a * b + c * d, b * b + d * d
+
+
 def _sigmas(M: Matrix) -> list[float]:
     """The singular values of a diagonal or 2×2 matrix, largest first, by the closed forms of the docstring."""
     if all(M[i][j] == 0 for i in range(len(M)) for j in range(len(M[0])) if i != j):
         return sorted((float(abs(M[i][i])) for i in range(min(len(M), len(M[0])))), reverse=True)
     (a, b), (c, d) = M
-    p, q, r = a * a + c * c, a * b + c * d, b * b + d * d
+    p, q, r = _gram2(M)
     high = (p + r) / 2 + math.sqrt(((p - r) / 2) ** 2 + q * q)
     det = a * d - b * c
     return [math.sqrt(high), abs(det) / math.sqrt(high)]
-
-
-def _rank(M: Matrix) -> int:
-    """The exact rank of an integer matrix (Gaussian elimination on fractions)."""
-    rows = [[Fraction(x) for x in row] for row in M]
-    rank, cols = 0, len(rows[0])
-    for col in range(cols):
-        pivot = next((i for i in range(rank, len(rows)) if rows[i][col] != 0), None)
-        if pivot is None:
-            continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        for i in range(len(rows)):
-            if i != rank and rows[i][col] != 0:
-                factor = rows[i][col] / rows[rank][col]
-                rows[i] = [x - factor * y for x, y in zip(rows[i], rows[rank], strict=True)]
-        rank += 1
-    return rank
 
 
 def _diagonal(rng: np.random.Generator, size: int) -> Matrix:
@@ -310,8 +309,7 @@ def _where_sigma(M: Matrix, entries: bool = True) -> str:
         return "For a diagonal matrix the singular values σ are the sizes of the diagonal entries."
     if not entries:
         return r"The squares σ² are the eigenvalues of $M^\top M$."
-    (a, b), (c, d) = M
-    p, q, r = a * a + c * c, a * b + c * d, b * b + d * d
+    p, q, r = _gram2(M)
     return (
         rf"The squares σ² are the eigenvalues of $M^\top M = \begin{{pmatrix}} {p} & {q} \\ {q} & {r} \end{{pmatrix}}$."
     )
@@ -571,7 +569,7 @@ def _left_inverse(rng: np.random.Generator) -> Question:
             i, j = rng.choice(k, size=2, replace=False)
             cols[:, j] = cols[:, i] if rng.integers(2) else 0  # a repeated word, or a word used nowhere
         M = tuple(tuple(int(x) for x in row) for row in cols)
-        rank = _rank(M)
+        rank = bareiss_rank([list(row) for row in M])
         if (rank == k) == want and rank > 0:
             break
     answer = "yes" if rank == k else "no"
@@ -628,14 +626,6 @@ def sheet(seed: int, n: int = 8) -> tuple[Question, ...]:
     return tuple(_MAKERS[kinds[i % len(kinds)]](rng) for i in range(n))
 
 
-def _answer_text(q: Question) -> str:
-    if isinstance(q.answer, str):
-        return q.answer
-    if q.kind == "steps":
-        return f"{q.answer:.0f} steps ({q.tolerance_text})"
-    return f"{q.answer:.4g} ({q.tolerance_text})"
-
-
 def as_questions(questions: Any) -> tuple[Question, ...]:
     """``questions`` (one Question, or a list of them as :func:`sheet` returns) as a non-empty tuple."""
     if isinstance(questions, Question):
@@ -665,5 +655,5 @@ def sheet_markdown(questions: Any, *, answers: bool, title: str = "Gradient desc
         if answers:
             if q.hint:
                 lines += [f"**Hint** (after a wrong answer): {q.hint}", ""]
-            lines += [f"**Answer:** {_answer_text(q)}", "", q.explanation, ""]
+            lines += [f"**Answer:** {q.answer_text}", "", q.explanation, ""]
     return "\n".join(lines).rstrip() + "\n"

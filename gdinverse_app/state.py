@@ -133,11 +133,6 @@ def keep(name: str, value: Any) -> None:
         state.setdefault(_WRITTEN, {})[name] = None
 
 
-def kept(name: str, default: Any = None) -> Any:
-    """The value setting ``name`` was last kept at, by any page."""
-    return st.session_state.get(_KEPT, {}).get(name, default)
-
-
 def presenting() -> bool:
     """Whether this run is in projector mode (as loaded by the page's frame)."""
     return bool(value(PRESENT.name, False))

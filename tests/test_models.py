@@ -261,13 +261,13 @@ def test_the_descent_page_states_the_rank_and_kappa_it_has(name, dtype):
     except g.GdInverseError as error:  # entries float32 cannot descend on (the page says so in an error box)
         assert "too small for gradient descent" in str(error) or "too large" in str(error)
         return
-    said = " ".join([page.facts, page.shape_note or "", page.verdict])
+    said = " ".join([page.notes.facts, page.notes.shape_note or "", page.verdict])
     assert ("no X makes X @ M = I" in said) == (rank < k)
     assert ("κ = ∞" in said) == (rank < min(m, k))
     if rank < k:
         assert f"{(k - rank) / k**2:.4g}" in said  # the floor
     if rank == min(m, k):
-        assert "singular" not in page.facts.replace("singular value", "")
+        assert "singular" not in page.notes.facts.replace("singular value", "")
     assert (page.verdict_box == "success") == (descent.run(request).verdict.status == "converged")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import gdinverse as g
 from gdinverse import plots
+from gdinverse.directions import THEORY_METHODS
 from gdinverse_app.models import matrix
 from gdinverse_app.models.directions import DirectionFigures
 from gdinverse_app.models.directions import figures as direction_figures
@@ -417,6 +418,12 @@ def sweep_page(request: SweepRequest) -> SweepPage:
     below = int((result.diverged & (result.lrs < bounds.stable_below)).sum())
     where = "every one of them at or above the stable limit" if not below else f"{below} of them below the limit"
     return SweepPage(chart, summary + f" {diverged} of {result.lrs.size} runs diverged, {where}.")
+
+
+def direction_methods(request: RaceRequest) -> tuple[str, ...]:
+    """The race's methods the singular-direction view covers (:data:`gdinverse.directions.THEORY_METHODS`), in the
+    race's order; empty when the race has none of them."""
+    return tuple(method for method in request.methods if method in THEORY_METHODS)
 
 
 @memo

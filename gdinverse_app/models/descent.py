@@ -41,9 +41,9 @@ def distance(request: RunRequest) -> tuple[str, float]:
     return name, run(request).distance_to(reference)
 
 
-def floor(result: g.DescentResult) -> float | None:
-    """The run's precision floor (:func:`gdinverse.plots.noise_floor`), or None for a matrix without one (all
-    zeros)."""
+def floor(result: g.DescentResult | g.GradientDescent) -> float | None:
+    """The run's precision floor (:func:`gdinverse.plots.noise_floor`; a finished run or one in progress), or None
+    for a matrix without one (all zeros)."""
     try:
         return plots.noise_floor(result)
     except g.GdInverseError:
@@ -87,8 +87,7 @@ def step_charts(request: RunRequest, step: int) -> tuple[Chart, Chart, Chart]:
     X = result.snapshots[step]
     error = plots.error_heatmap(result.residual(step), title=f"|X @ M − I| at step {step}", eps=eps, style=style,
                                 per_row=3)  # fmt: skip
-    finite = [values[torch.isfinite(values)].abs() for values in (X, inverse)]
-    zmax = max([float(values.max()) for values in finite if values.numel()] + [float(torch.finfo(X.dtype).tiny)])
+    zmax = max(matrix.largest_entry(X), matrix.largest_entry(inverse), float(torch.finfo(X.dtype).tiny))
     symbol = matrix.reference_symbol(name)
     shared = f" X and the {name} {symbol} share this colour scale: a colour is the same value in both."
     left = plots.heatmap(X, title=f"X at step {step}", zmax=zmax, style=style, per_row=3)

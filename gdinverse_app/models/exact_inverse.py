@@ -230,9 +230,7 @@ def _inverse_scale(outcomes: dict[str, Outcome]) -> float | None:
     results = [o.result for o in outcomes.values() if o.result is not None]
     if len(results) < 2:
         return None
-    finite = [r.inverse[torch.isfinite(r.inverse)].abs() for r in results]
-    largest = [float(values.max()) for values in finite if values.numel()]
-    return max(*largest, float(torch.finfo(torch.float64).tiny))
+    return max(*(matrix.largest_entry(r.inverse) for r in results), float(torch.finfo(torch.float64).tiny))
 
 
 def _error_scale(outcomes: dict[str, Outcome]) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import torch
 import gdinverse as g
 from gdinverse import exercises, plots, theory_plots
 from gdinverse.moodle import sheet_moodle_xml
-from gdinverse_app.models.memo import Chart, memo
+from gdinverse_app.models.memo import Chart, memo, plain
 
 MAX_QUESTIONS = 20
 DEFAULT_QUESTIONS = len(exercises.KINDS)
@@ -45,12 +45,8 @@ def sheet(seed: int, count: int) -> tuple[exercises.Question, ...]:
 
 
 def answer_text(question: exercises.Question) -> str:
-    """The answer as the sheet prints it, with its tolerance."""
-    if isinstance(question.answer, str):
-        return question.answer
-    if question.kind == "steps":
-        return f"{question.answer:.0f} steps ({question.tolerance_text})"
-    return f"{question.answer:.4g} ({question.tolerance_text})"
+    """The answer as the sheet prints it, with its tolerance (:attr:`gdinverse.exercises.Question.answer_text`)."""
+    return question.answer_text
 
 
 def heading(question: exercises.Question, number: int) -> str:
@@ -83,6 +79,11 @@ class Feedback:
     """Plain text, holding the typed answer: the page shows it escaped (never as Markdown)."""
     more: str = ""
     """Markdown from the sheet after it: the explanation (right) or the hint (wrong)."""
+
+    @property
+    def markdown(self) -> str:
+        """What the page's box shows: :attr:`said` escaped (it holds the typed answer), then :attr:`more`."""
+        return plain(self.said) + (f"\n\n{self.more}" if self.more else "")
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,11 @@ class Reveal:
     explanation: str
     runs: tuple[Run, ...]
 
+    @property
+    def markdown(self) -> str:
+        """The answer, then why, as the student's page shows them."""
+        return f"{self.answer}\n\n{self.explanation}"
+
 
 def _matrix(question: exercises.Question, dtype: str = "float64") -> torch.Tensor:
     return g.as_matrix(question.matrix, dtype=dtype)
@@ -217,14 +223,15 @@ def _directions(result: g.DescentResult, A: torch.Tensor) -> str:
 
 def _run(
     question: exercises.Question, experiment: exercises.Experiment, style: str
-) -> tuple[str, go.Figure, str, g.DescentResult]:
-    """One experiment run: what it measured, its figure and caption, and the run."""
+) -> tuple[str, go.Figure, str | None, g.DescentResult]:
+    """One experiment run: what it measured, its figure and caption (None: the figure's own text alternative), and
+    the run."""
     A = _matrix(question, experiment.dtype)
     result = g.gd_inverse(A, **experiment.kwargs(), max_snapshots=61)
     if question.kind == "slowest":
         view = g.direction_view(A, result)
         figure = theory_plots.direction_figure(view, style=style)
-        return _directions(result, A), figure, _description(figure), result
+        return _directions(result, A), figure, None, result
     theory = g.predicted_losses(result.spectrum, lr=result.lr, steps=result.steps, X0=result.snapshots[0])
     floor = plots.noise_floor(result)
     figure = plots.loss_curve(
@@ -243,11 +250,6 @@ def _run(
         + "."
     )
     return measured(result, verdict=experiment.outcome is not None), figure, caption, result
-
-
-def _description(figure: go.Figure) -> str:
-    meta = figure.layout.meta
-    return str(meta["description"]) if isinstance(meta, dict) and meta.get("description") else ""
 
 
 def _share_axis(figures: list[go.Figure], results: list[g.DescentResult]) -> None:

@@ -19,7 +19,6 @@ from gdinverse_app.settings import MAX_STEPS
 
 WORK_BUDGET = 4e10
 """Flops a run may cost (two products of 2n³ each a step): caps the steps for big matrices, keeping runs interactive."""
-BOXES = ("success", "info", "warning", "error")
 
 
 def step_cap(n: int) -> int:
@@ -80,17 +79,26 @@ def _at_least(label: str, written: str) -> str:
 class Metric:
     label: str
     value: str
+    delta: str | None = None
+    """What the value is measured against, drawn under it without colour (None: nothing)."""
 
 
 @dataclass(frozen=True)
-class DescentPage:
-    """Everything the Gradient descent page shows above its optional sections."""
+class Notes:
+    """What the Gradient descent page says of M at the chosen lr before any run, in both modes."""
 
     facts: str
     """Markdown: M's size and κ, what the precision resolves, and how the slowest error moves at this lr."""
     lr_warning: str | None
     shape_note: str | None
     """What M's shape and rank mean for X @ M = I (rank deficient, or tall: left inverses)."""
+
+
+@dataclass(frozen=True)
+class DescentPage:
+    """Everything the Gradient descent page shows above its optional sections."""
+
+    notes: Notes
     verdict_box: str
     """"success" only for a run that converged; "info", "warning" or "error" otherwise."""
     verdict: str
@@ -136,6 +144,11 @@ def lr_warning(spec: MatrixSpec, dtype: str, lr: float) -> str | None:
     )
 
 
+def notes(spec: MatrixSpec, dtype: str, lr: float) -> Notes:
+    """:func:`facts`, :func:`lr_warning` and :func:`shape_note` of M at ``lr``."""
+    return Notes(facts(spec, dtype, lr), lr_warning(spec, dtype, lr), shape_note(spec))
+
+
 def shape_note(spec: MatrixSpec) -> str | None:
     """What M's shape and rank mean for X @ M = I."""
     spectrum = matrix.spectrum(spec)
@@ -178,9 +191,7 @@ def page(request: RunRequest, colours: str = "auto") -> DescentPage:
     )
     box = {"converged": "success", "running": "info", "stalled": "warning", "diverged": "error"}[verdict.status]
     return DescentPage(
-        facts=facts(spec, request.dtype, request.lr),
-        lr_warning=lr_warning(spec, request.dtype, request.lr),
-        shape_note=shape_note(spec),
+        notes=notes(spec, request.dtype, request.lr),
         verdict_box=box,
         verdict=text,
         offer_float64=verdict.status == "stalled",
@@ -198,20 +209,15 @@ THEORY_AHEAD = 10
 """The theory's loss curve is drawn to at least this step, so that the plot has a shape at step 0."""
 
 
-def _largest(values: torch.Tensor) -> float:
-    finite = values[torch.isfinite(values)].abs()
-    return float(finite.max()) if finite.numel() else 0.0
-
-
 def start_scales(engine: g.GradientDescent, reference: torch.Tensor) -> dict[str, float]:
     """Each step-through heatmap's colour scale, fixed at step 0 (so what fades really fades)."""
     tiny = float(torch.finfo(engine.A.dtype).tiny)
     update = -engine.lr * engine.grad
     return {
-        "X": max(_largest(engine.X), _largest(reference), tiny),
-        "residual": max(_largest(engine.residual), tiny),
-        "grad": max(_largest(engine.grad), tiny),
-        "update": max(_largest(update), tiny),
+        "X": max(matrix.largest_entry(engine.X), matrix.largest_entry(reference), tiny),
+        "residual": max(matrix.largest_entry(engine.residual), tiny),
+        "grad": max(matrix.largest_entry(engine.grad), tiny),
+        "update": max(matrix.largest_entry(update), tiny),
     }
 
 
@@ -236,7 +242,7 @@ def _heatmap(values: torch.Tensor, name: str, t: int, scale: float, colours: str
     """A heatmap of ``name`` at step ``t`` on its fixed ``scale``, one of two side by side: signed (±scale), or
     log10 |·| from ``floor``; "auto" is the log one once the values' largest |entry| is more than three decades
     below the scale (:func:`gdinverse.plots.log_colours`: on the signed scale they would be white)."""
-    if plots.log_colours([scale, _largest(values)], floor, colours):
+    if plots.log_colours([scale, matrix.largest_entry(values)], floor, colours):
         return plots.error_heatmap(values, title=f"|{name}| at step {t}", eps=floor, top=max(scale, 10 * floor),
                                    style=style, per_row=2)  # fmt: skip
     return plots.heatmap(values, title=f"{name} at step {t}", zmax=scale, style=style, per_row=2)
@@ -268,11 +274,7 @@ def step_view(
     theory = g.predicted_losses(engine.spectrum, lr=engine.lr, steps=ahead, X0=X0)
     with np.errstate(over="ignore"):
         theory = np.where(np.isfinite(theory) & (theory < 1e30), theory, np.nan)
-    try:
-        floor: float | None = plots.noise_floor(engine)
-    except g.GdInverseError:  # all zeros: no κ, no floor
-        floor = None
-    loss = plots.loss_curve(history, predicted=theory, floor=floor, title="Loss so far", style=style)
+    loss = plots.loss_curve(history, predicted=theory, floor=descent.floor(engine), title="Loss so far", style=style)
     metrics = (
         Metric("step t", f"{t:,}"),
         Metric("loss", f"{history[-1]:.5g}" if np.isfinite(history[-1]) else "overflow"),
@@ -297,11 +299,11 @@ def step_view(
     if predicted is not None and np.isfinite(history[-1]):
         step = f"At step {t:,} the theory's loss is {predicted:.4g} and the measured one {history[-1]:.4g}. " + step
     return StepView(
-        residual=Chart.of(charts["residual"]),
-        X=Chart.of(charts["X"]),
-        grad=Chart.of(charts["grad"]),
-        update=Chart.of(charts["update"], update_caption),
-        loss=Chart.of(loss),
+        residual=Chart.once(charts["residual"]),
+        X=Chart.once(charts["X"]),
+        grad=Chart.once(charts["grad"]),
+        update=Chart.once(charts["update"], update_caption),
+        loss=Chart.once(loss),
         metrics=metrics,
         diverged=diverged,
         said=step,

@@ -85,8 +85,7 @@ class IndicatorPage:
     """Everything the Indicator matrix page shows."""
 
     metrics: tuple[Metric, ...]
-    density_delta: str | None
-    """The density against p, for the metric's delta (a random matrix)."""
+    """Size, density (with its delta against p for a random matrix), rank and empty documents."""
     warnings: tuple[str, ...]
     """Plain text: documents with no word, words no document uses."""
     inverse: str
@@ -150,11 +149,14 @@ def page(request: IndicatorRequest) -> IndicatorPage:
     return IndicatorPage(
         metrics=(
             Metric("documents × words", f"{docs} × {words}"),
-            Metric("density (share of 1s)", f"{stats.density:.3f}"),
+            Metric(
+                "density (share of 1s)",
+                f"{stats.density:.3f}",
+                delta=None if p is None else f"{stats.density - p:+.3f} against p = {p:g}",
+            ),
             Metric("rank", f"{found.rank}"),
             Metric("empty documents", f"{len(stats.empty_documents)}"),
         ),
-        density_delta=None if p is None else f"{stats.density - p:+.3f} against p = {p:g}",
         warnings=tuple(warnings),
         inverse=found.description,
         kind=found.kind,

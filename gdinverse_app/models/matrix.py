@@ -48,6 +48,11 @@ def bounds(spec: MatrixSpec, dtype: str = "float32") -> g.LrBounds:
     return g.lr_bounds(spectrum(spec, dtype))
 
 
+def size(spec: MatrixSpec) -> int:
+    """The matrix's larger dimension, max(rows, columns): the n of an n×n matrix."""
+    return max(values(spec).shape)
+
+
 def kappa(spec: MatrixSpec) -> str:
     """κ of the matrix as entered, as every page writes it (``g.format_condition``): ∞ exactly when singular."""
     return g.format_condition(spectrum(spec).condition_number)
@@ -137,6 +142,12 @@ def labels_problem(spec: MatrixSpec) -> str | None:
         f"The matrix is now {rows}×{cols}, but the link carries {' and '.join(wrong)}: they no longer fit, so no "
         "labels are shown."
     )
+
+
+def largest_entry(values: torch.Tensor) -> float:
+    """The largest finite |entry| of a tensor: 0 when it has none (empty, or all inf or NaN)."""
+    finite = values[torch.isfinite(values)].abs()
+    return float(finite.max()) if finite.numel() else 0.0
 
 
 def span(values: torch.Tensor, digits: int = 4) -> str:

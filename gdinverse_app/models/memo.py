@@ -1,4 +1,5 @@
-"""What the page models share: a cache of answers by request, figures made ready to send, and progress reports.
+"""What the page models share: a cache of answers by request, figures made ready to send, progress reports, and
+user text made safe inside Markdown (:func:`plain`).
 
 :func:`memo` keeps a model function's last answers by their exact arguments (frozen requests), one copy for every
 session of the server: answers (frozen dataclasses, tensors nobody writes to, :class:`ReadyFigure`) are never
@@ -127,10 +128,33 @@ class Chart:
 
     @classmethod
     def of(cls, figure: go.Figure, caption: str | None = None) -> Chart:
-        """``figure`` made ready, captioned by ``caption`` or else its own text alternative."""
-        meta = figure.layout.meta
-        own = str(meta["description"]) if isinstance(meta, dict) and meta.get("description") else ""
-        return cls(ready(figure), own if caption is None else caption)
+        """``figure`` made ready (for a cached figure, sent many times), captioned by ``caption`` or else its own
+        text alternative."""
+        return cls(ready(figure), _caption(figure, caption))
+
+    @classmethod
+    def once(cls, figure: go.Figure, caption: str | None = None) -> Chart:
+        """``figure`` as it is, for a figure made anew every rerun and sent once (made ready, it would be turned
+        into a dict one more time for nothing), captioned as :meth:`of` captions it."""
+        return cls(figure, _caption(figure, caption))
+
+
+def _caption(figure: go.Figure, caption: str | None) -> str:
+    """``caption``, or else the figure's own text alternative (``layout.meta.description``, or "")."""
+    if caption is not None:
+        return caption
+    meta = figure.layout.meta
+    return str(meta["description"]) if isinstance(meta, dict) and meta.get("description") else ""
+
+
+# ---------------------------------------------------------------------------- text
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+
+
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, so user text shows as typed (no links, images, HTML)."""
+    return str(text).translate(_MARKDOWN)
 
 
 # ---------------------------------------------------------------------------- progress

@@ -41,7 +41,7 @@ def _race() -> None:
     st.dataframe(pd.DataFrame(list(page.rows)), hide_index=True, width="stretch")
     for note in page.notes:
         st.caption(note)
-    theory = [m for m in race.methods if m in ("gd", "momentum", "nesterov")]
+    theory = compare.direction_methods(race)
     if not theory:
         st.info("The singular-direction view needs gd, momentum or nesterov in the race.")
         return

@@ -91,8 +91,7 @@ if tries.feedback is not None:
         "right": (st.success, ":material/check_circle:"),
         "wrong": (st.error, ":material/lightbulb:"),
     }[tries.feedback.kind]
-    more = f"\n\n{tries.feedback.more}" if tries.feedback.more else ""
-    box(frame.plain(tries.feedback.said) + more, icon=icon)
+    box(tries.feedback.markdown, icon=icon)
 
 if not revealed:
     if tries.reveal == "offered":
@@ -103,7 +102,7 @@ if not revealed:
 else:
     shown = sheets.reveal(seed, count, index, style)
     if not teacher:  # the teacher's box above has them
-        st.markdown(f"{shown.answer}\n\n{shown.explanation}")
+        st.markdown(shown.markdown)
     places = frame.columns(len(shown.runs)) if len(shown.runs) > 1 else [st.container()]
     for number_, (place, run) in enumerate(zip(places, shown.runs, strict=True)):
         # the figure, what the run measured, then the caption: side by side, the figures line up at the top

@@ -15,28 +15,29 @@ st.markdown(
 )
 spec = chooser.choose()
 with frame.stop_on_error("Gradient descent"):
-    request, mode = run_controls.controls(spec, max(matrix.values(spec).shape), style)
+    request, mode = run_controls.controls(spec, matrix.size(spec), style)
+
+
+def _notes(notes: gradient_descent.Notes) -> None:
+    """What the page says of M at the lr before any run: the facts, then the lr's warning and the shape's note."""
+    st.markdown(notes.facts)
+    if notes.lr_warning:
+        st.warning(notes.lr_warning, icon="⚠️")
+    if notes.shape_note:
+        st.info(notes.shape_note)
+
 
 if mode == "step":
     with frame.stop_on_error("Gradient descent"):
-        st.markdown(gradient_descent.facts(spec, request.dtype, request.lr))
-        warning = gradient_descent.lr_warning(spec, request.dtype, request.lr)
-        note = gradient_descent.shape_note(spec)
-    if warning:
-        st.warning(warning, icon="⚠️")
-    if note:
-        st.info(note)
+        notes = gradient_descent.notes(spec, request.dtype, request.lr)
+    _notes(notes)
     with frame.stop_on_error("Step through"):
         stepper.show(request)
 else:
     colours = state.value("colours")
     with frame.progress("Running gradient descent…"), frame.stop_on_error("Gradient descent"):
         page = gradient_descent.page(request, colours)
-    st.markdown(page.facts)
-    if page.lr_warning:
-        st.warning(page.lr_warning, icon="⚠️")
-    if page.shape_note:
-        st.info(page.shape_note)
+    _notes(page.notes)
     getattr(st, page.verdict_box)(page.verdict)
     if page.offer_float64:
         st.button("Switch to float64", on_click=state.keep, args=("dtype", "float64"))

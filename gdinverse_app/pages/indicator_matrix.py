@@ -20,9 +20,8 @@ shown = indicator.view(request)
 page = indicator.page(request)
 
 with st.container(horizontal=True):
-    for i, metric in enumerate(page.metrics):
-        delta = page.density_delta if i == 1 else None
-        st.metric(metric.label, metric.value, delta=delta, delta_color="off")
+    for metric in page.metrics:
+        st.metric(metric.label, metric.value, delta=metric.delta, delta_color="off")
 for warning in page.warnings:
     st.warning(frame.plain(warning))
 st.info(page.inverse, icon=":material/info:")

@@ -31,7 +31,7 @@ import gdinverse as g
 from gdinverse.style import DESK, INK, PROJECTOR
 from gdinverse_app import state
 from gdinverse_app.models import memo
-from gdinverse_app.models.memo import Chart
+from gdinverse_app.models.memo import Chart, plain
 from gdinverse_app.ui.slides import SLIDE_CSS
 from gdinverse_app.ui.whole_number import CSS as WHOLE_NUMBER_CSS
 
@@ -222,14 +222,6 @@ def show_chart(chart: Chart, *, key: str, container: DeltaGenerator | None = Non
     where.plotly_chart(chart.figure, key=key, theme=None, config=config)
     if chart.caption:
         where.caption(plain(chart.caption))
-
-
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
-
-
-def plain(text: str) -> str:
-    """``text`` with Markdown's special characters escaped, so user text shows as typed (no links, images, HTML)."""
-    return str(text).translate(_MARKDOWN)
 
 
 def error(message: object) -> None:
